@@ -1,0 +1,204 @@
+import { ts } from 'ts-morph';
+import { Flow } from './flow';
+import { ModuleResolver } from './modules';
+import { lineAt, lineStartsOf, parseSuppressions, suppresses, type Suppression } from './suppress';
+import type {
+  Evidence, Fact, Finding, ProjectInfo, RowId, Severity, RelatedLocation, ReportDetail, RuleContext, RuleSetting, SourceRule, Visitor,
+} from './types';
+
+export type { RuleSetting } from './types';
+
+export interface FileResult {
+  file: string;
+  findings: Finding[];
+  evidence: Evidence[];
+  facts: Fact[];
+  /** Set when the file was not (fully) analyzed, with the reason. */
+  skipped?: string;
+  /** Syntax errors the parser recovered from; analysis went on. */
+  syntaxErrors: number;
+}
+
+export interface AnalyzeOptions {
+  rules: readonly SourceRule[];
+  project?: ProjectInfo;
+  /** Per-rule severity or `off`, from config. */
+  ruleSettings?: Record<string, RuleSetting>;
+  /** Wall-clock budget for the walk; past it the file is reported as skipped. */
+  timeBudgetMs?: number;
+}
+
+export const SOURCE_EXTENSIONS: ReadonlySet<string> = new Set(['.js', '.jsx', '.ts', '.tsx', '.mjs', '.cjs', '.mts', '.cts']);
+
+export const DEFAULT_PROJECT: ProjectInfo = { dependencies: {}, rateLimiters: [] };
+
+const DEFAULT_TIME_BUDGET_MS = 5000;
+/** How many nodes between two looks at the clock. */
+const CLOCK_EVERY = 4096;
+
+export function scriptKindFor(file: string): ts.ScriptKind {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (lower.endsWith('.ts') || lower.endsWith('.mts') || lower.endsWith('.cts')) return ts.ScriptKind.TS;
+  if (lower.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  // .js files often hold JSX (React, Next.js); the JSX grammar is a superset for our purposes.
+  return ts.ScriptKind.JSX;
+}
+
+/** Parse once. Exposed so the benchmark can time plain parsing the same way. */
+export function parse(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(file));
+}
+
+class TimeBudgetExceeded extends Error {}
+
+/**
+ * Analyzes one file: parse once, one `forEachChild` walk dispatching each node
+ * to the visitors rules registered for its kind, then suppressions and config.
+ */
+export function analyzeSource(file: string, text: string, options: AnalyzeOptions): FileResult {
+  const settings = options.ruleSettings ?? {};
+  const project = options.project ?? DEFAULT_PROJECT;
+  const sourceFile = parse(file, text);
+  const syntaxErrors = (sourceFile as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
+  const lineStarts = lineStartsOf(text);
+
+  const raw: Finding[] = [];
+  const evidence: Evidence[] = [];
+  const facts: Fact[] = [];
+  const modules = new ModuleResolver(sourceFile);
+  const flow = new Flow();
+
+  const position = (offset: number): { line: number; column: number } => {
+    const line = lineAt(lineStarts, offset);
+    return { line, column: offset - lineStarts[line - 1] + 1 };
+  };
+  const startOf = (node: ts.Node): number => node.getStart(sourceFile);
+
+  const handlers: Visitor[][] = [];
+  const endHooks: (() => void)[] = [];
+  for (const rule of options.rules) {
+    const setting = settings[rule.id];
+    if (setting === 'off') continue;
+    const severity = setting ?? rule.severity;
+    const ctx: RuleContext = {
+      file,
+      text,
+      sourceFile,
+      project,
+      modules,
+      flow,
+      report(node, detail?: ReportDetail) {
+        const start = 'kind' in node ? startOf(node as ts.Node) : (node as { start: number }).start;
+        const end = node.end;
+        const s = position(start);
+        const e = position(end);
+        const related: RelatedLocation[] | undefined = detail?.related?.map((r) => ({
+          file,
+          ...position(startOf(r.node)),
+          message: r.message,
+        }));
+        raw.push({
+          ruleId: rule.id,
+          row: rule.row,
+          severity,
+          message: detail?.message ?? rule.message,
+          file,
+          line: s.line,
+          column: s.column,
+          endLine: e.line,
+          endColumn: e.column,
+          start,
+          end,
+          fixes: detail?.fixes ?? [],
+          ...(related && related.length > 0 ? { related } : {}),
+          ...(detail?.unlessEvidence ? { unlessEvidence: detail.unlessEvidence } : {}),
+        });
+      },
+      evidence(kind, node, message) {
+        evidence.push({ kind, message, file, line: position(startOf(node)).line });
+      },
+      fact(kind, node) {
+        facts.push({ kind, file, line: position(startOf(node)).line });
+      },
+    };
+    const visitors = rule.create(ctx);
+    for (const key of Object.keys(visitors)) {
+      if (key === 'onEnd') continue;
+      const kind = Number(key);
+      const fn = visitors[kind];
+      if (!fn) continue;
+      (handlers[kind] ??= []).push(fn);
+    }
+    if (visitors.onEnd) endHooks.push(visitors.onEnd);
+  }
+
+  const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  const deadline = Date.now() + budget;
+  let count = 0;
+  const visit = (node: ts.Node): void => {
+    const list = handlers[node.kind];
+    if (list !== undefined) for (let i = 0; i < list.length; i++) list[i](node);
+    if (++count % CLOCK_EVERY === 0 && Date.now() > deadline) throw new TimeBudgetExceeded();
+    ts.forEachChild(node, visit);
+  };
+
+  try {
+    visit(sourceFile);
+    for (const hook of endHooks) hook();
+  } catch (e) {
+    if (e instanceof TimeBudgetExceeded) {
+      return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: `analysis took longer than ${budget} ms` };
+    }
+    if (e instanceof RangeError) {
+      // Pathologically deep nesting overflows the recursive walk.
+      return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: 'expressions nested too deeply to analyze' };
+    }
+    throw e;
+  }
+
+  const rowOf = (id: string): RowId | undefined => options.rules.find((r) => r.id === id)?.row;
+  const findings = applySuppressions(raw, parseSuppressions(text), file, settings, position, rowOf);
+  const localEvidence = new Set(evidence.map((e) => e.kind));
+  const standing = findings.filter((f) => !f.unlessEvidence || !localEvidence.has(f.unlessEvidence));
+  standing.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+  return { file, findings: standing, evidence, facts, syntaxErrors };
+}
+
+export const SUPPRESSION_RULE_ID = 'suppression-needs-reason';
+
+function applySuppressions(
+  findings: Finding[],
+  suppressions: Suppression[],
+  file: string,
+  settings: Record<string, RuleSetting>,
+  position: (offset: number) => { line: number; column: number },
+  rowOf: (ruleId: string) => RowId | undefined,
+): Finding[] {
+  if (suppressions.length === 0) return findings;
+  const kept = findings.filter((f) => !suppressions.some((s) => suppresses(s, f.ruleId, f.line)));
+  if (settings[SUPPRESSION_RULE_ID] === 'off') return kept;
+  for (const s of suppressions) {
+    if (s.reason) continue;
+    // The finding maps to the row of what it hides, so that row cannot pass on an unexplained suppression.
+    const hidden = findings.find((f) => suppresses(s, f.ruleId, f.line));
+    const row = hidden?.row ?? s.ruleIds.map(rowOf).find((r) => r !== undefined) ?? 'secrets';
+    const a = position(s.start);
+    const b = position(s.end);
+    kept.push({
+      ruleId: SUPPRESSION_RULE_ID,
+      row,
+      severity: (settings[SUPPRESSION_RULE_ID] as Severity | undefined) ?? 'warning',
+      message: `Suppression of ${s.ruleIds.join(', ') || 'nothing'} gives no reason: add \`-- <why this is safe>\``,
+      file,
+      line: a.line,
+      column: a.column,
+      endLine: b.line,
+      endColumn: b.column,
+      start: s.start,
+      end: s.end,
+      fixes: [],
+    });
+  }
+  return kept;
+}

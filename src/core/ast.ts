@@ -1,0 +1,199 @@
+import { ts } from 'ts-morph';
+import { skipWrappers } from './modules';
+
+/** Small, shared predicates over the plain TypeScript AST. */
+
+/** The text of a string literal or a template without substitutions. */
+export function stringValue(node: ts.Node | undefined): string | undefined {
+  if (!node) return undefined;
+  node = skipWrappers(node);
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  return undefined;
+}
+
+export function numberValue(node: ts.Node | undefined): number | undefined {
+  if (!node) return undefined;
+  node = skipWrappers(node);
+  if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
+  if (ts.isBinaryExpression(node)) {
+    const l = numberValue(node.left);
+    const r = numberValue(node.right);
+    if (l === undefined || r === undefined) return undefined;
+    switch (node.operatorToken.kind) {
+      case ts.SyntaxKind.AsteriskToken: return l * r;
+      case ts.SyntaxKind.PlusToken: return l + r;
+      case ts.SyntaxKind.MinusToken: return l - r;
+      case ts.SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
+      default: return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The name of a property: identifier, string or numeric literal key. */
+export function propertyName(name: ts.PropertyName | ts.MemberName | undefined): string | undefined {
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) {
+    return name.text;
+  }
+  return undefined;
+}
+
+/** The property assignment `name: …` (or shorthand `name`) of an object literal. */
+export function getProperty(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
+  for (const p of obj.properties) {
+    if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isMethodDeclaration(p)) && propertyName(p.name) === name) {
+      return p;
+    }
+  }
+  return undefined;
+}
+
+/** The value of `name: value` in an object literal; for a shorthand, the identifier. */
+export function getPropertyValue(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = getProperty(obj, name);
+  if (!p) return undefined;
+  if (ts.isPropertyAssignment(p)) return p.initializer;
+  if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  return undefined;
+}
+
+export function hasSpread(obj: ts.ObjectLiteralExpression): boolean {
+  return obj.properties.some((p) => ts.isSpreadAssignment(p));
+}
+
+/** `a.b.c(...)` → 'c'; `c(...)` → 'c'. */
+export function calleeName(call: ts.CallExpression | ts.NewExpression): string | undefined {
+  const e = skipWrappers(call.expression);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  return undefined;
+}
+
+/** `a.b.c(...)` → the node `a.b`; undefined for a plain call. */
+export function calleeObject(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const e = skipWrappers(call.expression);
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return e.expression;
+  return undefined;
+}
+
+/** Dotted text of a property chain: `req.session.user` → 'req.session.user'; undefined otherwise. */
+export function dottedName(node: ts.Node): string | undefined {
+  node = skipWrappers(node);
+  if (ts.isIdentifier(node)) return node.text;
+  if (node.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+  if (ts.isPropertyAccessExpression(node)) {
+    const left = dottedName(node.expression);
+    return left === undefined ? undefined : `${left}.${node.name.text}`;
+  }
+  if (ts.isElementAccessExpression(node)) {
+    const key = stringValue(node.argumentExpression);
+    const left = dottedName(node.expression);
+    return left === undefined || key === undefined ? undefined : `${left}.${key}`;
+  }
+  return undefined;
+}
+
+export function isFunctionLike(node: ts.Node | undefined): node is ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration {
+  return !!node && (ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node));
+}
+
+export const HTTP_METHODS: ReadonlySet<string> = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head']);
+
+export interface RouteCall {
+  call: ts.CallExpression;
+  /** Lower-case method, or 'use' for middleware mounts. */
+  method: string;
+  /** The literal path, when there is one. */
+  path?: string;
+  pathNode?: ts.Expression;
+  /** Middleware and handler arguments after the path. */
+  handlers: ts.Expression[];
+}
+
+/**
+ * A route registration in the Express style, which Router, express-promise-router,
+ * koa-router and Fastify's shorthand share: `x.post('/login', mw, handler)`,
+ * `x.route('/a').get(handler)`. Recognised by shape (a method name, a string
+ * path, at least one handler) so that routers passed between files still count.
+ */
+export function routeCall(node: ts.Node): RouteCall | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const e = node.expression;
+  if (!ts.isPropertyAccessExpression(e)) return undefined;
+  const method = e.name.text.toLowerCase();
+  if (!HTTP_METHODS.has(method) && method !== 'use') return undefined;
+  const args = node.arguments;
+  if (args.length === 0) return undefined;
+  const first = args[0];
+  const path = stringValue(first) ?? templateHead(first);
+  // `x.route('/a').get(h)`: the path sits on the route() call.
+  if (path === undefined && ts.isCallExpression(e.expression) && ts.isPropertyAccessExpression(e.expression.expression) && e.expression.expression.name.text === 'route') {
+    const routePath = stringValue(e.expression.arguments[0]);
+    if (routePath === undefined) return undefined;
+    return { call: node, method, path: routePath, pathNode: e.expression.arguments[0], handlers: [...args] };
+  }
+  if (path === undefined) {
+    if (method !== 'use') return undefined;
+    return { call: node, method, handlers: [...args] };
+  }
+  const handlers = args.slice(1);
+  if (handlers.length === 0) return undefined;
+  // `map.get('key', fallback)` and `headers.get('x')` look alike: require a path-like string.
+  if (!path.startsWith('/') && path !== '*') return undefined;
+  return { call: node, method, path, pathNode: first, handlers: [...handlers] };
+}
+
+function templateHead(node: ts.Node): string | undefined {
+  return ts.isTemplateExpression(node) ? node.head.text : undefined;
+}
+
+/** The last handler of a route, when it is written inline. */
+export function inlineHandler(route: RouteCall): ts.FunctionExpression | ts.ArrowFunction | undefined {
+  const last = route.handlers[route.handlers.length - 1];
+  if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last))) return last;
+  return undefined;
+}
+
+/** 1-based line of a node's start. */
+export function lineOf(node: ts.Node): number {
+  const sf = node.getSourceFile();
+  return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+}
+
+/** Calls `fn` for every descendant of `node` (not `node` itself); returning true stops descent below that node. */
+export function forEachDescendant(node: ts.Node, fn: (n: ts.Node) => boolean | void): void {
+  const visit = (n: ts.Node): void => {
+    if (fn(n) === true) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+}
+
+/** True when some descendant satisfies the predicate. */
+export function containsNode(node: ts.Node, pred: (n: ts.Node) => boolean): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (pred(n)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+  return found;
+}
+
+/** Leading whitespace of the line holding `pos`. */
+export function indentAt(text: string, pos: number): string {
+  const lineStart = text.lastIndexOf('\n', pos - 1) + 1;
+  const m = /^[ \t]*/.exec(text.slice(lineStart, pos + 200));
+  return m ? m[0] : '';
+}
+
+/** The end-of-line sequence the file uses. */
+export function eol(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}

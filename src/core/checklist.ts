@@ -1,0 +1,83 @@
+import type { PreflightConfig } from './config';
+import { ROWS, type RowDefinition } from './rows';
+import type { Evidence, Fact, Finding, RowId } from './types';
+
+export type RowStatus = 'pass' | 'fail' | 'review' | 'n/a';
+
+export interface ChecklistRow {
+  number: number;
+  id: RowId;
+  title: string;
+  criteria: string;
+  extended: boolean;
+  status: RowStatus;
+  /** Why the row has its status, in one line. */
+  reason: string;
+  findings: Finding[];
+  evidence: Evidence[];
+}
+
+export interface ChecklistInput {
+  findings: readonly Finding[];
+  evidence: readonly Evidence[];
+  facts: readonly Fact[];
+  config?: Pick<PreflightConfig, 'rowOptOuts'>;
+}
+
+/**
+ * The rows, decided in this order: a config opt-out makes a row n/a; any
+ * finding fails it; an absent subject makes it n/a; evidence passes it;
+ * otherwise a person must review it.
+ */
+export function computeChecklist(input: ChecklistInput): ChecklistRow[] {
+  const factKinds = new Set(input.facts.map((f) => f.kind));
+  return ROWS.map((def) => decideRow(def, input, factKinds));
+}
+
+function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<string>): ChecklistRow {
+  const findings = input.findings.filter((f) => f.row === def.id);
+  const evidence = input.evidence.filter((e) => def.passEvidence.includes(e.kind));
+  const base = {
+    number: def.number, id: def.id, title: def.title, criteria: def.criteria, extended: def.extended ?? false, findings, evidence,
+  };
+  const optOut = input.config?.rowOptOuts?.[def.id];
+  if (optOut) return { ...base, status: 'n/a', reason: `opted out: ${optOut}` };
+  if (findings.length > 0) {
+    const n = findings.length;
+    return { ...base, status: 'fail', reason: `${n} finding${n === 1 ? '' : 's'}: ${summarizeRules(findings)}` };
+  }
+  if (def.subject && !def.subject.some((k) => factKinds.has(k))) {
+    return { ...base, status: 'n/a', reason: def.naReason ?? 'not applicable' };
+  }
+  if (evidence.length > 0) {
+    const e = evidence[0];
+    const more = evidence.length > 1 ? ` (+${evidence.length - 1} more)` : '';
+    return { ...base, status: 'pass', reason: `${e.message} in ${e.file}:${e.line}${more}` };
+  }
+  return { ...base, status: 'review', reason: def.reviewReason };
+}
+
+function summarizeRules(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  return [...counts].map(([id, n]) => (n > 1 ? `${id} ×${n}` : id)).join(', ');
+}
+
+export interface ChecklistSummary {
+  pass: number;
+  fail: number;
+  review: number;
+  na: number;
+  /** Core rows that pass or do not apply, out of 20. */
+  ready: number;
+  total: number;
+}
+
+export function summarize(rows: readonly ChecklistRow[]): ChecklistSummary {
+  const core = rows.filter((r) => !r.extended);
+  const count = (s: RowStatus): number => core.filter((r) => r.status === s).length;
+  return {
+    pass: count('pass'), fail: count('fail'), review: count('review'), na: count('n/a'),
+    ready: count('pass') + count('n/a'), total: core.length,
+  };
+}

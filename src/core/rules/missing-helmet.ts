@@ -1,0 +1,65 @@
+import { ts } from 'ts-morph';
+import { eol, indentAt } from '../ast';
+import { ensureImport } from '../fix';
+import type { Fix, SourceRule } from '../types';
+
+/**
+ * An Express app with no helmet: `const app = express()` in a project where
+ * nothing applies `helmet()` to it. The finding is dropped at workspace level
+ * when any file applies helmet, since apps are often built in one file and
+ * configured in another.
+ */
+export const rule: SourceRule = {
+  id: 'missing-helmet',
+  row: 'security-headers',
+  severity: 'warning',
+  description: 'Detects an Express app created without the helmet security headers middleware.',
+  message: 'Express app without helmet(): no CSP, HSTS, X-Frame-Options or nosniff headers are sent.',
+  fixable: true,
+  docs: {
+    why:
+      'Without security headers a browser will frame your pages (clickjacking), sniff content types, ' +
+      'and accept downgrades to HTTP. Express sends none of these by default and advertises itself in X-Powered-By.',
+    bad: "const app = express();\napp.get('/', home);",
+    good: "import helmet from 'helmet';\n\nconst app = express();\napp.use(helmet());\napp.get('/', home);",
+    fix: 'Install helmet and apply `app.use(helmet())` before your routes; tune its CSP for your assets.',
+    cwe: ['CWE-693', 'CWE-1021'],
+    owasp: ['A05:2021'],
+  },
+  create(ctx) {
+    const apps: ts.CallExpression[] = [];
+    let helmetApplied = false;
+    return {
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const origin = ctx.modules.callee(node);
+        if (!origin) return;
+        if (origin.module === 'express' && origin.path.length === 0) {
+          apps.push(node);
+          ctx.fact('http-server', node);
+        } else if (origin.module === 'helmet' && origin.path.length <= 1) {
+          helmetApplied = true;
+          ctx.evidence('helmet', node, 'helmet() applied');
+        }
+      },
+      onEnd() {
+        if (helmetApplied) return;
+        for (const app of apps) {
+          ctx.report(app, { fixes: fixFor(ctx.sourceFile, app), unlessEvidence: 'helmet' });
+        }
+      },
+    };
+  },
+};
+
+/** `const app = express();` gains a following `app.use(helmet());` and the import. */
+function fixFor(sf: ts.SourceFile, app: ts.CallExpression): Fix[] {
+  const decl = app.parent;
+  if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer !== app) return [];
+  const statement = decl.parent?.parent;
+  if (!statement || !ts.isVariableStatement(statement)) return [];
+  const text = sf.text;
+  const nl = eol(text);
+  const use = { start: statement.end, end: statement.end, newText: `${nl}${indentAt(text, statement.getStart(sf))}${decl.name.text}.use(helmet());` };
+  const imp = ensureImport(sf, 'helmet', 'helmet');
+  return [{ title: 'Apply helmet() to the app', edits: imp ? [imp, use] : [use], preferred: true }];
+}

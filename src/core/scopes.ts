@@ -1,0 +1,217 @@
+import { ts } from 'ts-morph';
+
+/**
+ * Name resolution without a type checker: each scope's declarations are
+ * collected once, on first question, and kept in a WeakMap keyed by the scope
+ * node. Enough for the common shapes (`const`, `let`, parameters, destructuring,
+ * imports, function declarations); `var` hoisting out of nested blocks is not
+ * modelled.
+ */
+export interface Binding {
+  name: string;
+  /** The identifier that declares the name. */
+  node: ts.Identifier;
+  kind: 'variable' | 'parameter' | 'function' | 'class' | 'import' | 'for-of' | 'catch';
+  /** The declaration's initializer (for destructuring: the whole right-hand side). */
+  init?: ts.Expression;
+  /** Property names walked by destructuring, `const { a: { b } } = x` gives ['a', 'b']. */
+  path: (string | number)[];
+  /** A destructuring default: `const { a = 1 } = x`. */
+  defaultValue?: ts.Expression;
+  /** The declaring node: VariableDeclaration, ParameterDeclaration, ImportDeclaration, … */
+  declaration: ts.Node;
+}
+
+type ScopeMap = Map<string, Binding>;
+
+const scopeCache = new WeakMap<ts.Node, ScopeMap>();
+
+export function lookup(name: string, from: ts.Node): Binding | undefined {
+  for (let node: ts.Node | undefined = from; node; node = node.parent) {
+    if (!isScope(node)) continue;
+    const binding = scopeOf(node).get(name);
+    if (binding) return binding;
+  }
+  return undefined;
+}
+
+/** The binding an identifier refers to, when it is declared in this file. */
+export function resolveIdentifier(id: ts.Identifier): Binding | undefined {
+  return lookup(id.text, id);
+}
+
+function isScope(node: ts.Node): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.SourceFile:
+    case ts.SyntaxKind.Block:
+    case ts.SyntaxKind.ModuleBlock:
+    case ts.SyntaxKind.CaseBlock:
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForOfStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.CatchClause:
+    case ts.SyntaxKind.FunctionDeclaration:
+    case ts.SyntaxKind.FunctionExpression:
+    case ts.SyntaxKind.ArrowFunction:
+    case ts.SyntaxKind.MethodDeclaration:
+    case ts.SyntaxKind.Constructor:
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function scopeOf(node: ts.Node): ScopeMap {
+  let map = scopeCache.get(node);
+  if (!map) {
+    map = new Map();
+    collect(node, map);
+    scopeCache.set(node, map);
+  }
+  return map;
+}
+
+function collect(scope: ts.Node, map: ScopeMap): void {
+  if (ts.isFunctionLike(scope)) {
+    const fn = scope as ts.SignatureDeclaration;
+    for (const p of fn.parameters) {
+      addBindingName(map, p.name, 'parameter', p, undefined, []);
+    }
+    if ((ts.isFunctionExpression(scope)) && scope.name) {
+      add(map, scope.name, 'function', scope, undefined, []);
+    }
+    return;
+  }
+  if (ts.isCatchClause(scope)) {
+    const d = scope.variableDeclaration;
+    if (d) addBindingName(map, d.name, 'catch', d, undefined, []);
+    return;
+  }
+  if (ts.isForStatement(scope)) {
+    if (scope.initializer && ts.isVariableDeclarationList(scope.initializer)) addDeclarationList(map, scope.initializer);
+    return;
+  }
+  if (ts.isForOfStatement(scope) || ts.isForInStatement(scope)) {
+    if (ts.isVariableDeclarationList(scope.initializer)) {
+      for (const d of scope.initializer.declarations) addBindingName(map, d.name, 'for-of', d, scope.expression, []);
+    }
+    return;
+  }
+  const statements: readonly ts.Node[] = ts.isCaseBlock(scope)
+    ? scope.clauses.flatMap((c) => c.statements)
+    : (scope as ts.Block | ts.SourceFile | ts.ModuleBlock).statements;
+  for (const st of statements) {
+    if (ts.isVariableStatement(st)) addDeclarationList(map, st.declarationList);
+    else if (ts.isFunctionDeclaration(st) && st.name) add(map, st.name, 'function', st, undefined, []);
+    else if (ts.isClassDeclaration(st) && st.name) add(map, st.name, 'class', st, undefined, []);
+    else if (ts.isImportDeclaration(st)) addImport(map, st);
+    else if (ts.isExportDeclaration(st) || ts.isExportAssignment(st)) continue;
+  }
+}
+
+function addDeclarationList(map: ScopeMap, list: ts.VariableDeclarationList): void {
+  for (const d of list.declarations) addBindingName(map, d.name, 'variable', d, d.initializer, []);
+}
+
+function addImport(map: ScopeMap, decl: ts.ImportDeclaration): void {
+  const clause = decl.importClause;
+  if (!clause) return;
+  if (clause.name) add(map, clause.name, 'import', decl, undefined, []);
+  const nb = clause.namedBindings;
+  if (!nb) return;
+  if (ts.isNamespaceImport(nb)) add(map, nb.name, 'import', decl, undefined, []);
+  else for (const el of nb.elements) add(map, el.name, 'import', decl, undefined, [(el.propertyName ?? el.name).text]);
+}
+
+function addBindingName(
+  map: ScopeMap,
+  name: ts.BindingName,
+  kind: Binding['kind'],
+  declaration: ts.Node,
+  init: ts.Expression | undefined,
+  path: (string | number)[],
+  defaultValue?: ts.Expression,
+): void {
+  if (ts.isIdentifier(name)) {
+    add(map, name, kind, declaration, init, path, defaultValue);
+    return;
+  }
+  if (ts.isObjectBindingPattern(name)) {
+    for (const el of name.elements) {
+      const key = el.dotDotDotToken ? '...' : propertyKey(el.propertyName ?? el.name);
+      if (key === undefined) continue;
+      addBindingName(map, el.name, kind, declaration, init, [...path, key], el.initializer);
+    }
+    return;
+  }
+  name.elements.forEach((el, i) => {
+    if (ts.isOmittedExpression(el)) return;
+    addBindingName(map, el.name, kind, declaration, init, [...path, el.dotDotDotToken ? '...' : i], el.initializer);
+  });
+}
+
+function propertyKey(name: ts.PropertyName | ts.BindingName): string | undefined {
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+function add(
+  map: ScopeMap,
+  id: ts.Identifier,
+  kind: Binding['kind'],
+  declaration: ts.Node,
+  init: ts.Expression | undefined,
+  path: (string | number)[],
+  defaultValue?: ts.Expression,
+): void {
+  // The first declaration wins: a later `let x` redeclaration is a syntax error anyway.
+  if (map.has(id.text)) return;
+  map.set(id.text, { name: id.text, node: id, kind, init, path, defaultValue, declaration });
+}
+
+/**
+ * Assignments `name = expr` to a binding, in source order, found by scanning
+ * the function (or file) that declares it. Used to take the last write before
+ * a use, a cheap stand-in for flow sensitivity.
+ */
+const assignmentCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+
+export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
+  const container = enclosingFunctionOrFile(binding.node);
+  let byName = assignmentCache.get(container);
+  if (!byName) {
+    byName = new Map();
+    const m = byName;
+    const visit = (n: ts.Node): void => {
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isIdentifier(n.left)
+      ) {
+        const list = m.get(n.left.text);
+        if (list) list.push(n);
+        else m.set(n.left.text, [n]);
+      }
+      ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(container, visit);
+    assignmentCache.set(container, byName);
+  }
+  return byName.get(binding.name) ?? [];
+}
+
+export function enclosingFunctionOrFile(node: ts.Node): ts.Node {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
+  }
+  return node.getSourceFile();
+}
+
+export function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n)) return n as ts.SignatureDeclaration;
+  }
+  return undefined;
+}

@@ -1,0 +1,202 @@
+import type { ts } from 'ts-morph';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** The 20 checklist rows of DESIGN.md, then the extended rows. */
+export type RowId =
+  | 'auth-jwt' | 'token-expiry' | 'token-storage' | 'authz-object' | 'input-validation'
+  | 'injection' | 'rate-limit' | 'cors' | 'security-headers' | 'error-handling'
+  | 'secrets' | 'dependencies' | 'https' | 'logging' | 'request-limits'
+  | 'ssrf' | 'account-lockout' | 'webhooks' | 'admin-endpoints' | 'mass-assignment'
+  | 'sessions' | 'passwords' | 'csrf' | 'containers' | 'supply-chain'
+  | 'injection-other' | 'graphql' | 'oauth';
+
+/** A replacement of original[start, end) by newText; offsets index the file text as read. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** Safe to apply without reading it first (the editor marks it preferred, `preflight fix` applies it). */
+  preferred?: boolean;
+}
+
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface RelatedLocation extends Location {
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  row: RowId;
+  severity: Severity;
+  message: string;
+  /** Path relative to the analyzed root, `/` separators. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** Offsets into the file text, for editors and fixes. */
+  start: number;
+  end: number;
+  fixes: Fix[];
+  related?: RelatedLocation[];
+  /**
+   * The finding stands only while this evidence is absent from the whole
+   * workspace: `express()` without helmet in app.ts is fine when server.ts
+   * applies helmet to the same app. Dropped when results are combined.
+   */
+  unlessEvidence?: EvidenceKind;
+}
+
+/** A positive fact with a location: `helmet applied`, `lockfile committed`. */
+export interface Evidence {
+  kind: EvidenceKind;
+  message: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * Evidence kinds: the positive signals rows need to pass. Declared once here so
+ * that rows and rules cannot drift apart.
+ */
+export type EvidenceKind =
+  | 'jwt-verified-pinned' | 'jwt-short-expiry' | 'token-cookie-hardened' | 'ownership-in-query'
+  | 'schema-validation' | 'parameterized-query' | 'rate-limiter' | 'cors-allowlist'
+  | 'helmet' | 'error-handler-generic' | 'env-ignored' | 'env-validated' | 'lockfile'
+  | 'hsts' | 'security-logging' | 'body-limit' | 'ssrf-guard' | 'login-attempt-counting'
+  | 'webhook-signature' | 'admin-role-check' | 'allowlisted-write'
+  | 'session-regenerate' | 'session-hardened' | 'strong-password-hash';
+
+/**
+ * Facts say a row's subject exists (a JWT library is imported, a webhook route
+ * is declared). A row whose subject facts are all absent is n/a.
+ */
+export type FactKind =
+  | 'http-server' | 'jwt' | 'token-handling' | 'data-access' | 'request-input' | 'database'
+  | 'cors' | 'outbound-http' | 'login-route' | 'webhook-route' | 'admin-route' | 'data-write'
+  | 'session' | 'password-hashing' | 'logging';
+
+export interface Fact {
+  kind: FactKind;
+  file: string;
+  line: number;
+}
+
+export interface RuleDocs {
+  /** Why it matters, in two or three sentences. */
+  why: string;
+  /** A vulnerable example. */
+  bad: string;
+  /** The same code done right. */
+  good: string;
+  /** How to fix it, imperative. */
+  fix: string;
+  cwe: string[];
+  owasp: string[];
+}
+
+/** What a rule sees of one file while the shared walk runs. */
+export interface RuleContext {
+  readonly file: string;
+  readonly text: string;
+  readonly sourceFile: ts.SourceFile;
+  readonly project: ProjectInfo;
+  /** Resolves imports, requires and the values derived from them. */
+  readonly modules: import('./modules').ModuleResolver;
+  /** Where request data flows. */
+  readonly flow: import('./flow').Flow;
+  report(node: ts.Node | { start: number; end: number }, detail?: ReportDetail): void;
+  evidence(kind: EvidenceKind, node: ts.Node, message: string): void;
+  fact(kind: FactKind, node: ts.Node): void;
+}
+
+export interface ReportDetail {
+  /** Overrides the rule's default message. */
+  message?: string;
+  fixes?: Fix[];
+  related?: { node: ts.Node; message: string }[];
+  /** See Finding.unlessEvidence. */
+  unlessEvidence?: EvidenceKind;
+}
+
+export type Visitor = (node: any) => void;
+
+export interface Visitors {
+  /** Keyed by ts.SyntaxKind. */
+  [kind: number]: Visitor | undefined;
+  /** After the walk of the file. */
+  onEnd?: () => void;
+}
+
+export interface RuleMeta {
+  id: string;
+  row: RowId;
+  severity: Severity;
+  /** "Detects … ." */
+  description: string;
+  /** The default one-line message of a finding. */
+  message: string;
+  docs: RuleDocs;
+  /** True when the rule offers a fix. */
+  fixable: boolean;
+}
+
+/** A rule over JS/TS source, run inside the shared walk. */
+export interface SourceRule extends RuleMeta {
+  kind?: 'source';
+  create(ctx: RuleContext): Visitors;
+}
+
+/** A rule over the project as a whole (files present, ignore files, lockfiles). */
+export interface ProjectRule extends RuleMeta {
+  kind: 'project';
+  check(project: ProjectContext): ProjectResult;
+}
+
+export type Rule = SourceRule | ProjectRule;
+
+export interface ProjectResult {
+  findings: ProjectFinding[];
+  evidence: Evidence[];
+  facts?: Fact[];
+}
+
+export interface ProjectFinding {
+  file: string;
+  line: number;
+  message?: string;
+  fixes?: Fix[];
+}
+
+/** Facts about the project that rules may consult (dependency versions, config). */
+export interface ProjectInfo {
+  /** dependencies + devDependencies of the root package.json, name → range. */
+  dependencies: Record<string, string>;
+  /** Names of middleware the project uses as rate limiters (config `rateLimiters`). */
+  rateLimiters: string[];
+}
+
+export interface ProjectContext extends ProjectInfo {
+  root: string;
+  /** Every file of the workspace (relative, `/`), ignored ones excluded. */
+  files: string[];
+  /** True when .gitignore rules would ignore this relative path. */
+  isGitIgnored(relPath: string): boolean;
+  readText(relPath: string): string | undefined;
+}
+
+/** A rule's configured severity, or `off`. */
+export type RuleSetting = Severity | 'off';

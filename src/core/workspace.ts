@@ -1,0 +1,238 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { analyzeSource, SOURCE_EXTENSIONS, type FileResult } from './analyze';
+import { ResultCache } from './cache';
+import { loadConfig, type PreflightConfig } from './config';
+import { PROJECT_RULES, SOURCE_RULES } from './registry';
+import type { Evidence, Fact, Finding, ProjectContext, ProjectInfo } from './types';
+
+/** Folders never worth reading: dependencies, VCS data, build output, caches. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', 'coverage', '.next', '.nuxt', '.output',
+  '.turbo', '.cache', '.vercel', '.serverless', '.preflight', 'bower_components', '.code-server', 'test-results',
+]);
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface WorkspaceResult {
+  root: string;
+  config: PreflightConfig;
+  /** Files analyzed (source files only). */
+  files: string[];
+  findings: Finding[];
+  evidence: Evidence[];
+  facts: Fact[];
+  skipped: SkippedFile[];
+  /** Config warnings and other notes for the user. */
+  notes: string[];
+}
+
+export interface WorkspaceOptions {
+  /** Overrides preflight.config.json (the editor merges its settings first). */
+  config?: PreflightConfig;
+  cache?: ResultCache;
+  /** Checked between files; a cancelled scan throws `Cancelled`. */
+  isCancelled?: () => boolean;
+  timeBudgetMs?: number;
+}
+
+export class Cancelled extends Error {
+  constructor() {
+    super('scan cancelled');
+  }
+}
+
+/** Average line length above which a one-or-few-line file is taken for minified output. */
+const MINIFIED_LINE_LENGTH = 1000;
+
+export function analyzeWorkspace(root: string, options: WorkspaceOptions = {}): WorkspaceResult {
+  const absRoot = path.resolve(root);
+  const stat = statOrUndefined(absRoot);
+  if (!stat) throw new WorkspaceError(`${root}: no such directory`);
+  if (!stat.isDirectory()) throw new WorkspaceError(`${root}: not a directory`);
+
+  const notes: string[] = [];
+  let config = options.config;
+  if (!config) {
+    const loaded = loadConfig(absRoot);
+    config = loaded.config;
+    notes.push(...loaded.warnings);
+  }
+  const walk = listFiles(absRoot, config.exclude);
+  const project = projectInfo(absRoot, config);
+  const result: WorkspaceResult = {
+    root: absRoot, config, files: [], findings: [], evidence: [], facts: [], skipped: [], notes,
+  };
+
+  for (const rel of walk.files) {
+    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) continue;
+    if (options.isCancelled?.()) throw new Cancelled();
+    const fr = analyzeFile(absRoot, rel, config, project, options);
+    if (fr.skipped) {
+      result.skipped.push({ file: rel, reason: fr.skipped });
+      continue;
+    }
+    result.files.push(rel);
+    result.findings.push(...fr.findings);
+    result.evidence.push(...fr.evidence);
+    result.facts.push(...fr.facts);
+  }
+
+  const ctx: ProjectContext = {
+    ...project,
+    root: absRoot,
+    files: walk.files,
+    isGitIgnored: walk.isGitIgnored,
+    readText: (rel) => readTextOrUndefined(path.join(absRoot, rel)),
+  };
+  for (const rule of PROJECT_RULES) {
+    const setting = config.rules[rule.id];
+    if (setting === 'off') continue;
+    const r = rule.check(ctx);
+    result.evidence.push(...r.evidence);
+    if (r.facts) result.facts.push(...r.facts);
+    for (const f of r.findings) {
+      result.findings.push({
+        ruleId: rule.id, row: rule.row, severity: setting ?? rule.severity, message: f.message ?? rule.message,
+        file: f.file, line: f.line, column: 1, endLine: f.line, endColumn: 1, start: 0, end: 0, fixes: f.fixes ?? [],
+      });
+    }
+  }
+  const present = new Set(result.evidence.map((e) => e.kind));
+  result.findings = result.findings.filter((f) => !f.unlessEvidence || !present.has(f.unlessEvidence));
+  return result;
+}
+
+export class WorkspaceError extends Error {}
+
+/** Reads and analyzes one workspace file, or says why it was skipped. */
+export function analyzeFile(
+  root: string, rel: string, config: PreflightConfig, project: ProjectInfo, options: WorkspaceOptions = {},
+): FileResult {
+  const abs = path.join(root, rel);
+  const empty = (reason: string): FileResult => ({ file: rel, findings: [], evidence: [], facts: [], syntaxErrors: 0, skipped: reason });
+  let buf: Buffer;
+  try {
+    const st = fs.statSync(abs);
+    if (st.size > config.maxFileSizeKB * 1024) return empty(`larger than ${config.maxFileSizeKB} KB (maxFileSizeKB)`);
+    buf = fs.readFileSync(abs);
+  } catch (e) {
+    return empty(`unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const text = decode(buf);
+  if (text === undefined) return empty('binary content');
+  if (looksMinified(rel, text)) return empty('minified');
+  const analyze = (): FileResult =>
+    analyzeSource(rel, text, { rules: SOURCE_RULES, project, ruleSettings: config.rules, timeBudgetMs: options.timeBudgetMs });
+  return options.cache ? options.cache.get(rel, text, analyze) : analyze();
+}
+
+/** UTF-8 text (a BOM dropped), or undefined for binary content. */
+export function decode(buf: Buffer): string | undefined {
+  const probe = buf.subarray(0, 8192);
+  if (probe.includes(0)) return undefined;
+  let text = buf.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return text;
+}
+
+export function looksMinified(rel: string, text: string): boolean {
+  if (/\.min\.[cm]?js$/i.test(rel)) return true;
+  if (text.length < 5000) return false;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  return text.length / lines > MINIFIED_LINE_LENGTH;
+}
+
+export function projectInfo(root: string, config: PreflightConfig): ProjectInfo {
+  const dependencies: Record<string, string> = {};
+  const text = readTextOrUndefined(path.join(root, 'package.json'));
+  if (text) {
+    try {
+      const pkg = JSON.parse(text) as Record<string, unknown>;
+      for (const key of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+        const deps = pkg[key];
+        if (deps && typeof deps === 'object') {
+          for (const [name, range] of Object.entries(deps)) if (typeof range === 'string') dependencies[name] = range;
+        }
+      }
+    } catch {
+      // A broken package.json is reported by its own rule; analysis goes on without versions.
+    }
+  }
+  return { dependencies, rateLimiters: config.rateLimiters };
+}
+
+interface FileWalk {
+  files: string[];
+  isGitIgnored(rel: string): boolean;
+}
+
+/**
+ * All files under root, relative with `/`, skipping SKIPPED_DIRS, paths that
+ * .gitignore files (root and nested) ignore, and config excludes. Symbolic
+ * links are not followed, so a link cycle cannot hang the walk.
+ */
+export function listFiles(root: string, exclude: readonly string[]): FileWalk {
+  const excluded = ignore().add([...exclude]);
+  const gitignores: { dir: string; ig: Ignore }[] = [];
+  const files: string[] = [];
+
+  const gitIgnored = (rel: string, isDir: boolean): boolean => {
+    for (const { dir, ig } of gitignores) {
+      if (dir !== '' && !rel.startsWith(dir + '/')) continue;
+      const sub = dir === '' ? rel : rel.slice(dir.length + 1);
+      if (ig.ignores(isDir ? sub + '/' : sub)) return true;
+    }
+    return false;
+  };
+
+  const visit = (dirRel: string): void => {
+    const abs = path.join(root, dirRel);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const gi = entries.find((e) => e.isFile() && e.name === '.gitignore');
+    if (gi) {
+      const text = readTextOrUndefined(path.join(abs, '.gitignore'));
+      if (text !== undefined) gitignores.push({ dir: dirRel, ig: ignore().add(text) });
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (SKIPPED_DIRS.has(e.name)) continue;
+        if (excluded.ignores(rel + '/') || gitIgnored(rel, true)) continue;
+        visit(rel);
+      } else if (e.isFile()) {
+        if (excluded.ignores(rel) || gitIgnored(rel, false)) continue;
+        files.push(rel);
+      }
+    }
+  };
+  visit('');
+  return { files, isGitIgnored: (rel) => gitIgnored(rel, false) };
+}
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function readTextOrUndefined(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
