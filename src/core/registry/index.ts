@@ -1,5 +1,6 @@
 import type { ProjectRule, Rule, SourceRule } from '../types';
 import { AUTH_RULES } from './auth';
+import { ACCESS_RULES } from './access';
 import { DATA_RULES } from './data';
 import { HTTP_RULES } from './http';
 import { SECRETS_RULES } from './secrets';
@@ -8,7 +9,7 @@ import { PROJECT_FILE_RULES } from './project';
 
 /** Every rule, in one explicit list. Each area keeps its own list beside this file. */
 export const RULES: readonly Rule[] = [
-  ...AUTH_RULES, ...DATA_RULES, ...HTTP_RULES, ...SECRETS_RULES, ...FLOWS_RULES, ...PROJECT_FILE_RULES,
+  ...AUTH_RULES, ...ACCESS_RULES, ...DATA_RULES, ...HTTP_RULES, ...SECRETS_RULES, ...FLOWS_RULES, ...PROJECT_FILE_RULES,
 ];
 
 export const SOURCE_RULES: readonly SourceRule[] = RULES.filter((r): r is SourceRule => r.kind !== 'project');
