@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../core/config';
+import { VERSION } from '../core/meta';
+import { analyzeWorkspace, WorkspaceError } from '../core/workspace';
+import type { Severity } from '../core/types';
+import { fixWorkspace } from './fix';
+import { formatJson } from './format/json';
+import { formatMarkdown } from './format/markdown';
+import { formatSarif } from './format/sarif';
+import { formatText, paletteFor } from './format/text';
+import { buildReport } from './report';
+
+const USAGE = `Usage:
+  preflight check [dir] [--format text|json|sarif|markdown] [--fail-on error|warning|info|never]
+  preflight fix [dir] [--all] [--dry-run]
+  preflight --version | --help
+
+check   analyze the folder (default: .) and print the release checklist.
+        Exit 1 when a finding at or above --fail-on (default: error) exists.
+fix     apply the preferred fixes and print what changed; --all also applies
+        fixes that may change behaviour; --dry-run writes nothing.`;
+
+const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+const FAIL_ON = ['error', 'warning', 'info', 'never'] as const;
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+export class UsageError extends Error {}
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 findings at or above --fail-on, 2 usage or input errors). */
+export function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): number {
+  try {
+    return run(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof WorkspaceError) {
+      io.stderr.write(`preflight: ${e.message}\n`);
+      if (e instanceof UsageError) io.stderr.write(`\n${USAGE}\n`);
+      return 2;
+    }
+    io.stderr.write(`preflight: internal error: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
+
+function run(argv: string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        'fail-on': { type: 'string' },
+        all: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (values.help || positionals.length === 0) {
+    io.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const [command, dir = '.', ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (command === 'check') return check(dir, values.format ?? 'text', values['fail-on'] ?? 'error', io);
+  if (command === 'fix') return fix(dir, !!values.all, !!values['dry-run'], io);
+  throw new UsageError(`unknown command: ${command}`);
+}
+
+function check(dir: string, format: string, failOn: string, io: Io): number {
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}`);
+  const report = buildReport(dir, analyzeWorkspace(dir));
+  const out =
+    format === 'json' ? formatJson(report)
+    : format === 'sarif' ? formatSarif(report)
+    : format === 'markdown' ? formatMarkdown(report)
+    : formatText(report, paletteFor(io.stdout));
+  io.stdout.write(out);
+  if (format !== 'text') for (const n of report.result.notes) io.stderr.write(`preflight: ${n}\n`);
+  if (failOn === 'never') return 0;
+  const threshold = RANK[failOn as Severity];
+  return report.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+function fix(dir: string, all: boolean, dryRun: boolean, io: Io): number {
+  const changes = fixWorkspace(dir, { all, dryRun });
+  let count = 0;
+  for (const c of changes) {
+    if (c.refused) {
+      io.stderr.write(`${c.file}: ${c.refused}\n`);
+      continue;
+    }
+    for (const a of c.applied) {
+      io.stdout.write(`${dryRun ? 'would fix' : 'fixed'} ${c.file}:${a.line}  ${a.title} (${a.ruleId})\n`);
+      count++;
+    }
+  }
+  io.stdout.write(count === 0 ? 'nothing to fix\n' : `${count} fix${count === 1 ? '' : 'es'} ${dryRun ? 'available' : 'applied'}\n`);
+  return 0;
+}
