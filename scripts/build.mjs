@@ -21,6 +21,7 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js' },
 ];
 
 if (watch) {

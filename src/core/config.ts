@@ -37,7 +37,14 @@ const SETTINGS: ReadonlySet<string> = new Set(['error', 'warning', 'info', 'off'
  * errors with the offending key named; unknown keys are reported as warnings so
  * that a typo does not silently do nothing.
  */
-export function normalizeConfig(raw: unknown, source = CONFIG_FILE): { config: PreflightConfig; warnings: string[] } {
+export interface LoadedConfig {
+  config: PreflightConfig;
+  warnings: string[];
+  /** The keys the file sets, so that editor settings can fill in the rest. */
+  present: Set<string>;
+}
+
+export function normalizeConfig(raw: unknown, source = CONFIG_FILE): LoadedConfig {
   const warnings: string[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${source}: expected a JSON object at the top level`);
@@ -78,7 +85,7 @@ export function normalizeConfig(raw: unknown, source = CONFIG_FILE): { config: P
         warnings.push(`${source}: unknown key "${key}" ignored`);
     }
   }
-  return { config, warnings };
+  return { config, warnings, present: new Set(Object.keys(obj)) };
 }
 
 function record<T>(value: unknown, source: string, key: string, each: (v: unknown, k: string) => T): Record<string, T> {
@@ -96,13 +103,13 @@ function stringArray(value: unknown, source: string, key: string): string[] {
 }
 
 /** Reads `preflight.config.json` from a folder; defaults when there is none. */
-export function loadConfig(root: string): { config: PreflightConfig; warnings: string[] } {
+export function loadConfig(root: string): LoadedConfig {
   const file = path.join(root, CONFIG_FILE);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: { ...DEFAULT_CONFIG }, warnings: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: { ...DEFAULT_CONFIG }, warnings: [], present: new Set() };
     throw new ConfigError(`${CONFIG_FILE}: cannot be read (${(e as Error).message})`);
   }
   let raw: unknown;

@@ -221,6 +221,29 @@ export function listFiles(root: string, exclude: readonly string[]): FileWalk {
   return { files, isGitIgnored: (rel) => gitIgnored(rel, false) };
 }
 
+/**
+ * The walk's verdict for one path, without walking: a skipped folder on the
+ * way, a config exclude, or a .gitignore (root or nested) on the way.
+ */
+export function isExcludedPath(root: string, rel: string, exclude: readonly string[]): boolean {
+  const parts = rel.split('/');
+  if (parts.slice(0, -1).some((p) => SKIPPED_DIRS.has(p))) return true;
+  if (exclude.length > 0 && ignore().add([...exclude]).ignores(rel)) return true;
+  for (let i = 0; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join('/');
+    const text = readTextOrUndefined(path.join(root, dir, '.gitignore'));
+    if (text === undefined) continue;
+    const ig = ignore().add(text);
+    const rest = parts.slice(i);
+    // A parent folder that is ignored hides everything below it.
+    for (let j = 1; j <= rest.length; j++) {
+      const sub = rest.slice(0, j).join('/');
+      if (ig.ignores(j < rest.length ? sub + '/' : sub)) return true;
+    }
+  }
+  return false;
+}
+
 function statOrUndefined(p: string): fs.Stats | undefined {
   try {
     return fs.statSync(p);

@@ -1,25 +1,20 @@
 /**
- * Everything the extension needs from the analyzer, behind one module so that
- * it can be required lazily. No `vscode` here: this is plain Node.
+ * Everything the extension needs from the analyzer, behind one module that is
+ * required on first use: loading the TypeScript parser costs a few hundred
+ * milliseconds that activation should not pay. No `vscode` here.
  */
 import { analyzeSource, type FileResult } from '../core/analyze';
-import { loadConfig } from '../core/config';
-import { SOURCE_RULES } from '../core/registry';
-import { projectInfo } from '../core/workspace';
+import { SOURCE_RULES, RULE_BY_ID } from '../core/registry';
+import type { FolderState } from './lib/folder-state';
 
+export { FolderState } from './lib/folder-state';
+export { fixAllFixes, suppressionEdit } from './lib/edits';
+export { renderRuleDoc } from '../core/docs';
 export { docsUrl } from '../core/meta';
+export { RULE_BY_ID };
 
-export function analyzeDocument(root: string | undefined, rel: string, text: string): FileResult {
-  const config = root ? safeConfig(root) : undefined;
-  const project = root && config ? projectInfo(root, config) : undefined;
-  return analyzeSource(rel, text, { rules: SOURCE_RULES, project, ruleSettings: config?.rules });
-}
-
-function safeConfig(root: string) {
-  try {
-    return loadConfig(root).config;
-  } catch {
-    // A broken config is reported by the CLI and the checklist; the editor keeps the defaults meanwhile.
-    return undefined;
-  }
+export function analyzeInFolder(state: FolderState | undefined, rel: string, text: string): FileResult {
+  const run = (file: string, t: string): FileResult =>
+    analyzeSource(file, t, { rules: SOURCE_RULES, project: state?.project, ruleSettings: state?.config.rules });
+  return state ? state.analyzeText(rel, text, run) : run(rel, text);
 }

@@ -1,0 +1,142 @@
+import * as path from 'node:path';
+import type { FileResult } from '../../core/analyze';
+import { ResultCache } from '../../core/cache';
+import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary } from '../../core/checklist';
+import { ConfigError, loadConfig, type PreflightConfig } from '../../core/config';
+import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
+import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
+import { buildReport } from '../../cli/report';
+import { formatMarkdown } from '../../cli/format/markdown';
+import { mergeConfig, type Settings } from './settings';
+
+/**
+ * What the editor knows about one workspace folder: its merged config, the
+ * per-file results (from a scan, then kept current file by file on save) and
+ * the checklist computed from them. Plain Node, no `vscode`: unit-tested as is.
+ */
+export class FolderState {
+  config!: PreflightConfig;
+  project!: ProjectInfo;
+  /** A config problem to show the user; defaults are used meanwhile. */
+  configError?: string;
+  notes: string[] = [];
+  lastScan?: Date;
+  private readonly cache = new ResultCache();
+  private readonly files = new Map<string, FileResult>();
+  /** Findings and evidence of project rules (lockfile, .env) from the last scan. */
+  private projectPart: { findings: Finding[]; evidence: Evidence[]; facts: Fact[] } = { findings: [], evidence: [], facts: [] };
+
+  constructor(
+    readonly root: string,
+    private settings: Settings,
+  ) {
+    this.reload(settings);
+  }
+
+  /** Re-reads preflight.config.json and merges settings; cached results are dropped since rules may differ. */
+  reload(settings: Settings = this.settings): void {
+    this.settings = settings;
+    this.configError = undefined;
+    let loaded;
+    try {
+      loaded = loadConfig(this.root);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      this.configError = e.message;
+      loaded = { config: { rules: {}, exclude: [], rowOptOuts: {}, rateLimiters: [], maxFileSizeKB: 1024 }, warnings: [], present: new Set<string>() };
+    }
+    this.notes = loaded.warnings;
+    this.config = mergeConfig(loaded.config, loaded.present, settings);
+    this.project = projectInfo(this.root, this.config);
+    this.cache.clear();
+  }
+
+  /** Relative path with `/`, or undefined when the file is outside this folder. */
+  relative(fsPath: string): string | undefined {
+    const rel = path.relative(this.root, fsPath);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep).join('/');
+  }
+
+  /** True when the config, a .gitignore or a skipped folder (node_modules, dist…) excludes the file. */
+  isExcluded(rel: string): boolean {
+    return isExcludedPath(this.root, rel, this.config.exclude);
+  }
+
+  /** Analyzes the text of an open document (which may differ from disk) and records the result. */
+  analyzeText(rel: string, text: string, analyze: (rel: string, text: string) => FileResult): FileResult {
+    const result = this.cache.get(rel, text, () => analyze(rel, text));
+    if (!result.skipped) this.files.set(rel, result);
+    return result;
+  }
+
+  /** Reads a file from disk and analyzes it with the folder's config. */
+  analyzeFromDisk(rel: string): FileResult {
+    const r = analyzeFile(this.root, rel, this.config, this.project, { cache: this.cache });
+    if (!r.skipped) this.files.set(rel, r);
+    return r;
+  }
+
+  removeFile(rel: string): void {
+    this.files.delete(rel);
+    this.cache.delete(rel);
+  }
+
+  /** Replaces everything with a scan's result (computed in a worker). */
+  applyScan(scan: WorkspaceResult): void {
+    this.files.clear();
+    const byFile = new Map<string, FileResult>();
+    for (const file of scan.files) byFile.set(file, { file, findings: [], evidence: [], facts: [], syntaxErrors: 0 });
+    const projectPart = { findings: [] as Finding[], evidence: [] as Evidence[], facts: [] as Fact[] };
+    const bucket = (file: string) => byFile.get(file);
+    for (const f of scan.findings) (bucket(f.file)?.findings ?? projectPart.findings).push(f);
+    for (const e of scan.evidence) (bucket(e.file)?.evidence ?? projectPart.evidence).push(e);
+    for (const f of scan.facts) (bucket(f.file)?.facts ?? projectPart.facts).push(f);
+    for (const [file, r] of byFile) this.files.set(file, r);
+    this.projectPart = projectPart;
+    this.notes = [...new Set([...this.notes, ...scan.notes])];
+    this.lastScan = new Date();
+  }
+
+  /** Every current finding, files and project rules together, after cross-file evidence is applied. */
+  findings(): Finding[] {
+    const evidence = new Set(this.evidence().map((e) => e.kind));
+    const all = [...this.projectPart.findings];
+    for (const r of this.files.values()) all.push(...r.findings);
+    return all.filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+  }
+
+  findingsFor(rel: string): Finding[] {
+    const evidence = new Set(this.evidence().map((e) => e.kind));
+    return (this.files.get(rel)?.findings ?? []).filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+  }
+
+  evidence(): Evidence[] {
+    const all = [...this.projectPart.evidence];
+    for (const r of this.files.values()) all.push(...r.evidence);
+    return all;
+  }
+
+  facts(): Fact[] {
+    const all = [...this.projectPart.facts];
+    for (const r of this.files.values()) all.push(...r.facts);
+    return all;
+  }
+
+  checklist(): ChecklistRow[] {
+    return computeChecklist({ findings: this.findings(), evidence: this.evidence(), facts: this.facts(), config: this.config });
+  }
+
+  summary(): ChecklistSummary {
+    return summarize(this.checklist());
+  }
+
+  /** The same Markdown table as `preflight check --format markdown`. */
+  markdown(): string {
+    const result: WorkspaceResult = {
+      root: this.root, config: this.config, files: [...this.files.keys()].sort(), findings: this.findings(),
+      evidence: this.evidence(), facts: this.facts(), skipped: [], notes: this.notes,
+    };
+    return formatMarkdown(buildReport(path.basename(this.root), result));
+  }
+}
