@@ -1,10 +1,22 @@
-// One esbuild script for both bundles: `--production` minifies, `--watch` rebuilds.
+// One esbuild script for every bundle: `--production` minifies, `--watch` rebuilds.
+// The analyzer is bundled once, as dist/core.js; the extension requires it
+// lazily and the scan worker requires it too, so it ships once in the .vsix.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/** Keeps `require('./core')` as a runtime require of dist/core.js. */
+const sharedCore = {
+  name: 'shared-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/core$/ }, (args) =>
+      args.importer.includes('/src/extension/') ? { path: './core.js', external: true } : undefined,
+    );
+  },
+};
 
 /** @type {import('esbuild').BuildOptions} */
 const common = {
@@ -20,8 +32,9 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js' },
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js' },
+  { ...common, entryPoints: ['src/extension/core.ts'], outfile: 'dist/core.js' },
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [sharedCore] },
+  { ...common, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js', plugins: [sharedCore] },
 ];
 
 if (watch) {

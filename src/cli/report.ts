@@ -1,6 +1,7 @@
 import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary } from '../core/checklist';
 import type { WorkspaceResult } from '../core/workspace';
 import type { Finding } from '../core/types';
+import { readSignoffs, SignoffError, type Signoff } from '../core/signoffs';
 
 /** What every output format renders: one scan of one folder. */
 export interface Report {
@@ -12,17 +13,21 @@ export interface Report {
   summary: ChecklistSummary;
 }
 
-export function buildReport(target: string, result: WorkspaceResult): Report {
-  const rows = computeChecklist({ findings: result.findings, evidence: result.evidence, facts: result.facts, config: result.config });
+export function buildReport(target: string, result: WorkspaceResult, signoffs: readonly Signoff[] = loadSignoffs(result)): Report {
+  const rows = computeChecklist({ findings: result.findings, evidence: result.evidence, facts: result.facts, config: result.config, signoffs });
   const findings = [...result.findings].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId),
   );
   return { target, result, findings, rows, summary: summarize(rows) };
 }
 
-export const STATUS_LABEL: Record<ChecklistRow['status'], string> = {
-  pass: 'pass',
-  fail: 'fail',
-  review: 'review',
-  'n/a': 'n/a',
-};
+/** Sign-offs of the scanned folder; a corrupt file becomes a note, and the rows are computed without it. */
+function loadSignoffs(result: WorkspaceResult): Signoff[] {
+  try {
+    return readSignoffs(result.root);
+  } catch (e) {
+    if (!(e instanceof SignoffError)) throw e;
+    result.notes.push(e.message);
+    return [];
+  }
+}

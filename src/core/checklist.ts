@@ -1,8 +1,9 @@
 import type { PreflightConfig } from './config';
 import { ROWS, type RowDefinition } from './rows';
+import type { Signoff } from './signoffs';
 import type { Evidence, Fact, Finding, RowId } from './types';
 
-export type RowStatus = 'pass' | 'fail' | 'review' | 'n/a';
+export type RowStatus = 'pass' | 'fail' | 'review' | 'n/a' | 'signed off';
 
 export interface ChecklistRow {
   number: number;
@@ -15,6 +16,8 @@ export interface ChecklistRow {
   reason: string;
   findings: Finding[];
   evidence: Evidence[];
+  /** The row's sign-off, if any; `stale` when findings appeared after it. */
+  signoff?: Signoff & { stale: boolean };
 }
 
 export interface ChecklistInput {
@@ -22,16 +25,26 @@ export interface ChecklistInput {
   evidence: readonly Evidence[];
   facts: readonly Fact[];
   config?: Pick<PreflightConfig, 'rowOptOuts'>;
+  signoffs?: readonly Signoff[];
 }
 
 /**
  * The rows, decided in this order: a config opt-out makes a row n/a; any
  * finding fails it; an absent subject makes it n/a; evidence passes it;
- * otherwise a person must review it.
+ * otherwise a person must review it, and a sign-off settles that review.
+ * A sign-off on a row that has findings again is stale and does not count.
  */
 export function computeChecklist(input: ChecklistInput): ChecklistRow[] {
   const factKinds = new Set(input.facts.map((f) => f.kind));
-  return ROWS.map((def) => decideRow(def, input, factKinds));
+  return ROWS.map((def) => withSignoff(decideRow(def, input, factKinds), input.signoffs?.find((s) => s.row === def.id)));
+}
+
+function withSignoff(row: ChecklistRow, signoff: Signoff | undefined): ChecklistRow {
+  if (!signoff) return row;
+  const stale = row.findings.length > signoff.findingsAtSignoff;
+  if (stale) return { ...row, signoff: { ...signoff, stale }, reason: `${row.reason} (sign-off by ${signoff.by} is stale)` };
+  if (row.status !== 'review') return { ...row, signoff: { ...signoff, stale } };
+  return { ...row, status: 'signed off', signoff: { ...signoff, stale }, reason: `signed off by ${signoff.by} on ${signoff.at.slice(0, 10)}: ${signoff.note}` };
 }
 
 function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<string>): ChecklistRow {
@@ -68,7 +81,8 @@ export interface ChecklistSummary {
   fail: number;
   review: number;
   na: number;
-  /** Core rows that pass or do not apply, out of 20. */
+  signedOff: number;
+  /** Core rows that pass, do not apply or are signed off, out of 20. */
   ready: number;
   total: number;
 }
@@ -77,7 +91,7 @@ export function summarize(rows: readonly ChecklistRow[]): ChecklistSummary {
   const core = rows.filter((r) => !r.extended);
   const count = (s: RowStatus): number => core.filter((r) => r.status === s).length;
   return {
-    pass: count('pass'), fail: count('fail'), review: count('review'), na: count('n/a'),
-    ready: count('pass') + count('n/a'), total: core.length,
+    pass: count('pass'), fail: count('fail'), review: count('review'), na: count('n/a'), signedOff: count('signed off'),
+    ready: count('pass') + count('n/a') + count('signed off'), total: core.length,
   };
 }

@@ -12,6 +12,7 @@ export { fixAllFixes, suppressionEdit } from './lib/edits';
 export { renderRuleDoc } from '../core/docs';
 export { docsUrl } from '../core/meta';
 export { RULE_BY_ID };
+export { analyzeWorkspace } from '../core/workspace';
 
 export function analyzeInFolder(state: FolderState | undefined, rel: string, text: string): FileResult {
   const run = (file: string, t: string): FileResult =>

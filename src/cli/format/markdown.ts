@@ -2,7 +2,9 @@ import type { ChecklistRow } from '../../core/checklist';
 import { TOOL_NAME, VERSION } from '../../core/meta';
 import type { Report } from '../report';
 
-const STATUS: Record<ChecklistRow['status'], string> = { pass: '✅ pass', fail: '❌ fail', review: '👀 review', 'n/a': '➖ n/a' };
+const STATUS: Record<ChecklistRow['status'], string> = {
+  pass: '✅ pass', fail: '❌ fail', review: '👀 review', 'n/a': '➖ n/a', 'signed off': '✍️ signed off',
+};
 
 /** A checklist table with checkboxes, ready to paste into a release PR. */
 export function formatMarkdown(report: Report): string {
@@ -10,12 +12,13 @@ export function formatMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push(`## ${TOOL_NAME} release checklist: ${summary.ready} / ${summary.total} ready`);
   lines.push('');
-  lines.push(`${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a · ${report.result.files.length} files · ${TOOL_NAME} ${VERSION}`);
+  const signed = summary.signedOff > 0 ? `, ${summary.signedOff} signed off` : '';
+  lines.push(`${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a${signed} · ${report.result.files.length} files · ${TOOL_NAME} ${VERSION}`);
   lines.push('');
   lines.push('| | # | Check | Status | Evidence or findings |');
   lines.push('|---|---|---|---|---|');
   for (const r of report.rows) {
-    const done = r.status === 'pass' || r.status === 'n/a' ? '[x]' : '[ ]';
+    const done = r.status === 'pass' || r.status === 'n/a' || r.status === 'signed off' ? '[x]' : '[ ]';
     const num = r.extended ? '+' : String(r.number);
     lines.push(`| ${done} | ${num} | ${cell(r.title)} | ${STATUS[r.status]} | ${cell(r.reason)} |`);
   }

@@ -25,7 +25,7 @@ export function paletteFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = 
   return stream.isTTY ? colors : plain;
 }
 
-const ICON: Record<ChecklistRow['status'], string> = { pass: '✔', fail: '✖', review: '?', 'n/a': '–' };
+const ICON: Record<ChecklistRow['status'], string> = { pass: '✔', fail: '✖', review: '?', 'n/a': '–', 'signed off': '✍' };
 
 export function formatText(report: Report, p: Palette = plain): string {
   const lines: string[] = [];
@@ -33,7 +33,7 @@ export function formatText(report: Report, p: Palette = plain): string {
   lines.push(p.bold(`${TOOL_NAME} ${VERSION}`) + p.dim(` · ${report.target} · ${result.files.length} files analyzed`));
   lines.push('');
   const statusColor = (r: ChecklistRow): ((s: string) => string) =>
-    r.status === 'fail' ? p.red : r.status === 'pass' ? p.green : r.status === 'review' ? p.yellow : p.dim;
+    r.status === 'fail' ? p.red : r.status === 'pass' || r.status === 'signed off' ? p.green : r.status === 'review' ? p.yellow : p.dim;
   const core = report.rows.filter((r) => !r.extended);
   const extended = report.rows.filter((r) => r.extended);
   for (const [heading, rows] of [['Release checklist', core], ['Extended checks', extended]] as const) {
@@ -42,7 +42,7 @@ export function formatText(report: Report, p: Palette = plain): string {
     for (const r of rows) {
       const color = statusColor(r);
       const num = String(r.number).padStart(2);
-      lines.push(`${color(ICON[r.status])} ${num}  ${r.title.padEnd(34)} ${color(r.status.padEnd(6))}  ${p.dim(r.reason)}`);
+      lines.push(`${color(ICON[r.status])} ${num}  ${r.title.padEnd(34)} ${color(r.status.padEnd(10))}  ${p.dim(r.reason)}`);
       for (const f of r.findings) lines.push(formatFinding(f, p));
     }
     lines.push('');
@@ -57,6 +57,7 @@ export function formatText(report: Report, p: Palette = plain): string {
   if (fixable > 0) lines.push(p.dim(`${fixable} of ${report.findings.length} findings can be fixed with \`preflight fix\`.`));
   lines.push(
     `checklist: ${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a` +
+      (summary.signedOff > 0 ? `, ${summary.signedOff} signed off` : '') +
       ` (${summary.ready}/${summary.total} ready)`,
   );
   return lines.join('\n') + '\n';

@@ -1,0 +1,205 @@
+/**
+ * End-to-end: the packaged extension in a real VS Code (code-server), driven
+ * like a user through headless Chromium. Checks the Problems panel, a quick
+ * fix from the lightbulb menu, and a pf- snippet. Screenshots go to
+ * test-results/e2e/.
+ *
+ *   npm run test:e2e
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { ensureCodeServer, installExtension, ROOT, startCodeServer } from './code-server';
+
+const RESULTS = path.join(ROOT, 'test-results', 'e2e');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
+
+type Check = { name: string; run: (page: Page) => Promise<void> };
+
+async function poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `${name}.png`) });
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page: Page, rel: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(rel);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active[aria-label*="${path.basename(rel)}"]`).first().waitFor();
+  // Quick open leaves the focus in the opened editor.
+  await page.locator('.editor-group-container .monaco-editor.focused').first().waitFor();
+}
+
+async function goTo(page: Page, line: number, column: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+  await page.keyboard.type(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  ensureCodeServer();
+  if (!process.env.PREFLIGHT_E2E_REUSE_VSIX || !fs.existsSync(path.join(ROOT, 'dist', 'preflight.vsix'))) {
+    execFileSync('npm', ['run', 'package', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-e2e-'));
+  const workspace = path.join(tmp, 'vulnerable-express');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'vulnerable-express'), workspace, { recursive: true });
+  const extensionsDir = path.join(tmp, 'extensions');
+  const userDataDir = path.join(tmp, 'user-data');
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'extensions.ignoreRecommendations': true,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'editor.codeActionWidget.includeNearbyQuickFixes': true,
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'typescript.disableAutomaticTypeAcquisition': true,
+    }),
+  );
+  installExtension(path.join(ROOT, 'dist', 'preflight.vsix'), extensionsDir, userDataDir);
+  const server = await startCodeServer(extensionsDir, userDataDir, path.join(RESULTS, 'code-server.log'));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const results: { name: string; ok: boolean; error?: string }[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 }).catch(() => undefined);
+
+    const checks: Check[] = [
+      {
+        name: 'the Problems panel lists Preflight diagnostics for src/app.js',
+        run: async (p) => {
+          await openFile(p, 'src/app.js');
+          await p.keyboard.press('Control+Shift+M');
+          const panel = p.locator('.markers-panel');
+          await panel.waitFor({ timeout: 30_000 });
+          await poll('the missing-helmet diagnostic', async () => (await panel.innerText()).includes('Express app without helmet()'), 60_000);
+          const text = await panel.innerText();
+          for (const expected of ['missing-helmet', 'Preflight']) {
+            if (!text.includes(expected)) throw new Error(`Problems panel lacks "${expected}"`);
+          }
+          await shot(p, '1-problems-panel');
+        },
+      },
+      {
+        name: 'the lightbulb quick fix applies helmet() and the diagnostic goes away',
+        run: async (p) => {
+          const file = path.join(workspace, 'src', 'app.js');
+          const lines = fs.readFileSync(file, 'utf8').split('\n');
+          const line = lines.findIndex((l) => /=\s*express\(\)/.test(l)) + 1;
+          const column = lines[line - 1].indexOf('express()') + 2;
+          await openFile(p, 'src/app.js');
+          await goTo(p, line, column);
+          // The lightbulb menu waits for every code action provider, the TypeScript server's too,
+          // which may still be starting: ask again until the menu shows.
+          const item = p.locator('.action-widget .monaco-list-row', { hasText: 'Apply helmet() to the app' }).first();
+          await poll('the quick fix menu', async () => {
+            await runCommand(p, 'Quick Fix...');
+            return item.waitFor({ timeout: 10_000 }).then(() => true, async () => {
+              await p.keyboard.press('Escape');
+              return false;
+            });
+          }, 90_000);
+          await shot(p, '2-quick-fix-menu');
+          await item.click();
+          await p.keyboard.press('Control+S');
+          await poll('the fixed file on disk', () => fs.readFileSync(file, 'utf8').includes('app.use(helmet());'));
+          const text = fs.readFileSync(file, 'utf8');
+          if (!/require\('helmet'\)/.test(text)) throw new Error('helmet was not imported');
+          const panel = p.locator('.markers-panel');
+          await poll('missing-helmet to leave the Problems panel', async () => !(await panel.innerText()).includes('Express app without helmet()'));
+          await shot(p, '3-after-quick-fix');
+        },
+      },
+      {
+        name: 'typing pf-helmet inserts the snippet',
+        run: async (p) => {
+          await openFile(p, 'src/app.js');
+          await p.keyboard.press('Control+End');
+          await p.keyboard.press('Enter');
+          await p.keyboard.press('Enter');
+          await p.keyboard.type('pf-helme', { delay: 40 });
+          const suggestion = p.locator('.suggest-widget .monaco-list-row', { hasText: 'pf-helmet' }).first();
+          await poll('the pf-helmet suggestion', async () => {
+            if (await suggestion.isVisible()) return true;
+            await p.keyboard.press('Control+Space');
+            return false;
+          }, 20_000);
+          await shot(p, '4-snippet-suggestion');
+          await p.keyboard.press('Enter');
+          await p.keyboard.press('Escape');
+          await p.keyboard.press('Control+S');
+          const file = path.join(workspace, 'src', 'app.js');
+          await poll('the snippet on disk', () => fs.readFileSync(file, 'utf8').includes('contentSecurityPolicy'));
+          await shot(p, '5-snippet-inserted');
+        },
+      },
+    ];
+    for (const c of checks) {
+      try {
+        // Close whatever a previous step left open (menus, widgets) before the next one.
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Escape');
+        await c.run(page);
+        results.push({ name: c.name, ok: true });
+      } catch (e) {
+        results.push({ name: c.name, ok: false, error: (e as Error).message });
+        await shot(page, `failed-${results.length}`).catch(() => undefined);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+  for (const r of results) console.log(`${r.ok ? 'ok' : 'FAIL'} - ${r.name}${r.error ? `\n    ${r.error}` : ''}`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`e2e: ${results.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(`e2e: ${(e as Error).message}`);
+  process.exitCode = 1;
+});
