@@ -59,7 +59,14 @@ class TimeBudgetExceeded extends Error {}
 export function analyzeSource(file: string, text: string, options: AnalyzeOptions): FileResult {
   const settings = options.ruleSettings ?? {};
   const project = options.project ?? DEFAULT_PROJECT;
-  const sourceFile = parse(file, text);
+  let sourceFile: ts.SourceFile;
+  try {
+    sourceFile = parse(file, text);
+  } catch (e) {
+    // The parser recurses too: pathologically deep nesting overflows it before the walk starts.
+    if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors: 0, skipped: 'expressions nested too deeply to parse' };
+    throw e;
+  }
   const syntaxErrors = (sourceFile as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
   const lineStarts = lineStartsOf(text);
 

@@ -132,3 +132,63 @@ function declaresName(n: ts.BindingName, name: string): boolean {
   if (ts.isIdentifier(n)) return n.text === name;
   return n.elements.some((e) => !ts.isOmittedExpression(e) && declaresName(e.name, name));
 }
+
+/**
+ * Edits that add `props` (ready-made `key: value` texts) to an object literal,
+ * in its own layout: `{}` becomes `{ a, b }`, a one-line object gains `, a, b`,
+ * a multi-line one gains one property per line at the last property's
+ * indentation (keeping a trailing comma and a trailing `// comment` in place).
+ */
+export function addPropertiesEdits(sf: ts.SourceFile, obj: ts.ObjectLiteralExpression, props: readonly string[]): TextEdit[] {
+  if (props.length === 0) return [];
+  const text = sf.text;
+  const nl = eol(text);
+  const elements = obj.properties;
+  if (elements.length === 0) {
+    return [{ start: obj.getStart(sf), end: obj.end, newText: `{ ${props.join(', ')} }` }];
+  }
+  const first = elements[0];
+  const last = elements[elements.length - 1];
+  const multiline = text.slice(obj.getStart(sf) + 1, first.getStart(sf)).includes('\n');
+  // Position right after the last property, or after its trailing comma.
+  let after = last.end;
+  if (elements.hasTrailingComma) {
+    const comma = text.indexOf(',', last.end);
+    if (comma >= 0 && comma < obj.end) after = comma + 1;
+  }
+  if (!multiline) {
+    return [{ start: after, end: after, newText: elements.hasTrailingComma ? ` ${props.join(', ')},` : `, ${props.join(', ')}` }];
+  }
+  const lineStart = text.lastIndexOf('\n', last.getStart(sf) - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, last.getStart(sf)))?.[0] ?? '';
+  // A `// comment` after the last property stays on its line: insert after it.
+  let insertAt = after;
+  const newline = text.indexOf('\n', after);
+  if (newline >= 0 && newline < obj.end) {
+    const rest = text.slice(after, newline).replace(/\r$/, '');
+    if (rest.trim().startsWith('//')) insertAt = after + rest.length;
+  }
+  if (elements.hasTrailingComma) {
+    return [{ start: insertAt, end: insertAt, newText: props.map((p) => `${nl}${indent}${p},`).join('') }];
+  }
+  const lines = props.map((p, i) => `${nl}${indent}${p}${i < props.length - 1 ? ',' : ''}`).join('');
+  if (insertAt === after) return [{ start: after, end: after, newText: `,${lines}` }];
+  return [
+    { start: after, end: after, newText: ',' },
+    { start: insertAt, end: insertAt, newText: lines },
+  ];
+}
+
+/** The quote character the file uses for its first import or require (default `'`). */
+export function preferredQuote(sf: ts.SourceFile): string {
+  for (const st of sf.statements) {
+    let spec: ts.Node | undefined;
+    if (ts.isImportDeclaration(st)) spec = st.moduleSpecifier;
+    else if (ts.isVariableStatement(st)) {
+      const init = st.declarationList.declarations[0]?.initializer;
+      if (init && requiredModule(init) !== undefined) spec = (init as ts.CallExpression).arguments[0];
+    }
+    if (spec && ts.isStringLiteral(spec)) return sf.text[spec.getStart(sf)] === '"' ? '"' : "'";
+  }
+  return "'";
+}

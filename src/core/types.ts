@@ -78,7 +78,9 @@ export type EvidenceKind =
   | 'helmet' | 'error-handler-generic' | 'env-ignored' | 'env-validated' | 'lockfile'
   | 'hsts' | 'security-logging' | 'body-limit' | 'ssrf-guard' | 'login-attempt-counting'
   | 'webhook-signature' | 'admin-role-check' | 'allowlisted-write'
-  | 'session-regenerate' | 'session-hardened' | 'strong-password-hash';
+  | 'session-regenerate' | 'session-hardened' | 'strong-password-hash'
+  /** MongoDB filters are sanitized globally (mongoose sanitizeFilter, express-mongo-sanitize): `$` operators cannot come from request data. */
+  | 'nosql-sanitizer';
 
 /**
  * Facts say a row's subject exists (a JWT library is imported, a webhook route

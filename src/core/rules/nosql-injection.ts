@@ -1,0 +1,445 @@
+import { ts } from 'ts-morph';
+import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
+import { normalizeModule, requiredModule, skipWrappers } from '../modules';
+import { enclosingFunction, lookup } from '../scopes';
+import { requestPart, type Source } from '../flow';
+import type { RuleContext, SourceRule } from '../types';
+import { sourceLabel, valueAt } from './sql-injection';
+
+/**
+ * Request data as a MongoDB filter, where a JSON body or a `qs`-parsed query
+ * string can carry operators instead of values:
+ *
+ *   User.find(req.body)                        // whole request part as the filter
+ *   User.findOne({ email: req.body.email })    // {"email": {"$ne": null}} logs in as anyone
+ *   coll.find({ $where: `this.name == '${n}'` }) // server-side JavaScript
+ *   User.find({ name: { $regex: req.query.q } }) // regex injection / ReDoS
+ *
+ * Values cast to a string or number, parsed by a schema, or read from route
+ * params (always strings) are fine. Receivers are recognised by shape
+ * (PascalCase models, `*Model`, `db.collection('x')`, `mongoose.model('X')`)
+ * since models are usually defined in another file.
+ */
+
+const MONGO_MODULES: ReadonlySet<string> = new Set(['mongoose', 'mongodb', '@typegoose/typegoose', '@nestjs/mongoose', 'mongoist', 'monk']);
+/** Packages whose PascalCase exports have a `find` that is not a MongoDB query. */
+const NOT_MONGO_PACKAGES: ReadonlySet<string> = new Set([
+  'sequelize', 'sequelize-typescript', 'typeorm', '@prisma/client', 'objection', 'lodash', 'ramda', 'underscore', 'immutable', 'discord.js', 'knex',
+]);
+const FILTER_METHODS: ReadonlySet<string> = new Set([
+  'find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'updateMany',
+  'deleteOne', 'deleteMany', 'countDocuments', 'count', 'exists', 'where', 'aggregate', 'replaceOne',
+]);
+/** Built-ins and well-known globals with a `find`. */
+const NOT_MODELS: ReadonlySet<string> = new Set([
+  'Array', 'Object', 'Promise', 'Math', 'JSON', 'Reflect', 'Map', 'Set', 'WeakMap', 'String', 'Number', 'Date', 'Buffer', 'Symbol', 'Intl', 'R', 'Enumerable', 'Immutable',
+]);
+/** Request parts that can hold objects (JSON bodies, `qs` query strings, `j:` JSON cookies); route params are strings. */
+const OBJECT_PARTS: ReadonlySet<string> = new Set(['body', 'query', 'cookies', 'signedCookies', 'request']);
+const VALIDATE_METHODS: ReadonlySet<string> = new Set(['validate', 'validateAsync', 'validateSync', 'parse', 'parseAsync', 'safeParse', 'safeParseAsync', 'assert', 'attempt', 'check']);
+const VALIDATOR_MODULES: ReadonlySet<string> = new Set(['express-validator', 'celebrate', 'express-joi-validation', 'zod-express-middleware', 'express-zod-api', 'joi', 'zod', 'yup']);
+const LOGICAL: ReadonlySet<string> = new Set(['$and', '$or', '$nor']);
+const PASCAL = /^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$/;
+
+interface Problem {
+  node: ts.Node;
+  message: string;
+  source?: Source;
+  /** Field-level problems disappear when filters are sanitized globally. */
+  field: boolean;
+}
+
+export const rule: SourceRule = {
+  id: 'nosql-injection',
+  row: 'injection',
+  severity: 'error',
+  description: 'Detects request data used as a MongoDB query filter, where JSON or query-string input can inject operators such as $ne, $gt, $where or $regex.',
+  message: 'Request data used as a MongoDB filter: operators like {"$ne": null} can be injected; pick the fields and cast them to strings.',
+  fixable: false,
+  docs: {
+    why:
+      'Express parses JSON bodies and `?a[$ne]=x` query strings into objects, so a field you expect to be a string can arrive ' +
+      'as `{"$ne": null}` and turn `findOne({ email, password })` into "any user". A whole `req.body` as a filter lets the ' +
+      'client query any field, and `$where` or an unescaped `$regex` runs attacker-chosen code or patterns on the database.',
+    bad: "const user = await User.findOne({ email: req.body.email, password: req.body.password });\nconst users = await User.find(req.query);",
+    good:
+      "const { email } = LoginBody.parse(req.body); // zod: z.object({ email: z.string().email() })\n" +
+      "const user = await User.findOne({ email });\nconst users = await User.find({ status: String(req.query.status) });",
+    fix:
+      'Validate request input with a schema (zod, Joi) or cast each value with String()/Number() before it reaches a filter; ' +
+      'never pass `req.body` or `req.query` as the filter; escape user text before `$regex`; drop `$where`. ' +
+      'Enable `mongoose.set(\'sanitizeFilter\', true)` or express-mongo-sanitize as a safety net.',
+    cwe: ['CWE-943'],
+    owasp: ['A03:2021'],
+  },
+  create(ctx) {
+    let sanitizerSeen = false;
+    let shapeOk: boolean | undefined;
+    const facts = new Set<string>();
+    const note = (m: string, node: ts.Node): void => {
+      if (!MONGO_MODULES.has(m) || facts.has(m)) return;
+      facts.add(m);
+      ctx.fact('database', node);
+    };
+    const shapeAllowed = (): boolean => (shapeOk ??= mongoShapesPlausible(ctx));
+    return {
+      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+        if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
+      },
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const name = calleeName(node);
+        if (!name) return;
+        if (name === 'require') {
+          const m = requiredModule(node);
+          if (m) note(m, node);
+          return;
+        }
+        if (!sanitizerSeen && (name === 'set' || name === 'sanitize' || ts.isIdentifier(node.expression)) && isSanitizer(ctx, node, name)) {
+          sanitizerSeen = true;
+          const what = name === 'set' ? "mongoose sanitizeFilter casts `$` operators in filters to $eq" : 'express-mongo-sanitize strips `$` keys from request data';
+          ctx.evidence('nosql-sanitizer', node, what);
+          ctx.evidence('parameterized-query', node, what);
+          return;
+        }
+        if (!FILTER_METHODS.has(name) || node.arguments.length === 0) return;
+        const first = node.arguments[0];
+        // array.find(cb), Promise-like finds: a function argument is never a filter.
+        if (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) return;
+        const recv = calleeObject(node);
+        if (!recv || !isMongoReceiver(ctx, recv, shapeAllowed, 0)) return;
+        const problems: Problem[] = [];
+        if (name === 'aggregate') {
+          const pipeline = skipWrappers(first);
+          if (!ts.isArrayLiteralExpression(pipeline)) return;
+          for (const stage of pipeline.elements) {
+            const s = skipWrappers(stage);
+            if (!ts.isObjectLiteralExpression(s)) continue;
+            const match = getPropertyValue(s, '$match');
+            if (match) checkFilter(ctx, match, problems, 0);
+          }
+        } else {
+          checkFilter(ctx, first, problems, 0);
+        }
+        if (problems.length === 0) return;
+        const fieldOnly = problems.every((p) => p.field);
+        if (fieldOnly && (sanitizedQuery(node) || validatedBeforeUse(ctx, node, problems))) return;
+        const p = problems.find((x) => !x.field) ?? problems[0];
+        ctx.report(node, {
+          message: p.message,
+          related: p.source ? [{ node: p.source.node, message: `request data (${sourceLabel(p.source)}) enters here` }] : undefined,
+          unlessEvidence: fieldOnly ? 'nosql-sanitizer' : undefined,
+        });
+      },
+    };
+  },
+};
+
+/** A project that has no MongoDB client at all gets no shape-based model guesses. */
+function mongoShapesPlausible(ctx: RuleContext): boolean {
+  const imported = ctx.modules.importedModules();
+  for (const m of MONGO_MODULES) if (imported.has(m)) return true;
+  for (const m of NOT_MONGO_PACKAGES) if (imported.has(m)) return false;
+  const deps = Object.keys(ctx.project.dependencies);
+  if (deps.length === 0) return true;
+  return deps.some((d) => MONGO_MODULES.has(d));
+}
+
+function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: () => boolean, depth: number): boolean {
+  const e = skipWrappers(recv);
+  if (ts.isCallExpression(e)) {
+    const n = calleeName(e);
+    if (n === 'collection' || n === 'model') {
+      // db.collection('users'), mongoose.model('User'), conn.model('User')
+      const o = ctx.modules.callee(e);
+      if (o && MONGO_MODULES.has(o.module)) return true;
+      return !!stringValue(e.arguments[0]) && shapeAllowed();
+    }
+    return false;
+  }
+  if (ts.isIdentifier(e)) {
+    const o = ctx.modules.origin(e);
+    if (o) {
+      if (MONGO_MODULES.has(o.module)) return o.path.includes('()') || o.path.includes('model') || o.path.includes('collection');
+      if (NOT_MONGO_PACKAGES.has(o.module) || (o.module in ctx.project.dependencies)) return false;
+    }
+    const b = lookup(e.text, e);
+    if (b && b.kind === 'variable' && b.path.length === 0 && depth < 3) {
+      const w = valueAt(b, e);
+      if (w && ts.isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, shapeAllowed, depth + 1)) return true;
+    }
+    if (PASCAL.test(e.text) && !NOT_MODELS.has(e.text)) return shapeAllowed();
+    return /[a-z](Model|Collection)$/.test(e.text) && shapeAllowed();
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    const n = e.name.text;
+    // models.User, this.userModel, this.collection
+    if ((PASCAL.test(n) && !NOT_MODELS.has(n)) || /[a-z](Model|Collection)$/.test(n) || n === 'model' || n === 'collection') return shapeAllowed();
+  }
+  return false;
+}
+
+/** `mongoose.set('sanitizeFilter', true)`, `mongoose.set({ sanitizeFilter: true })`, `app.use(mongoSanitize())`. */
+function isSanitizer(ctx: RuleContext, call: ts.CallExpression, name: string): boolean {
+  const o = ctx.modules.callee(call);
+  if (!o) return false;
+  if (o.module === 'express-mongo-sanitize') return o.path.length === 0 || o.path[0] === 'default';
+  if (name !== 'set' || o.module !== 'mongoose') return false;
+  const [a, b] = call.arguments;
+  if (stringValue(a) === 'sanitizeFilter') return !!b && b.kind === ts.SyntaxKind.TrueKeyword;
+  const obj = a && skipWrappers(a);
+  if (obj && ts.isObjectLiteralExpression(obj)) return getPropertyValue(obj, 'sanitizeFilter')?.kind === ts.SyntaxKind.TrueKeyword;
+  return false;
+}
+
+/** `.setOptions({ sanitizeFilter: true })` on the query, or the option in the call itself. */
+function sanitizedQuery(call: ts.CallExpression): boolean {
+  const hasOption = (arg: ts.Node | undefined): boolean => {
+    const o = arg && skipWrappers(arg);
+    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'sanitizeFilter')?.kind === ts.SyntaxKind.TrueKeyword;
+  };
+  if (call.arguments.slice(1).some(hasOption)) return true;
+  let n: ts.Node = call;
+  for (let i = 0; i < 6 && n.parent; i++) {
+    const p: ts.Node = n.parent;
+    if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent)) {
+      if (p.name.text === 'setOptions' && hasOption(p.parent.arguments[0])) return true;
+      n = p.parent;
+    } else {
+      break;
+    }
+  }
+  return false;
+}
+
+function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], depth: number): void {
+  if (depth > 4) return;
+  const whole = wholeRequest(ctx, filter);
+  if (whole) {
+    out.push({
+      node: filter,
+      message: `MongoDB filter is the whole request ${whole.part} (${sourceLabel(whole)}): a client can send operators like {"$ne": null} or query any field; build the filter from chosen, cast fields.`,
+      source: whole,
+      field: false,
+    });
+    return;
+  }
+  let e = skipWrappers(filter);
+  if (ts.isIdentifier(e)) {
+    // const filter = { email: req.body.email }; User.findOne(filter)
+    const b = lookup(e.text, e);
+    const w = b && b.kind === 'variable' && b.path.length === 0 ? valueAt(b, e) : undefined;
+    if (!w || !ts.isObjectLiteralExpression(skipWrappers(w))) return;
+    e = skipWrappers(w);
+  }
+  if (!ts.isObjectLiteralExpression(e)) return;
+  for (const p of e.properties) {
+    if (ts.isSpreadAssignment(p)) {
+      const s = wholeRequest(ctx, p.expression);
+      if (s) out.push({ node: p, message: `MongoDB filter spreads the whole request ${s.part} (${sourceLabel(s)}): a client can add operators or any field; pick fields explicitly.`, source: s, field: false });
+      continue;
+    }
+    const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    if (!value) continue;
+    // Sequelize / TypeORM options objects ({ where: … }) are not Mongo filters.
+    if (key === 'where' && depth === 0) return;
+    if (key === '$where') {
+      if (!isConstant(value)) {
+        const s = ctx.flow.source(value) ?? undefined;
+        out.push({ node: p, message: '$where with a non-constant value runs JavaScript built at runtime on the database: express the condition with query operators instead.', source: s, field: false });
+      }
+      continue;
+    }
+    if (key && LOGICAL.has(key)) {
+      const arr = skipWrappers(value);
+      if (ts.isArrayLiteralExpression(arr)) for (const el of arr.elements) checkFilter(ctx, el, out, depth + 1);
+      continue;
+    }
+    checkValue(ctx, value, out);
+  }
+}
+
+/** One field's value: a raw request value, or an operator object with `$regex`. */
+function checkValue(ctx: RuleContext, value: ts.Expression, out: Problem[]): void {
+  const v = skipWrappers(value);
+  if (ts.isObjectLiteralExpression(v)) {
+    const re = getPropertyValue(v, '$regex');
+    if (re) checkRegex(ctx, re, out);
+    return;
+  }
+  if (ts.isNewExpression(v) && ts.isIdentifier(v.expression) && v.expression.text === 'RegExp' && v.arguments?.[0]) {
+    checkRegex(ctx, v.arguments[0], out);
+    return;
+  }
+  const s = rawRequestValue(ctx, value, 0);
+  if (s) {
+    out.push({
+      node: value,
+      message: `Request data (${sourceLabel(s)}) used as a MongoDB filter value without a cast: {"$ne": null} in it matches any document; cast with String() or validate it with a schema.`,
+      source: s,
+      field: true,
+    });
+  }
+}
+
+function checkRegex(ctx: RuleContext, re: ts.Expression, out: Problem[]): void {
+  if (isEscaped(re, 0)) return;
+  const s = ctx.flow.source(re);
+  if (!s) return;
+  out.push({
+    node: re,
+    message: `Regular expression built from request data (${sourceLabel(s)}) without escaping: a client can inject patterns or a catastrophic (ReDoS) regex; escape it first.`,
+    source: s,
+    field: false,
+  });
+}
+
+/** An escape call or `.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')` somewhere on the way. */
+function isEscaped(expr: ts.Expression, depth: number): boolean {
+  if (depth > 5) return false;
+  const e = skipWrappers(expr) as ts.Expression;
+  if (ts.isCallExpression(e)) {
+    const name = calleeName(e) ?? '';
+    if (/escape|quote/i.test(name)) return true;
+    if ((name === 'replace' || name === 'replaceAll') && /\$&/.test(e.arguments[1]?.getText() ?? '')) return true;
+    if (name === 'String' && e.arguments[0]) return isEscaped(e.arguments[0], depth + 1);
+    const recv = calleeObject(e);
+    return !!recv && isEscaped(recv, depth + 1);
+  }
+  if (ts.isIdentifier(e)) {
+    const b = lookup(e.text, e);
+    const w = b && b.kind === 'variable' && b.path.length === 0 ? valueAt(b, e) : undefined;
+    return !!w && isEscaped(w, depth + 1);
+  }
+  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => isEscaped(s.expression, depth + 1) || isConstant(s.expression));
+  return false;
+}
+
+function isConstant(e: ts.Expression): boolean {
+  const v = skipWrappers(e);
+  return ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v) || ts.isNumericLiteral(v) || ts.isFunctionExpression(v) || ts.isArrowFunction(v);
+}
+
+/** `req.body`, `const f = req.query`, `const { page, ...filter } = req.query`. */
+function wholeRequest(ctx: RuleContext, expr: ts.Expression): Source | undefined {
+  const direct = ctx.flow.wholeSource(expr);
+  if (direct) return OBJECT_PARTS.has(direct.part) ? direct : undefined;
+  const e = skipWrappers(expr);
+  if (!ts.isIdentifier(e)) return undefined;
+  const b = lookup(e.text, e);
+  if (!b || b.kind !== 'variable' || b.path.length !== 1 || b.path[0] !== '...' || !b.init) return undefined;
+  const base = ctx.flow.wholeSource(b.init);
+  return base && OBJECT_PARTS.has(base.part) ? { node: b.node, part: base.part } : undefined;
+}
+
+/**
+ * Request data as it arrived: a property read (or a variable holding one) of a
+ * part that can carry objects. Call results (`.trim()`, `String()`,
+ * `schema.parse()`) are strings or validated, except JSON.parse.
+ */
+function rawRequestValue(ctx: RuleContext, expr: ts.Expression, depth: number): Source | undefined {
+  if (depth > 6) return undefined;
+  const e = skipWrappers(expr) as ts.Expression;
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+    if (ts.isPropertyAccessExpression(e) && e.name.text === 'length') return undefined;
+    if (!accessChainOnly(e)) return undefined;
+    const s = ctx.flow.source(e);
+    return s && objectCapable(ctx, s) ? s : undefined;
+  }
+  if (ts.isIdentifier(e)) {
+    const b = lookup(e.text, e);
+    if (!b || b.kind !== 'variable') return undefined;
+    const w = valueAt(b, e);
+    if (!w) return undefined;
+    if (b.path.length > 0) {
+      if (w !== b.init || b.path.includes('...')) return undefined;
+      // const { email } = req.body — the destructured read is as raw as req.body.email
+      const base = skipWrappers(w) as ts.Expression;
+      const s = ctx.flow.source(e);
+      if (!s || !objectCapable(ctx, s)) return undefined;
+      return ts.isIdentifier(base) || ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base) ? s : undefined;
+    }
+    return rawRequestValue(ctx, w, depth + 1);
+  }
+  if (ts.isCallExpression(e)) {
+    const name = calleeName(e);
+    const recv = calleeObject(e);
+    if (name === 'parse' && recv && ts.isIdentifier(recv) && recv.text === 'JSON' && e.arguments[0]) {
+      const s = ctx.flow.source(e.arguments[0]);
+      return s ?? undefined;
+    }
+    return undefined;
+  }
+  if (ts.isConditionalExpression(e)) return rawRequestValue(ctx, e.whenTrue, depth + 1) ?? rawRequestValue(ctx, e.whenFalse, depth + 1);
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) {
+    return rawRequestValue(ctx, e.left, depth + 1) ?? rawRequestValue(ctx, e.right, depth + 1);
+  }
+  return undefined;
+}
+
+/**
+ * Whether this request part can hold an object. Query strings only nest with
+ * `qs` (Express 4's default); Express 5 and Koa parse them flat.
+ */
+function objectCapable(ctx: RuleContext, s: Source): boolean {
+  if (!OBJECT_PARTS.has(s.part)) return false;
+  if (s.part !== 'query') return true;
+  const n = s.node;
+  if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && (n.expression.text === 'ctx' || n.expression.text === 'context')) return false;
+  const express = ctx.project.dependencies.express;
+  return !(express && /^[\^~>=\s]*5/.test(express));
+}
+
+function accessChainOnly(e: ts.Node): boolean {
+  for (let n = skipWrappers(e); ; n = skipWrappers((n as ts.PropertyAccessExpression).expression)) {
+    if (ts.isIdentifier(n) || n.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (!ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
+  }
+}
+
+/**
+ * The route validates input before this query: validation middleware among the
+ * route's handlers (`body('email').isEmail()`, `validate(schema)`, celebrate),
+ * a `schema.validate(req.body)` call, or a `typeof x !== 'string'` check earlier
+ * in the handler.
+ */
+function validatedBeforeUse(ctx: RuleContext, sink: ts.CallExpression, problems: Problem[]): boolean {
+  const fn = enclosingFunction(sink);
+  if (!fn) return false;
+  const parent = fn.parent;
+  if (parent && ts.isCallExpression(parent)) {
+    const route = routeCall(parent);
+    if (route && route.handlers.some((h) => h !== fn && isValidationMiddleware(ctx, h))) return true;
+  }
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return false;
+  const texts = new Set(problems.map((p) => skipWrappers(p.node).getText()));
+  const parts = new Set(problems.map((p) => p.source?.part));
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= sink.pos) return;
+    if (ts.isCallExpression(n) && VALIDATE_METHODS.has(calleeName(n) ?? '')) {
+      if (n.arguments.some((a) => { const r = requestPart(skipWrappers(a)); return !!r && parts.has(r.part); })) found = true;
+    } else if (ts.isTypeOfExpression(n) && texts.has(skipWrappers(n.expression).getText())) {
+      found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+function isValidationMiddleware(ctx: RuleContext, h: ts.Expression): boolean {
+  const e = skipWrappers(h);
+  if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => isValidationMiddleware(ctx, x));
+  if (ts.isIdentifier(e)) return /valid|schema|sanitiz/i.test(e.text);
+  if (ts.isCallExpression(e)) {
+    const o = ctx.modules.callee(e);
+    if (o && VALIDATOR_MODULES.has(o.module)) return true;
+    let root: ts.Node = e;
+    while (ts.isCallExpression(root) || ts.isPropertyAccessExpression(root)) root = root.expression;
+    const name = ts.isIdentifier(root) ? root.text : '';
+    return /valid|celebrate|schema|sanitiz|zod|joi/i.test(name);
+  }
+  return false;
+}
