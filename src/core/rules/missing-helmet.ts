@@ -39,7 +39,14 @@ export const rule: SourceRule = {
         } else if (origin.module === 'helmet' && origin.path.length <= 1) {
           helmetApplied = true;
           ctx.evidence('helmet', node, 'helmet() applied');
+        } else if (isOtherServer(origin.module, origin.path.join('.'))) {
+          ctx.fact('http-server', node);
         }
+      },
+      // new Koa(), new Hono()
+      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+        const origin = ctx.modules.callee(node);
+        if (origin && isOtherServer(origin.module, origin.path.join('.'))) ctx.fact('http-server', node);
       },
       onEnd() {
         if (helmetApplied) return;
@@ -50,6 +57,33 @@ export const rule: SourceRule = {
     };
   },
 };
+
+/**
+ * Servers other than Express (they get the http-server fact, not this rule's
+ * finding): `new Koa()`, `fastify()`, `http.createServer()`, `NestFactory.create()`, Hono, Hapi, restify.
+ */
+function isOtherServer(module: string, path: string): boolean {
+  switch (module) {
+    case 'koa':
+    case 'fastify':
+      return path === '' || path === 'default' || path === module;
+    case 'http':
+    case 'https':
+    case 'http2':
+      return path === 'createServer' || path === 'createSecureServer';
+    case '@nestjs/core':
+      return path === 'NestFactory.create';
+    case 'hono':
+      return path === 'Hono';
+    case '@hapi/hapi':
+    case 'hapi':
+      return path === 'server' || path === 'Server';
+    case 'restify':
+      return path === 'createServer';
+    default:
+      return false;
+  }
+}
 
 /** `const app = express();` gains a following `app.use(helmet());` and the import. */
 function fixFor(sf: ts.SourceFile, app: ts.CallExpression): Fix[] {

@@ -1,0 +1,353 @@
+import { ts } from 'ts-morph';
+import { calleeName, dottedName, propertyName } from '../ast';
+import { skipWrappers } from '../modules';
+import { lookup } from '../scopes';
+import type { RuleContext, SourceRule } from '../types';
+
+/**
+ * Error details sent to the client: an Express error handler
+ * `(err, req, res, next) => res.status(500).json({ message: err.message, stack: err.stack })`,
+ * or a route's `catch (e) { res.status(500).send(e) }`. Driver errors carry
+ * SQL, table and column names; stacks carry file paths and library versions.
+ *
+ * Safe: a message chosen by the code, details behind a NODE_ENV /
+ * app.get('env') check, `err.expose ? err.message : 'Internal error'` and other
+ * checks on the error's type or status (the message of a known error class is
+ * the code's own), logging.
+ */
+
+/** Error fields that carry internals. `message` is the common one; the others come from database drivers. */
+const LEAKY_FIELDS: ReadonlySet<string> = new Set(['stack', 'message', 'sql', 'sqlMessage', 'errors', 'original', 'parent', 'detail', 'query', 'sqlState']);
+/** Fields that stay a leak even behind a type or status check. */
+const ALWAYS_LEAKY: ReadonlySet<string> = new Set(['stack', 'sql', 'sqlMessage', 'original', 'parent', 'query']);
+const SEND_METHODS: ReadonlySet<string> = new Set(['send', 'json', 'jsonp', 'end', 'write', 'render']);
+/** `res.status(500).json(…)`: calls that return the response itself. */
+const CHAIN_METHODS: ReadonlySet<string> = new Set(['status', 'type', 'set', 'header', 'code', 'contentType', 'setHeader', 'vary', 'headers']);
+const RES_NAME = /^_?(res|resp|response|reply)$/;
+const KOA_NAME = /^(ctx|context)$/;
+const PASS_THROUGH: ReadonlySet<string> = new Set(['toString', 'trim', 'slice', 'substring', 'split', 'join', 'replace', 'toUpperCase', 'toLowerCase', 'concat']);
+const SERIALIZERS: ReadonlySet<string> = new Set(['String', 'JSON.stringify', 'util.inspect', 'inspect', 'serializeError', 'format', 'util.format']);
+
+/** A condition that keeps details out of production. */
+const ENV_GUARD = /NODE_ENV|\benv\b|['"`](development|dev|production|prod|test)['"`]|is_?dev|is_?prod|isDevelopment|isProduction|debug|\bdev(elopment)?\b|\bprod(uction)?\b/i;
+/** A check on the error's kind or status: the message of a known error class is chosen by the code. */
+const TYPE_GUARD = /expose|isOperational|instanceof|status|\.name\b|\.code\b|\bcode\b|isAxiosError|isHttpError|HttpError|isBoom|Validation|ZodError|known|custom|AppError|ApiError/i;
+
+type Guard = 'env' | 'type' | undefined;
+
+interface Scope {
+  err: string;
+  res: Set<string>;
+  koa: Set<string>;
+  root: ts.Node;
+}
+
+export const rule: SourceRule = {
+  id: 'error-leak',
+  row: 'error-handling',
+  severity: 'error',
+  description: 'Detects error handlers and route catch blocks that send error messages, stack traces or raw driver errors to the client.',
+  message: 'Error details are sent to the client: log the error and send a generic message instead.',
+  fixable: false,
+  docs: {
+    why:
+      'Stack traces, database driver errors and raw exception messages tell an attacker your file layout, library versions, ' +
+      'SQL statements, table and column names, and sometimes data. Clients need a status code and a short, generic message; ' +
+      'the details belong in your logs.',
+    bad:
+      'app.use((err, req, res, next) => {\n  res.status(500).json({ message: err.message, stack: err.stack });\n});',
+    good:
+      'app.use((err, req, res, next) => {\n  logger.error({ err, path: req.path }, \'unhandled error\');\n' +
+      "  const status = err.status ?? 500;\n  res.status(status).json({ message: err.expose ? err.message : 'Internal server error' });\n});",
+    fix:
+      "Log the error server-side and respond with a fixed message (`{ message: 'Internal server error' }`). " +
+      "If you want details while developing, guard them with `process.env.NODE_ENV !== 'production'`; send `err.message` only for errors " +
+      'you created for the client (`err.expose`, your own error classes).',
+    cwe: ['CWE-209', 'CWE-497'],
+    owasp: ['A04:2021', 'A05:2021'],
+  },
+  create(ctx) {
+    const reported = new Set<ts.Node>();
+    const onFunction = (fn: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration): void => {
+      if (fn.parameters.length !== 4 || !fn.body) return;
+      const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+      if (names.some((n) => n === undefined)) return;
+      const parent = fn.parent;
+      const registered = ts.isCallExpression(parent) && calleeName(parent) === 'use';
+      if (!RES_NAME.test(names[2]!) && !registered) return;
+      if (!/^_?(req|request)$/.test(names[1]!) && !registered) return;
+      const scope: Scope = { err: names[0]!, res: new Set([names[2]!]), koa: new Set(), root: fn.body };
+      const result = scan(ctx, scope, fn.body);
+      for (const l of result.leaks) report(l, 'Error handler');
+      if (result.sinks > 0 && result.leaks.length === 0) ctx.evidence('error-handler-generic', fn, 'error handler sends a generic message');
+    };
+    const report = (l: Leak, where: string): void => {
+      if (reported.has(l.sink)) return;
+      reported.add(l.sink);
+      ctx.report(l.sink, {
+        message: `${where} sends ${l.what} to the client: log the error and send a generic message (details only when NODE_ENV is not production).`,
+      });
+    };
+    return {
+      [ts.SyntaxKind.ArrowFunction]: onFunction,
+      [ts.SyntaxKind.FunctionExpression]: onFunction,
+      [ts.SyntaxKind.FunctionDeclaration]: onFunction,
+      [ts.SyntaxKind.CatchClause](node: ts.CatchClause) {
+        const d = node.variableDeclaration;
+        if (!d || !ts.isIdentifier(d.name)) return;
+        // Next.js route handlers answer with NextResponse.json / Response.json, no res parameter needed.
+        const result = scan(ctx, { err: d.name.text, ...responseNames(node), root: node.block }, node.block);
+        for (const l of result.leaks) report(l, 'This catch block');
+      },
+      // promise.catch((err) => res.status(500).json(err))
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const e = node.expression;
+        if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'catch' || node.arguments.length !== 1) return;
+        const fn = node.arguments[0];
+        if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return;
+        const p = fn.parameters[0];
+        if (!p || !ts.isIdentifier(p.name)) return;
+        const names = responseNames(node);
+        if (names.res.size === 0 && names.koa.size === 0) return;
+        const result = scan(ctx, { err: p.name.text, ...names, root: fn.body }, fn.body);
+        for (const l of result.leaks) report(l, 'This .catch() handler');
+      },
+    };
+  },
+};
+
+/** Response parameters of the functions around a node: `res`, `reply`, Koa's `ctx`. */
+function responseNames(node: ts.Node): { res: Set<string>; koa: Set<string> } {
+  const res = new Set<string>();
+  const koa = new Set<string>();
+  let fns = 0;
+  for (let n: ts.Node | undefined = node.parent; n && fns < 4; n = n.parent) {
+    if (!ts.isFunctionLike(n)) continue;
+    fns++;
+    for (const p of (n as ts.SignatureDeclaration).parameters) {
+      if (!ts.isIdentifier(p.name)) continue;
+      if (RES_NAME.test(p.name.text)) res.add(p.name.text);
+      else if (KOA_NAME.test(p.name.text)) koa.add(p.name.text);
+    }
+  }
+  return { res, koa };
+}
+
+interface Leak {
+  sink: ts.Node;
+  what: string;
+}
+
+function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; leaks: Leak[] } {
+  let sinks = 0;
+  const leaks: Leak[] = [];
+  const visit = (n: ts.Node): void => {
+    const payload = sinkPayload(ctx, scope, n);
+    if (payload) {
+      sinks++;
+      const guard = guardAt(n, scope);
+      if (guard !== 'env') {
+        for (const arg of payload) {
+          const what = leakIn(scope, arg, guard, 0);
+          if (what) {
+            leaks.push({ sink: n, what });
+            break;
+          }
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return { sinks, leaks };
+}
+
+/** The values a response-sending node sends, or undefined when it is not one. */
+function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Expression[] | undefined {
+  if (ts.isCallExpression(n)) {
+    const e = n.expression;
+    if (!ts.isPropertyAccessExpression(e)) return undefined;
+    const method = e.name.text;
+    if (!SEND_METHODS.has(method)) return undefined;
+    // NextResponse.json(body) / Response.json(body)
+    if (method === 'json' && ts.isIdentifier(e.expression) && /^(Next)?Response$/.test(e.expression.text)) {
+      if (e.expression.text === 'Response' && !lookup('Response', e.expression)) return n.arguments.slice(0, 1);
+      if (e.expression.text === 'NextResponse' && ctx.modules.origin(e.expression)?.module === 'next/server') return n.arguments.slice(0, 1);
+      return undefined;
+    }
+    if (!isResponse(scope, e.expression)) return undefined;
+    if (method === 'render') return n.arguments.slice(1);
+    return n.arguments.slice(0, 1);
+  }
+  // Koa: ctx.body = …
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && scope.koa.size > 0) {
+    const left = dottedName(n.left);
+    if (!left) return undefined;
+    const parts = left.split('.');
+    if (scope.koa.has(parts[0]) && parts[parts.length - 1] === 'body' && (parts.length === 2 || (parts.length === 3 && parts[1] === 'response'))) return [n.right];
+  }
+  return undefined;
+}
+
+function isResponse(scope: Scope, recv: ts.Expression): boolean {
+  let r = skipWrappers(recv);
+  while (ts.isCallExpression(r) && ts.isPropertyAccessExpression(r.expression) && CHAIN_METHODS.has(r.expression.name.text)) {
+    r = skipWrappers(r.expression.expression);
+  }
+  return ts.isIdentifier(r) && scope.res.has(r.text);
+}
+
+/** The guard around a sink: an enclosing if or an earlier early-return if between it and the scope root. */
+function guardAt(sink: ts.Node, scope: Scope): Guard {
+  let guard: Guard;
+  let child: ts.Node = sink;
+  for (let n: ts.Node | undefined = sink.parent; n && child !== scope.root; child = n, n = n.parent) {
+    if (ts.isIfStatement(n) && child !== n.expression) {
+      const g = guardOf(n.expression);
+      if (g === 'env') return 'env';
+      if (g === 'type' && (child === n.thenStatement || isStatusCheck(n.expression))) guard = 'type';
+    }
+    if (ts.isConditionalExpression(n) && child !== n.condition) {
+      const g = guardOf(n.condition);
+      if (g === 'env') return 'env';
+      if (g === 'type') guard = 'type';
+    }
+    if (ts.isBlock(n)) {
+      for (const st of n.statements) {
+        if (st.pos >= child.pos) break;
+        if (!ts.isIfStatement(st) || !exits(st.thenStatement)) continue;
+        const g = guardOf(st.expression);
+        if (g === 'env') return 'env';
+        // `if (!(err instanceof AppError)) return next(err);` leaves only known errors below.
+        if (g === 'type' && isNegated(st.expression)) guard = 'type';
+      }
+    }
+    if (n === scope.root) break;
+  }
+  return guard;
+}
+
+function guardOf(cond: ts.Expression): Guard {
+  // `e instanceof Error ? e.message : …` holds for every error: not a check on its kind.
+  const text = cond.getText().replace(/instanceof\s+Error\b/g, '');
+  if (ENV_GUARD.test(text)) return 'env';
+  if (TYPE_GUARD.test(text)) return 'type';
+  return undefined;
+}
+
+function isStatusCheck(cond: ts.Expression): boolean {
+  return /status/i.test(cond.getText());
+}
+
+function isNegated(cond: ts.Expression): boolean {
+  const c = skipWrappers(cond);
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return true;
+  return ts.isBinaryExpression(c) && (c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken);
+}
+
+function exits(st: ts.Statement): boolean {
+  if (ts.isReturnStatement(st) || ts.isThrowStatement(st)) return true;
+  if (ts.isBlock(st)) return st.statements.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
+  return false;
+}
+
+/** What error detail an expression carries, described for the message (`err.stack`), or undefined. */
+function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): string | undefined {
+  if (depth > 6) return undefined;
+  const e = skipWrappers(expr);
+  const err = scope.err;
+  const field = (name: string): string | undefined => {
+    if (!LEAKY_FIELDS.has(name)) return undefined;
+    if (guard === 'type' && !ALWAYS_LEAKY.has(name)) return undefined;
+    return `${err}.${name}`;
+  };
+  if (ts.isIdentifier(e)) {
+    if (e.text === err) {
+      const b = lookup(e.text, e);
+      // Shadowed by something that is not the error (a local `const err = …` in a nested scope).
+      if (b && b.kind !== 'catch' && b.kind !== 'parameter') return undefined;
+      return guard === 'type' ? undefined : 'the whole error object';
+    }
+    const b = lookup(e.text, e);
+    if (!b || b.kind !== 'variable' || !b.init || !isInside(b.node, scope.root)) return undefined;
+    if (b.path.length === 0) return leakIn(scope, b.init, guard, depth + 1);
+    // const { message, stack } = err
+    const init = skipWrappers(b.init);
+    if (ts.isIdentifier(init) && init.text === err && b.path.length === 1) return field(String(b.path[0]));
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+    const name = ts.isPropertyAccessExpression(e) ? e.name.text : propertyName(e.argumentExpression as ts.PropertyName);
+    const base = skipWrappers(e.expression);
+    if (ts.isIdentifier(base)) {
+      // err.message, or `const e = err; e.stack`
+      const whole = base.text === err || leakIn(scope, base, undefined, depth + 1) === 'the whole error object';
+      return whole && name ? field(name) : undefined;
+    }
+    // err.errors[0].message, err.original.sqlMessage: the first field decides.
+    return leakIn(scope, base, guard, depth + 1);
+  }
+  if (ts.isCallExpression(e)) {
+    const callee = skipWrappers(e.expression);
+    const name = dottedName(callee);
+    if (name && SERIALIZERS.has(name) && e.arguments[0]) {
+      const inner = leakIn(scope, e.arguments[0], guard, depth + 1);
+      return inner === 'the whole error object' ? `${name}(${err})` : inner;
+    }
+    if (ts.isPropertyAccessExpression(callee) && PASS_THROUGH.has(callee.name.text)) {
+      const recv = skipWrappers(callee.expression);
+      if (ts.isIdentifier(recv) && recv.text === err) return guard === 'type' ? undefined : `${err}.${callee.name.text}()`;
+      return leakIn(scope, recv, guard, depth + 1);
+    }
+    return undefined;
+  }
+  if (ts.isTemplateExpression(e)) {
+    for (const span of e.templateSpans) {
+      const inner = leakIn(scope, span.expression, guard, depth + 1);
+      if (inner) return inner === 'the whole error object' ? `${err} (its message)` : inner;
+    }
+    return undefined;
+  }
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
+      const g = guardOf(e.left);
+      if (g === 'env') return undefined;
+      return leakIn(scope, e.right, g ?? guard, depth + 1);
+    }
+    if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+      const inner = leakIn(scope, e.left, guard, depth + 1) ?? leakIn(scope, e.right, guard, depth + 1);
+      if (inner === 'the whole error object' && op === ts.SyntaxKind.PlusToken) return `${err} (its message)`;
+      return inner;
+    }
+    return undefined;
+  }
+  if (ts.isConditionalExpression(e)) {
+    const g = guardOf(e.condition);
+    if (g === 'env') return undefined;
+    const inner = g ?? guard;
+    return leakIn(scope, e.whenTrue, inner, depth + 1) ?? leakIn(scope, e.whenFalse, inner, depth + 1);
+  }
+  if (ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) {
+      let inner: string | undefined;
+      if (ts.isPropertyAssignment(p)) inner = leakIn(scope, p.initializer, guard, depth + 1);
+      else if (ts.isShorthandPropertyAssignment(p)) inner = leakIn(scope, p.name, guard, depth + 1);
+      else if (ts.isSpreadAssignment(p)) inner = leakIn(scope, p.expression, guard, depth + 1);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  if (ts.isArrayLiteralExpression(e)) {
+    for (const el of e.elements) {
+      const inner = leakIn(scope, el, guard, depth + 1);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function isInside(node: ts.Node, container: ts.Node): boolean {
+  return node.pos >= container.pos && node.end <= container.end;
+}
