@@ -1,0 +1,715 @@
+import { ts } from 'ts-morph';
+import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
+import { skipWrappers } from '../modules';
+import { lookup } from '../scopes';
+import type { RuleContext, SourceRule, Visitors } from '../types';
+
+/*
+ * Shared helpers of the auth-flow rules (login, session, webhook, admin, logout).
+ * They live here, beside the first rule that needs them, and are imported by
+ * the others: rule files are the unit of ownership.
+ */
+
+export type HandlerFn = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
+
+/** `expectedSig` → ['expected', 'sig']; `x-hub-signature-256` → ['x', 'hub', 'signature', '256']; `API_KEY` → ['api', 'key']. */
+export function words(name: string): string[] {
+  return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((w) => w.toLowerCase());
+}
+
+/** The name an expression is known by: identifier, last property, string key, or a called function's name. */
+export function nameOf(expr: ts.Node): string | undefined {
+  const e = skipWrappers(expr);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (ts.isCallExpression(e)) return calleeName(e);
+  return undefined;
+}
+
+/** `Express.Request`, `FastifyRequest` … as written on a parameter. */
+function typeText(p: ts.ParameterDeclaration | undefined): string {
+  return p?.type ? p.type.getText() : '';
+}
+
+function paramName(p: ts.ParameterDeclaration | undefined): string | undefined {
+  return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
+}
+
+/** `(req, res)` or `(request: Request, response: Response)`: the shape of an HTTP handler. */
+export function looksLikeHttpHandler(fn: ts.SignatureDeclaration): boolean {
+  const [a, b] = fn.parameters;
+  const an = paramName(a);
+  const bn = paramName(b);
+  if (!an || !bn) return false;
+  const reqOk = /^req(uest)?$/i.test(an) || /Request\b/.test(typeText(a));
+  const resOk = /^(res|response|reply)$/i.test(bn) || /(Response|Reply)\b/.test(typeText(b));
+  return reqOk && resOk;
+}
+
+/** `const h = asyncHandler(async (req, res) => …)`: the function inside a wrapper call. */
+function unwrapHandlerCall(call: ts.CallExpression): HandlerFn | undefined {
+  for (let i = call.arguments.length - 1; i >= 0; i--) {
+    const a = skipWrappers(call.arguments[i]);
+    if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) return a;
+  }
+  return undefined;
+}
+
+/**
+ * The function a route handler argument stands for, when it is in this file:
+ * an inline function, a wrapped one (`asyncHandler(fn)`), a local function or
+ * const, or a property of a local object literal (`auth.login`).
+ */
+export function resolveHandler(expr: ts.Expression, depth = 0): HandlerFn | undefined {
+  if (depth > 4) return undefined;
+  const e = skipWrappers(expr);
+  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
+  if (ts.isCallExpression(e)) return unwrapHandlerCall(e);
+  if (ts.isIdentifier(e)) {
+    const b = lookup(e.text, e);
+    if (!b) return undefined;
+    if (b.kind === 'function' && ts.isFunctionDeclaration(b.declaration)) return b.declaration;
+    if (b.kind === 'variable' && b.init && b.path.length === 0) return resolveHandler(b.init, depth + 1);
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    const b = lookup(e.expression.text, e.expression);
+    if (!b || b.kind !== 'variable' || !b.init || b.path.length !== 0) return undefined;
+    const obj = skipWrappers(b.init);
+    if (!ts.isObjectLiteralExpression(obj)) return undefined;
+    for (const p of obj.properties) {
+      if (propertyName(p.name) !== e.name.text) continue;
+      if (ts.isMethodDeclaration(p)) return p;
+      if (ts.isPropertyAssignment(p)) return resolveHandler(p.initializer, depth + 1);
+      if (ts.isShorthandPropertyAssignment(p)) return resolveHandler(p.name, depth + 1);
+    }
+  }
+  return undefined;
+}
+
+/** `POST /login` for messages. */
+export function routeLabel(route: RouteCall): string {
+  return `${route.method === 'use' ? 'USE' : route.method.toUpperCase()} ${route.path ?? ''}`.trim();
+}
+
+/** Middleware arguments of a route, arrays flattened, without the final handler. */
+export function middlewareOf(route: RouteCall): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  const list = route.method === 'use' ? route.handlers : route.handlers.slice(0, -1);
+  for (const h of list) {
+    const e = skipWrappers(h);
+    if (ts.isArrayLiteralExpression(e)) out.push(...e.elements.filter((x): x is ts.Expression => !ts.isSpreadElement(x)));
+    else out.push(e as ts.Expression);
+  }
+  return out;
+}
+
+/** Walks `root`'s descendants (nested functions included) calling `fn`; true from `fn` skips the subtree. */
+export function walk(root: ts.Node, fn: (n: ts.Node) => boolean | void): void {
+  const visit = (n: ts.Node): void => {
+    if (fn(n) === true) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(root, visit);
+}
+
+/** The first descendant satisfying `pred`. */
+export function find(root: ts.Node, pred: (n: ts.Node) => boolean): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  walk(root, (n) => {
+    if (found) return true;
+    if (pred(n)) {
+      found = n;
+      return true;
+    }
+    return false;
+  });
+  return found;
+}
+
+export function segments(path: string): string[] {
+  return path.split(/[/?#]/).filter((s) => s.length > 0);
+}
+
+/** Paths of login endpoints: `/login`, `/auth/sign-in`, `/api/sessions`, `/login/password`. */
+export function isLoginPath(path: string): boolean {
+  const segs = segments(path.toLowerCase());
+  if (segs.length === 0) return false;
+  const last = segs[segs.length - 1];
+  if (LOGIN_SEGMENTS.has(last)) return true;
+  // passport's own example: POST /login/password
+  return segs.length >= 2 && LOGIN_SEGMENTS.has(segs[segs.length - 2]) && last === 'password';
+}
+
+const LOGIN_SEGMENTS: ReadonlySet<string> = new Set(['login', 'log-in', 'signin', 'sign-in', 'session', 'sessions', 'authenticate']);
+
+/** Function names that mark a login handler when it also takes (req, res). */
+const LOGIN_FN_NAME = /^(do|handle|post|user|process)?(login|signin)(user|handler|controller|action|route)?$/i;
+
+export interface LoginHandler {
+  fn?: HandlerFn;
+  /** Where to put facts and evidence: the route call or the function's name. */
+  anchor: ts.Node;
+  /** `POST /login` or `login()`. */
+  label: string;
+  route?: RouteCall;
+}
+
+/**
+ * Visitors that collect the login handlers of a file: POST routes to a login
+ * path (handler resolved when it is local) and functions named like `login`
+ * taking (req, res). Each function is collected once.
+ */
+export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors {
+  const routes: LoginHandler[] = [];
+  const functions: LoginHandler[] = [];
+  const named = (name: string | undefined, fn: ts.Node | undefined, anchor: ts.Node): void => {
+    if (!name || !fn || !isFunctionLike(fn)) return;
+    if (!LOGIN_FN_NAME.test(name)) return;
+    if (!looksLikeHttpHandler(fn) && !looksLikeKoaHandler(fn)) return;
+    functions.push({ fn, anchor, label: `${name}()` });
+  };
+  return {
+    [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      const route = routeCall(node);
+      if (!route || route.method !== 'post' || route.path === undefined || !isLoginPath(route.path)) return;
+      const last = route.handlers[route.handlers.length - 1];
+      // A route whose handler lives elsewhere still is a login route.
+      routes.push({ fn: last ? resolveHandler(last) : undefined, anchor: node, label: routeLabel(route), route });
+    },
+    [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+      if (node.name && LOGIN_FN_NAME.test(node.name.text)) named(node.name.text, node, node.name);
+    },
+    [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+      const name = propertyName(node.name);
+      if (name && LOGIN_FN_NAME.test(name)) named(name, node, node.name);
+    },
+    [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      if (!ts.isIdentifier(node.name) || !node.initializer || !LOGIN_FN_NAME.test(node.name.text)) return;
+      named(node.name.text, resolveHandler(node.initializer), node.name);
+    },
+    [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      const name = propertyName(node.name);
+      if (!name || !LOGIN_FN_NAME.test(name)) return;
+      named(name, resolveHandler(node.initializer), node.name);
+    },
+    onEnd() {
+      // Routes first: their label and middleware say more than a function name.
+      const seen = new Set<ts.Node>();
+      for (const h of [...routes, ...functions]) {
+        if (h.fn) {
+          if (seen.has(h.fn)) continue;
+          seen.add(h.fn);
+        }
+        sink(h);
+      }
+    },
+  };
+}
+
+function looksLikeKoaHandler(fn: ts.SignatureDeclaration): boolean {
+  return fn.parameters.length >= 1 && fn.parameters.length <= 2 && paramName(fn.parameters[0]) === 'ctx';
+}
+
+/** Combines visitor maps: several collectors can share one rule's `create`. */
+export function mergeVisitors(...list: Visitors[]): Visitors {
+  const out: Visitors = {};
+  const ends: (() => void)[] = [];
+  for (const v of list) {
+    for (const key of Object.keys(v)) {
+      if (key === 'onEnd') continue;
+      const kind = Number(key);
+      const fn = v[kind];
+      if (!fn) continue;
+      const prev = out[kind];
+      out[kind] = prev ? (n) => { prev(n); fn(n); } : fn;
+    }
+    if (v.onEnd) ends.push(v.onEnd);
+  }
+  if (ends.length > 0) out.onEnd = () => ends.forEach((e) => e());
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Password comparison
+
+const HASH_MODULES: ReadonlySet<string> = new Set([
+  'bcrypt', 'bcryptjs', 'bcrypt-nodejs', 'argon2', '@node-rs/argon2', '@node-rs/bcrypt', 'scrypt-kdf', '@phc/argon2',
+]);
+const COMPARE_NAMES: ReadonlySet<string> = new Set(['compare', 'compareSync', 'verify', 'verifySync', 'check']);
+
+/**
+ * A call that checks a password: `bcrypt.compare(pw, hash)`, `argon2.verify(hash, pw)`,
+ * `user.comparePassword(pw)`, `user.validPassword(pw)`, `verifyPassword(…)`.
+ */
+export function isPasswordCompare(ctx: RuleContext, node: ts.Node): node is ts.CallExpression {
+  if (!ts.isCallExpression(node)) return false;
+  const name = calleeName(node);
+  if (!name) return false;
+  if (!COMPARE_NAMES.has(name)) {
+    // comparePassword, validPassword, verifyPassword, isPasswordCorrect, checkPwd
+    return name.length > 8 && PASSWORD_IN_NAME.test(name) && CHECK_IN_NAME.test(name);
+  }
+  const origin = ctx.modules.callee(node);
+  if (origin && HASH_MODULES.has(origin.module)) return true;
+  // `compare(password, user.passwordHash)` from a local helper module.
+  return node.arguments.some((a) => {
+    const n = nameOf(a);
+    return !!n && words(n).some((w) => PASSWORDISH.has(w));
+  });
+}
+
+const PASSWORD_IN_NAME = /pass(word|wd)?|pwd/i;
+const CHECK_IN_NAME = /compare|verify|check|valid|match|correct/i;
+const PASSWORDISH: ReadonlySet<string> = new Set(['password', 'passwd', 'pwd', 'pass', 'hash', 'hashed']);
+
+// ---------------------------------------------------------------------------
+// What a branch answers
+
+interface Outcome {
+  status?: string;
+  message?: string;
+  node: ts.Node;
+}
+
+const SEND_NAMES: ReadonlySet<string> = new Set(['json', 'send', 'end', 'jsonp', 'render', 'redirect']);
+const STATUS_NAMES: ReadonlySet<string> = new Set(['status', 'code', 'sendStatus', 'writeHead']);
+const MESSAGE_KEYS = ['message', 'error', 'msg', 'detail', 'details', 'reason', 'description', 'title', 'err', 'errors'];
+const PLAIN_ERRORS: ReadonlySet<string> = new Set(['Error', 'TypeError', 'RangeError']);
+
+function messageOf(node: ts.Node | undefined, depth = 0): string | undefined {
+  if (!node || depth > 2) return undefined;
+  const s = stringValue(node);
+  if (s !== undefined) return s;
+  const e = skipWrappers(node);
+  if (ts.isObjectLiteralExpression(e)) {
+    for (const key of MESSAGE_KEYS) {
+      for (const p of e.properties) {
+        if (ts.isPropertyAssignment(p) && propertyName(p.name) === key) {
+          const m = messageOf(p.initializer, depth + 1);
+          if (m !== undefined) return m;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** `createError(401, 'x')`, `new UnauthorizedException('x')`, `Boom.notFound('x')`: status from numbers or the error's name. */
+function errorOutcome(expr: ts.Node, into: Outcome): void {
+  const e = skipWrappers(expr);
+  if (!ts.isCallExpression(e) && !ts.isNewExpression(e)) return;
+  const name = calleeName(e);
+  if (!name || PLAIN_ERRORS.has(name)) return;
+  for (const a of e.arguments ?? []) {
+    const v = skipWrappers(a);
+    if (ts.isNumericLiteral(v)) into.status ??= v.text;
+    else into.message ??= messageOf(v);
+  }
+  into.status ??= name;
+}
+
+/**
+ * What a branch sends back: the status code (or error class) and the literal
+ * message of `res.status(404).json({ message })`, `ctx.throw(401, 'x')`,
+ * `throw new NotFoundException('x')`, `done(null, false, { message })`.
+ */
+function outcomeOf(branch: ts.Node): Outcome | undefined {
+  const out: Outcome = { node: branch };
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isThrowStatement(n) && n.expression) errorOutcome(n.expression, out);
+    if (ts.isCallExpression(n)) {
+      const name = calleeName(n);
+      const a0 = n.arguments[0] ? skipWrappers(n.arguments[0]) : undefined;
+      if (name && STATUS_NAMES.has(name) && a0 && ts.isNumericLiteral(a0)) out.status ??= a0.text;
+      else if (name && SEND_NAMES.has(name)) {
+        if (out.message === undefined) out.message = messageOf(a0);
+      } else if (name === 'throw' && calleeObject(n)) {
+        for (const a of n.arguments) {
+          const v = skipWrappers(a);
+          if (ts.isNumericLiteral(v)) out.status ??= v.text;
+          else out.message ??= messageOf(v);
+        }
+      } else if (name === 'next' && a0) {
+        errorOutcome(a0, out);
+      } else if (ts.isIdentifier(n.expression) && n.arguments.length >= 2 && n.arguments[1].kind === ts.SyntaxKind.FalseKeyword) {
+        // passport: done(null, false, { message: 'Incorrect username.' })
+        out.status ??= 'false';
+        out.message ??= messageOf(n.arguments[2]);
+      }
+    }
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left)) {
+      const prop = n.left.name.text;
+      const v = skipWrappers(n.right);
+      if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) out.status ??= v.text;
+      else if (prop === 'body') out.message ??= messageOf(v);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(branch);
+  return out.status !== undefined || out.message !== undefined ? out : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Branch classification
+
+const USERISH: ReadonlySet<string> = new Set([
+  'user', 'users', 'account', 'accounts', 'member', 'customer', 'admin', 'employee', 'client', 'person', 'profile',
+  'found', 'existing', 'record', 'records', 'row', 'rows', 'result', 'results', 'doc', 'identity', 'principal', 'login',
+]);
+const LOOKUP_CALL = /find|get|fetch|load|lookup|query|select|search|first|one|by|where|read/i;
+
+class Classifier {
+  constructor(private readonly ctx: RuleContext) {}
+
+  /** The condition reads the result of a password check. */
+  mentionsPassword(cond: ts.Node): boolean {
+    const test = (n: ts.Node): boolean =>
+      isPasswordCompare(this.ctx, n) || (ts.isIdentifier(n) && !isPropertyNameNode(n) && this.isPasswordResult(n));
+    return test(cond) || !!find(cond, test);
+  }
+
+  private isPasswordResult(id: ts.Identifier): boolean {
+    const b = lookup(id.text, id);
+    if (!b) return false;
+    if (b.kind === 'variable' && b.init) return isPasswordCompare(this.ctx, skipWrappers(b.init)) || !!find(b.init, (n) => isPasswordCompare(this.ctx, n));
+    // user.comparePassword(pw, (err, isMatch) => …)
+    if (b.kind === 'parameter') {
+      const fn = b.declaration.parent;
+      const call = fn?.parent;
+      return !!call && ts.isCallExpression(call) && isPasswordCompare(this.ctx, call);
+    }
+    return false;
+  }
+
+  /** `user`, `rows[0]`, `result.rows` when it holds a looked-up record. */
+  private isUserish(expr: ts.Node): boolean {
+    const e = skipWrappers(expr);
+    let base: ts.Node = e;
+    while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = skipWrappers(base.expression);
+    if (!ts.isIdentifier(base)) return false;
+    const b = lookup(base.text, base);
+    if (!b) return false;
+    if (/err|pass|pwd|hash|token|valid|match/i.test(base.text)) return false;
+    const nameUserish = words(base.text).some((w) => USERISH.has(w));
+    if (b.kind === 'variable' && b.init) {
+      const init = skipWrappers(b.init);
+      const call = ts.isCallExpression(init) ? init : (find(b.init, (n) => ts.isCallExpression(n)) as ts.CallExpression | undefined);
+      if (!call || isPasswordCompare(this.ctx, call)) return false;
+      return nameUserish || LOOKUP_CALL.test(calleeName(call) ?? '');
+    }
+    // (err, user) => … callbacks and passport's (username, password, done)
+    if (b.kind === 'parameter') return nameUserish;
+    return false;
+  }
+
+  /** `!user`, `user == null`, `user === undefined`, `!rows.length`, `rows.length === 0`. */
+  private isMissing(cond: ts.Node): boolean {
+    const c = skipWrappers(cond);
+    if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return this.isUserish(c.operand);
+    if (ts.isBinaryExpression(c)) {
+      const op = c.operatorToken.kind;
+      if (op === ts.SyntaxKind.BarBarToken) return this.isMissing(c.left) || this.isMissing(c.right);
+      if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken) {
+        const [x, y] = isNothing(c.right) ? [c.left, c.right] : [c.right, c.left];
+        if (!isNothing(y)) return false;
+        return this.isUserish(x);
+      }
+    }
+    return false;
+  }
+
+  /** `if (user)` … else: the else branch is the unknown-user one. */
+  private isPresent(cond: ts.Node): boolean {
+    const c = skipWrappers(cond);
+    return (ts.isIdentifier(c) || ts.isPropertyAccessExpression(c)) && this.isUserish(c);
+  }
+
+  /**
+   * The condition's user was looked up with request data (`User.findOne({ email })`
+   * with `email` from `req.body`): a login, not a change of password by a
+   * user already known from the session.
+   */
+  lookedUpFromRequest(cond: ts.Node): boolean {
+    const test = (n: ts.Node): boolean => {
+      if (!ts.isIdentifier(n) || isPropertyNameNode(n) || !words(n.text).some((w) => USERISH.has(w))) return false;
+      const b = lookup(n.text, n);
+      if (!b) return false;
+      if (b.kind === 'variable' && b.init) return !!find(b.init, (c) => ts.isCallExpression(c) && this.argsFromRequest(c));
+      if (b.kind === 'parameter') {
+        const call = b.declaration.parent?.parent;
+        if (!call || !ts.isCallExpression(call)) return false;
+        if (this.argsFromRequest(call)) return true;
+        // User.findOne({ email }).then((user) => …)
+        const callee = call.expression;
+        return ts.isPropertyAccessExpression(callee) && ts.isCallExpression(callee.expression) && this.argsFromRequest(callee.expression);
+      }
+      return false;
+    };
+    return test(cond) || !!find(cond, test);
+  }
+
+  private argsFromRequest(call: ts.CallExpression): boolean {
+    return call.arguments.some((a) => !isFunctionLike(a) && !!this.ctx.flow.source(a));
+  }
+
+  classify(s: ts.IfStatement): { kind: 'user' | 'password'; branch: ts.Statement } | undefined {
+    const cond = s.expression;
+    const pw = this.mentionsPassword(cond);
+    const missing = this.isMissing(cond);
+    if (pw && missing) return undefined; // `if (!user || !(await compare(…)))`: one answer for both
+    if (pw) {
+      if (isNegative(cond)) return { kind: 'password', branch: s.thenStatement };
+      return s.elseStatement ? { kind: 'password', branch: s.elseStatement } : undefined;
+    }
+    if (missing) return { kind: 'user', branch: s.thenStatement };
+    if (s.elseStatement && this.isPresent(cond)) return { kind: 'user', branch: s.elseStatement };
+    return undefined;
+  }
+}
+
+function isPropertyNameNode(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+}
+
+function isNothing(n: ts.Node): boolean {
+  const e = skipWrappers(n);
+  if (e.kind === ts.SyntaxKind.NullKeyword) return true;
+  if (ts.isIdentifier(e) && e.text === 'undefined') return true;
+  if (ts.isNumericLiteral(e) && e.text === '0') return true;
+  return false;
+}
+
+/** `!ok`, `!(await compare())`, `ok === false`, `!ok || x`. */
+function isNegative(cond: ts.Node): boolean {
+  const c = skipWrappers(cond);
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isBinaryExpression(c)) {
+    const op = c.operatorToken.kind;
+    if ((op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken) &&
+      (c.right.kind === ts.SyntaxKind.FalseKeyword || c.left.kind === ts.SyntaxKind.FalseKeyword)) return true;
+    if (op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
+      return c.right.kind === ts.SyntaxKind.TrueKeyword || c.left.kind === ts.SyntaxKind.TrueKeyword;
+    }
+    if (op === ts.SyntaxKind.BarBarToken) return isNegative(c.left) || isNegative(c.right);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Failed-attempt counting
+
+const COUNTING_WORDS: ReadonlySet<string> = new Set(['attempt', 'attempts', 'tries', 'strikes', 'lockout', 'lock', 'locked', 'lockouts']);
+const FAIL_WORDS: ReadonlySet<string> = new Set(['fail', 'failed', 'failure', 'failures', 'fails']);
+const LIMITER_WORDS: ReadonlySet<string> = new Set(['limiter', 'limit', 'brute', 'bruteforce', 'throttle', 'throttler', 'attempts', 'lockout']);
+const BRUTE_MODULES: ReadonlySet<string> = new Set(['express-brute', 'rate-limiter-flexible', 'express-brute-redis', 'express-brute-mongo']);
+
+/** `loginAttempts`, `failedLoginCount`, `lockUntil`, `registerFailure`, but not a bare `fail` or `blocked`. */
+export function isCountingName(name: string): boolean {
+  const w = words(name);
+  if (w.some((x) => COUNTING_WORDS.has(x))) return true;
+  return w.length >= 2 && w.some((x) => FAIL_WORDS.has(x));
+}
+
+/** The node that counts failed logins inside a handler or its middleware, if any. */
+export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middleware: ts.Expression[]): ts.Node | undefined {
+  for (const m of middleware) {
+    const name = nameOf(m);
+    const full = ts.isPropertyAccessExpression(skipWrappers(m)) || ts.isCallExpression(skipWrappers(m)) ? skipWrappers(m).getText() : name ?? '';
+    if (words(full).some((w) => w === 'brute' || w === 'bruteforce' || w === 'lockout' || w === 'attempts')) return m;
+    const origin = ctx.modules.origin(ts.isCallExpression(m) ? m.expression : m);
+    if (origin && BRUTE_MODULES.has(origin.module)) return m;
+  }
+  if (!fn) return undefined;
+  return find(fn, (n) => {
+    if (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
+      if (n.operator !== ts.SyntaxKind.PlusPlusToken) return false;
+      const name = nameOf(n.operand);
+      return !!name && isCountingName(name);
+    }
+    if (ts.isBinaryExpression(n)) {
+      const op = n.operatorToken.kind;
+      const name = nameOf(n.left);
+      if (!name || !isCountingName(name)) return false;
+      // `user.failedLogins += 1`, `attempts += 1`, `user.lockUntil = …`
+      if (op === ts.SyntaxKind.PlusEqualsToken) return true;
+      return op === ts.SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left));
+    }
+    if (ts.isPropertyAssignment(n)) {
+      const name = propertyName(n.name);
+      return !!name && isCountingName(name);
+    }
+    if (ts.isCallExpression(n)) {
+      const name = calleeName(n);
+      if (!name) return false;
+      if (isCountingName(name)) return true;
+      if (name === 'consume' || name === 'penalty') {
+        const recv = calleeObject(n);
+        const recvName = recv ? nameOf(recv) : undefined;
+        if (recvName && words(recvName).some((w) => LIMITER_WORDS.has(w))) return true;
+        const origin = ctx.modules.callee(n);
+        return !!origin && BRUTE_MODULES.has(origin.module);
+      }
+    }
+    return false;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The rule
+
+/**
+ * A login flow that answers "no such user" differently from "wrong password":
+ *
+ *   const user = await User.findOne({ email });
+ *   if (!user) return res.status(404).json({ message: 'User not found' });
+ *   if (!(await bcrypt.compare(password, user.password))) return res.status(401).json({ message: 'Invalid password' });
+ *
+ * Analysed from each password comparison, in the function that owns it (the
+ * route handler, a service method, a passport LocalStrategy callback). The
+ * same walk records the login-route facts and failed-attempt counting evidence.
+ */
+export const rule: SourceRule = {
+  id: 'login-user-enumeration',
+  row: 'account-lockout',
+  severity: 'warning',
+  description: 'Detects login flows that answer differently for an unknown user and a wrong password, revealing which accounts exist.',
+  message: 'Login answers differently for an unknown user and a wrong password: return one generic error such as "Invalid email or password" for both.',
+  fixable: false,
+  docs: {
+    why:
+      'When "user not found" and "wrong password" produce different messages or status codes, an attacker can test a list of ' +
+      'emails and learn which ones have accounts, then focus password guessing or phishing on them. ' +
+      'The login endpoint must give one answer for both failures.',
+    bad:
+      "const user = await User.findOne({ email });\n" +
+      "if (!user) return res.status(404).json({ message: 'User not found' });\n" +
+      "if (!(await bcrypt.compare(password, user.passwordHash))) {\n" +
+      "  return res.status(401).json({ message: 'Invalid password' });\n" +
+      '}',
+    good:
+      "const user = await User.findOne({ email });\n" +
+      "if (!user || !(await bcrypt.compare(password, user.passwordHash))) {\n" +
+      "  return res.status(401).json({ message: 'Invalid email or password' });\n" +
+      '}',
+    fix:
+      'Use the same status code and the same message for an unknown user and a wrong password, ideally in one combined ' +
+      'condition; also count failed attempts and lock or slow down the account after about five.',
+    cwe: ['CWE-204', 'CWE-203'],
+    owasp: ['A07:2021'],
+  },
+  create(ctx) {
+    const classifier = new Classifier(ctx);
+    const handlers: LoginHandler[] = [];
+    const compares: ts.CallExpression[] = [];
+    const collector = loginHandlerVisitors((h) => handlers.push(h));
+    const own: Visitors = {
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        if (isPasswordCompare(ctx, node)) compares.push(node);
+      },
+      onEnd() {
+        const handlerFns = new Set<ts.Node>();
+        for (const h of handlers) {
+          ctx.fact('login-route', h.anchor);
+          if (h.fn) handlerFns.add(h.fn);
+          const signal = countingSignal(ctx, h.fn, h.route ? middlewareOf(h.route) : []);
+          if (signal) ctx.evidence('login-attempt-counting', signal, `failed logins counted in ${h.label}`);
+        }
+        const roots = new Set<ts.Node>();
+        for (const c of compares) {
+          const root = analysisRoot(c, handlerFns);
+          if (root) roots.add(root);
+        }
+        for (const root of roots) check(root, handlerFns.has(root) || isLoginContext(root));
+      },
+    };
+
+    /**
+     * `loginContext`: the function is known to log users in (a login route or
+     * name, a passport strategy); otherwise the user must have been looked up
+     * with request data.
+     */
+    function check(root: ts.Node, loginContext: boolean): void {
+      let user: Outcome | undefined;
+      let password: Outcome | undefined;
+      let fromRequest = false;
+      walk(root, (n) => {
+        if (!ts.isIfStatement(n)) return false;
+        const c = classifier.classify(n);
+        if (!c) return false;
+        const outcome = outcomeOf(c.branch);
+        if (!outcome) return false;
+        if (c.kind === 'user' && !user) {
+          user = outcome;
+          fromRequest = classifier.lookedUpFromRequest(n.expression);
+        } else if (c.kind === 'password') password ??= outcome;
+        return false;
+      });
+      if (!user || !password) return;
+      if (!loginContext && !fromRequest) return;
+      const statusDiffers = user.status !== undefined && password.status !== undefined && user.status !== password.status;
+      const messageDiffers = user.message !== undefined && password.message !== undefined && user.message.trim() !== password.message.trim();
+      if (!statusDiffers && !messageDiffers) return;
+      const what = messageDiffers
+        ? `"${user.message}" vs "${password.message}"`
+        : `${user.status} vs ${password.status}`;
+      ctx.report(firstStatement(user.node), {
+        message: `Login answers differently for an unknown user and a wrong password (${what}): return one generic error such as "Invalid email or password" for both.`,
+        related: [{ node: firstStatement(password.node), message: 'the wrong-password answer' }],
+      });
+    }
+
+    return mergeVisitors(collector, own);
+  },
+};
+
+/** The statement a branch starts with (the branch itself when it is not a block). */
+function firstStatement(branch: ts.Node): ts.Node {
+  if (ts.isBlock(branch) && branch.statements.length > 0) return branch.statements[0];
+  return branch;
+}
+
+/**
+ * The function to analyse for a password comparison: the login handler that
+ * contains it, else the nearest function that is not a mere callback (so that
+ * `User.findOne(q, (err, user) => …)` chains are read as one flow).
+ */
+function analysisRoot(call: ts.Node, handlers: Set<ts.Node>): ts.Node | undefined {
+  let candidate: ts.Node | undefined;
+  for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
+    if (handlers.has(n)) return n;
+    if (!candidate && isFunctionLike(n)) {
+      const isCallback = ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) && !routeCall(n.parent) && !isStrategyCall(n.parent);
+      if (!isCallback) candidate = n;
+    }
+  }
+  return candidate;
+}
+
+/** `new LocalStrategy(verify)` is called but its callback is the whole login flow. */
+function isStrategyCall(n: ts.Node): boolean {
+  return (ts.isCallExpression(n) || ts.isNewExpression(n)) && /Strategy$/.test(calleeName(n) ?? '');
+}
+
+const LOGIN_CONTEXT_NAME = /log_?in|sign_?in|logon|authenticat|validate_?user|credential/i;
+
+/**
+ * A function that logs users in, by its name (`login`, `signIn`, `validateUser`,
+ * `authenticate`, `checkCredentials`) or as a passport Strategy's verify
+ * callback. Keeps change-password flows (which also look a user up and compare
+ * a password, with the user already known) out.
+ */
+function isLoginContext(fn: ts.Node): boolean {
+  const p = fn.parent;
+  if (p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && isStrategyCall(p)) return true;
+  let name: string | undefined;
+  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) name = fn.name.text;
+  else if (ts.isMethodDeclaration(fn)) name = propertyName(fn.name);
+  else if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) name = p.name.text;
+  else if (p && ts.isPropertyAssignment(p)) name = propertyName(p.name);
+  else if (p && ts.isCallExpression(p) && p.parent && ts.isVariableDeclaration(p.parent) && ts.isIdentifier(p.parent.name)) name = p.parent.name.text;
+  return !!name && LOGIN_CONTEXT_NAME.test(name);
+}

@@ -1,0 +1,276 @@
+import { ts } from 'ts-morph';
+import { calleeName, calleeObject, stringValue } from '../ast';
+import { ensureImport } from '../fix';
+import { isRequestObject } from '../flow';
+import { normalizeModule, requiredModule, skipWrappers } from '../modules';
+import { lookup } from '../scopes';
+import type { Fix, RuleContext, SourceRule } from '../types';
+import { words } from './login-user-enumeration';
+
+/**
+ * A secret compared with `===`: the comparison stops at the first differing
+ * character, so response times leak how much of a guess was right.
+ *
+ *   const expected = crypto.createHmac('sha256', secret).update(body).digest('hex');
+ *   if (req.get('x-signature') !== expected) return res.sendStatus(401);
+ *
+ * One operand must be named like a secret (signature, sig, hmac, digest, token,
+ * secret, apiKey, hash) and the other must not be a literal, a `typeof` or a
+ * length; to keep code that merely juggles tokens quiet, one side must also be
+ * request data, a computed digest, an env secret, a parameter named like a
+ * secret, or both sides must be named like secrets.
+ */
+export const rule: SourceRule = {
+  id: 'timing-unsafe-compare',
+  row: 'webhooks',
+  severity: 'warning',
+  description: 'Detects signatures, tokens and other secrets compared with === or !== instead of a constant-time comparison.',
+  message: 'Secret compared with ===: the time taken leaks how many leading characters match; compare with crypto.timingSafeEqual after checking lengths.',
+  fixable: true,
+  docs: {
+    why:
+      '`===` on strings returns as soon as a character differs, so an attacker who can time many requests learns the ' +
+      'expected signature or token one character at a time. Comparing secrets in constant time removes the signal.',
+    bad:
+      "const expected = crypto.createHmac('sha256', secret).update(req.rawBody).digest('hex');\n" +
+      "if (req.get('x-signature') !== expected) return res.sendStatus(401);",
+    good:
+      "const expected = Buffer.from(crypto.createHmac('sha256', secret).update(req.rawBody).digest('hex'));\n" +
+      "const received = Buffer.from(req.get('x-signature') ?? '');\n" +
+      'if (received.length !== expected.length || !crypto.timingSafeEqual(received, expected)) return res.sendStatus(401);',
+    fix:
+      'Compare with `crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b))`, checking first that both have the same byte ' +
+      'length (timingSafeEqual throws otherwise), and handle a missing value before comparing.',
+    cwe: ['CWE-208'],
+    owasp: ['A02:2021'],
+  },
+  create(ctx) {
+    return {
+      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+        const op = node.operatorToken.kind;
+        if (!EQUALITY.has(op)) return;
+        const left = skipWrappers(node.left);
+        const right = skipWrappers(node.right);
+        if (isHarmlessOperand(left) || isHarmlessOperand(right)) return;
+        const ls = secretName(left);
+        const rs = secretName(right);
+        if (!ls && !rs) return;
+        const strongNamed = (!!ls && isStrongName(ls)) || (!!rs && isStrongName(rs));
+        if (strongNamed) {
+          // `signature === expected`, `token === user.resetToken`, or a secret against request data, a digest, env, a parameter
+          if (!(ls && rs) && !strongSide(ctx, left, ls) && !strongSide(ctx, right, rs)) return;
+        } else if (!fromRequest(ctx, left) && !fromRequest(ctx, right)) {
+          // Only `hash`/`digest` names: content hashes compared for caching are not secrets; a hash the client sent is.
+          return;
+        }
+        const name = ls ?? rs;
+        ctx.report(node, {
+          message: `${name} compared with ${node.operatorToken.getText()}: the time taken leaks how many leading characters match; compare with crypto.timingSafeEqual after checking lengths.`,
+          fixes: fixFor(ctx, node),
+        });
+      },
+    };
+  },
+};
+
+const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+const SECRET_WORDS: ReadonlySet<string> = new Set(['signature', 'sig', 'hmac', 'digest', 'token', 'secret', 'hash', 'apikey', 'signed']);
+/** Words that make a secret-ish name about something else: `tokenType`, `hashAlgorithm`, `tokenVersion`. */
+const NOT_SECRET_WORDS: ReadonlySet<string> = new Set([
+  'type', 'types', 'kind', 'length', 'len', 'count', 'size', 'id', 'ids', 'name', 'names', 'version', 'algorithm', 'alg',
+  'algo', 'prefix', 'format', 'status', 'scope', 'scopes', 'provider', 'index', 'expires', 'expiry', 'exp', 'at', 'field',
+  'header', 'method', 'url', 'path', 'mode', 'enabled', 'required', 'present', 'valid', 'label', 'fn',
+  'prev', 'previous', 'old', 'last', 'cached', 'cache', 'position', 'pos', 'start', 'end', 'line', 'col', 'column',
+]);
+
+/**
+ * The secret word in an operand's name: `signature`, `expectedSig`,
+ * `computedHmac`, `req.headers['x-signature']`, `providedToken`, `API_KEY`,
+ * `req.get('x-api-key')`, `hmac.digest('hex')`.
+ */
+function secretName(expr: ts.Node): string | undefined {
+  const name = operandName(expr);
+  if (!name) return undefined;
+  const w = words(name);
+  // api + key → apikey
+  for (let i = 0; i + 1 < w.length; i++) if (w[i] === 'api' && w[i + 1] === 'key') return name;
+  if (!w.some((x) => SECRET_WORDS.has(x))) return undefined;
+  if (w.some((x) => NOT_SECRET_WORDS.has(x))) return undefined;
+  return name;
+}
+
+/** A name that says secret on its own (a `hash` may be a content hash or a cache key). */
+function isStrongName(name: string): boolean {
+  const w = words(name);
+  return w.some((x) => x !== 'hash' && x !== 'digest' && SECRET_WORDS.has(x)) || /api_?key/i.test(name);
+}
+
+function operandName(expr: ts.Node): string | undefined {
+  const e = skipWrappers(expr);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (ts.isCallExpression(e)) {
+    const name = calleeName(e);
+    const obj = calleeObject(e);
+    // req.get('x-signature'), req.header('x-api-key'), headers.get('x-hub-signature')
+    if ((name === 'get' || name === 'header') && obj) return stringValue(e.arguments[0]);
+    if (name === 'digest') return name;
+    // sig.toString(), token.trim(): the receiver's name
+    if (name && PASS_THROUGH.has(name) && obj) return operandName(obj);
+    return undefined;
+  }
+  return undefined;
+}
+
+const PASS_THROUGH: ReadonlySet<string> = new Set(['toString', 'trim', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'replace']);
+
+/** Literals, `typeof x`, `x.length`, `null`, `undefined`, booleans, numbers, enum-like ALL_CAPS members. */
+function isHarmlessOperand(e: ts.Node): boolean {
+  switch (e.kind) {
+    case ts.SyntaxKind.StringLiteral:
+    case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+    case ts.SyntaxKind.NumericLiteral:
+    case ts.SyntaxKind.BigIntLiteral:
+    case ts.SyntaxKind.NullKeyword:
+    case ts.SyntaxKind.TrueKeyword:
+    case ts.SyntaxKind.FalseKeyword:
+    case ts.SyntaxKind.TypeOfExpression:
+    case ts.SyntaxKind.VoidExpression:
+    case ts.SyntaxKind.RegularExpressionLiteral:
+      return true;
+    default:
+      break;
+  }
+  if (ts.isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
+  if (ts.isPropertyAccessExpression(e)) return e.name.text === 'length' || e.name.text === 'byteLength';
+  if (ts.isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === ts.SyntaxKind.ExclamationToken;
+  return false;
+}
+
+const DIGEST_CALLS: ReadonlySet<string> = new Set(['digest', 'createHmac', 'createHash', 'hmac', 'sign']);
+
+/**
+ * One side is evidently a secret in play: request data, a computed digest,
+ * `process.env.X`, or a parameter named like a secret (`verify(signature, …)`).
+ */
+function strongSide(ctx: RuleContext, expr: ts.Node, secret: string | undefined): boolean {
+  if (ctx.flow.source(expr)) return true;
+  if (isRequestHeaderCall(expr)) return true;
+  if (isDigest(expr, 0)) return true;
+  const e = skipWrappers(expr);
+  if (ts.isPropertyAccessExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'env' &&
+    ts.isIdentifier(e.expression.expression) && e.expression.expression.text === 'process') return true;
+  if (secret && ts.isIdentifier(e)) {
+    const b = lookup(e.text, e);
+    if (b?.kind === 'parameter') return true;
+  }
+  return false;
+}
+
+function fromRequest(ctx: RuleContext, expr: ts.Node): boolean {
+  return !!ctx.flow.source(expr) || isRequestHeaderCall(expr);
+}
+
+/** `req.get('x')` inside a handler whose request is named differently still reads a header. */
+function isRequestHeaderCall(expr: ts.Node): boolean {
+  const e = skipWrappers(expr);
+  if (!ts.isCallExpression(e)) return false;
+  const obj = calleeObject(e);
+  return (calleeName(e) === 'get' || calleeName(e) === 'header') && !!obj && isRequestObject(skipWrappers(obj));
+}
+
+function isDigest(expr: ts.Node, depth: number): boolean {
+  if (depth > 4) return false;
+  const e = skipWrappers(expr);
+  if (ts.isCallExpression(e)) {
+    const name = calleeName(e);
+    if (name && DIGEST_CALLS.has(name)) return true;
+    if (name && PASS_THROUGH.has(name)) {
+      const obj = calleeObject(e);
+      return !!obj && isDigest(obj, depth + 1);
+    }
+    return false;
+  }
+  if (ts.isIdentifier(e)) {
+    const b = lookup(e.text, e);
+    return !!b && b.kind === 'variable' && !!b.init && b.path.length === 0 && isDigest(b.init, depth + 1);
+  }
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    return isDigest(e.left, depth + 1) || isDigest(e.right, depth + 1);
+  }
+  if (ts.isTemplateExpression(e)) return e.templateSpans.some((s) => isDigest(s.expression, depth + 1));
+  return false;
+}
+
+/** Operands that can be evaluated twice: names, property chains, `req.get('x')`. */
+function isPure(expr: ts.Node): boolean {
+  const e = skipWrappers(expr);
+  if (ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (ts.isPropertyAccessExpression(e)) return isPure(e.expression);
+  if (ts.isElementAccessExpression(e)) {
+    const k = skipWrappers(e.argumentExpression);
+    return (ts.isStringLiteralLike(k) || ts.isNumericLiteral(k) || ts.isIdentifier(k)) && isPure(e.expression);
+  }
+  if (ts.isCallExpression(e)) return isRequestHeaderCall(e) && e.arguments.every((a) => ts.isStringLiteralLike(a));
+  return false;
+}
+
+/** The local name `crypto` or `timingSafeEqual` is bound to, or an edit that imports it. */
+function cryptoAccess(ctx: RuleContext): { call: string; edit?: ReturnType<typeof ensureImport> } {
+  const sf = ctx.sourceFile;
+  let namespace: string | undefined;
+  let named: string | undefined;
+  let esmNamespaceStyle = false;
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      const clause = st.importClause;
+      const nb = clause?.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) esmNamespaceStyle = true;
+      if (normalizeModule(st.moduleSpecifier.text) !== 'crypto' || !clause || clause.isTypeOnly) continue;
+      if (clause.name) namespace ??= clause.name.text;
+      if (nb && ts.isNamespaceImport(nb)) namespace ??= nb.name.text;
+      if (nb && ts.isNamedImports(nb)) {
+        for (const el of nb.elements) if ((el.propertyName ?? el.name).text === 'timingSafeEqual') named ??= el.name.text;
+      }
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!d.initializer || requiredModule(d.initializer) !== 'crypto') continue;
+        if (ts.isIdentifier(d.name)) namespace ??= d.name.text;
+        else if (ts.isObjectBindingPattern(d.name)) {
+          for (const el of d.name.elements) {
+            const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
+            if (key === 'timingSafeEqual' && ts.isIdentifier(el.name)) named ??= el.name.text;
+          }
+        }
+      }
+    }
+  }
+  if (named) return { call: named };
+  if (namespace) return { call: `${namespace}.timingSafeEqual` };
+  return { call: 'crypto.timingSafeEqual', edit: ensureImport(sf, 'crypto', 'crypto', esmNamespaceStyle ? 'namespace' : 'default') };
+}
+
+/**
+ * `a === b` → `(Buffer.byteLength(a) === Buffer.byteLength(b) && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b)))`,
+ * `!==` → the negation. Byte lengths, not string lengths: timingSafeEqual
+ * throws on buffers of different sizes, and 'é' is one character but two bytes.
+ * Offered only for operands that can be evaluated twice.
+ */
+function fixFor(ctx: RuleContext, node: ts.BinaryExpression): Fix[] {
+  if (!isPure(node.left) || !isPure(node.right)) return [];
+  const sf = ctx.sourceFile;
+  const a = node.left.getText(sf);
+  const b = node.right.getText(sf);
+  const { call, edit } = cryptoAccess(ctx);
+  const core = `Buffer.byteLength(${a}) === Buffer.byteLength(${b}) && ${call}(Buffer.from(${a}), Buffer.from(${b}))`;
+  const negated = node.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken;
+  const replacement = negated ? `!(${core})` : `(${core})`;
+  const edits = [{ start: node.getStart(sf), end: node.end, newText: replacement }];
+  if (edit) edits.unshift(edit);
+  return [{ title: 'Compare in constant time with crypto.timingSafeEqual', edits, preferred: false }];
+}

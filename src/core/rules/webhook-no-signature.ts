@@ -1,0 +1,374 @@
+import { ts } from 'ts-morph';
+import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
+import { requestPart, isRequestObject } from '../flow';
+import { skipWrappers } from '../modules';
+import type { RuleContext, SourceRule } from '../types';
+import { find, looksLikeHttpHandler, middlewareOf, nameOf, resolveHandler, routeLabel, segments, walk, words, type HandlerFn } from './login-user-enumeration';
+
+/**
+ * A webhook endpoint that trusts whatever is POSTed to it:
+ *
+ *   router.post('/webhooks/stripe', async (req, res) => {
+ *     const event = req.body;                       // anyone can send this
+ *     if (event.type === 'checkout.session.completed') markPaid(event.data.object.id);
+ *   });
+ *
+ * Verification is recognised in the handler, in a local function it calls, in
+ * its middleware, or in an earlier `router.use(…)` of the same router: a
+ * provider SDK (`stripe.webhooks.constructEvent`, svix `Webhook#verify`,
+ * `@octokit/webhooks`), an HMAC with `timingSafeEqual`, a function or
+ * middleware named like `verifySignature`, or a signature header that is read
+ * and checked. A handler that hands the whole request to code in another file
+ * is not judged.
+ */
+export const rule: SourceRule = {
+  id: 'webhook-no-signature',
+  row: 'webhooks',
+  severity: 'error',
+  description: 'Detects webhook routes that act on the payload without verifying the sender’s signature.',
+  message: 'Webhook route never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.',
+  fixable: false,
+  docs: {
+    why:
+      'A webhook URL is public: without checking the provider’s signature, anyone who finds or guesses it can post fake ' +
+      '"payment succeeded" or "repository pushed" events and make your server act on them. Providers sign each delivery ' +
+      'with a shared secret and a timestamp precisely so that you can reject forged and replayed requests.',
+    bad:
+      "router.post('/webhooks/stripe', express.json(), async (req, res) => {\n" +
+      '  const event = req.body;\n' +
+      "  if (event.type === 'checkout.session.completed') await markPaid(event.data.object.id);\n" +
+      '  res.json({ received: true });\n' +
+      '});',
+    good:
+      "router.post('/webhooks/stripe', express.raw({ type: 'application/json' }), async (req, res) => {\n" +
+      '  let event;\n' +
+      '  try {\n' +
+      "    event = stripe.webhooks.constructEvent(req.body, req.get('stripe-signature'), env.STRIPE_WEBHOOK_SECRET);\n" +
+      '  } catch {\n' +
+      "    return res.status(400).send('Invalid signature');\n" +
+      '  }\n' +
+      "  if (event.type === 'checkout.session.completed') await markPaid(event.data.object.id);\n" +
+      '  res.json({ received: true });\n' +
+      '});',
+    fix:
+      'Take the raw body (`express.raw()`), verify the signature header with the provider’s SDK or with an HMAC of the ' +
+      'raw body compared by `crypto.timingSafeEqual`, reject deliveries whose timestamp is older than a few minutes, and ' +
+      'only then parse and act on the event.',
+    cwe: ['CWE-345', 'CWE-347'],
+    owasp: ['A08:2021'],
+  },
+  create(ctx) {
+    const routes: RouteCall[] = [];
+    const named: { fn: HandlerFn; anchor: ts.Node; name: string }[] = [];
+    /** Receivers (by text) with a verifying `use(…)`, and where it was registered. */
+    const guardedReceivers: { receiver: string; pos: number; path?: string; node: ts.Node; what: string }[] = [];
+    return {
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const name = calleeName(node);
+        if (!name) return;
+        if (name === 'constructEvent' || name === 'constructEventAsync') {
+          ctx.evidence('webhook-signature', node, 'stripe.webhooks.constructEvent verifies the signature (with timestamp tolerance)');
+          return;
+        }
+        if (name === 'timingSafeEqual' && hmacNearby(node)) {
+          ctx.evidence('webhook-signature', node, `HMAC signature compared with timingSafeEqual${timestampNearby(node) ? ', timestamp tolerance checked' : ''}`);
+          return;
+        }
+        if (name === 'verify' || name === 'verifyAndReceive') {
+          const origin = ctx.modules.callee(node);
+          if (origin && SIGNED_WEBHOOK_MODULES.has(origin.module)) {
+            ctx.evidence('webhook-signature', node, `${origin.module} verifies the webhook signature`);
+          }
+          return;
+        }
+        if (!HTTP_METHOD_OR_USE.has(name)) return;
+        const route = routeCall(node);
+        if (!route) return;
+        if (route.method === 'use') {
+          const verifying = middlewareOf(route).find((m) => verifyingMiddleware(ctx, m));
+          const recv = calleeObject(node);
+          if (verifying && recv) {
+            guardedReceivers.push({ receiver: recv.getText(), pos: node.pos, path: route.path, node: verifying, what: shortText(verifying) });
+          }
+          if (route.path !== undefined && isWebhookPath(route.path)) ctx.fact('webhook-route', node);
+          return;
+        }
+        if (route.path === undefined || !WEBHOOK_METHODS.has(route.method) || !isWebhookPath(route.path)) return;
+        ctx.fact('webhook-route', node);
+        routes.push(route);
+      },
+      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+        if (node.name && isWebhookHandlerName(node.name.text)) named.push({ fn: node, anchor: node.name, name: node.name.text });
+      },
+      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+        if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
+        const fn = resolveHandler(node.initializer);
+        if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
+      },
+      [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+        const name = propertyName(node.name);
+        if (name && isWebhookHandlerName(name)) named.push({ fn: node, anchor: node.name, name });
+      },
+      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+        const name = propertyName(node.name);
+        if (!name || !isWebhookHandlerName(name)) return;
+        const fn = resolveHandler(node.initializer);
+        if (fn) named.push({ fn, anchor: node.name, name });
+      },
+      onEnd() {
+        const judged = new Set<ts.Node>();
+        for (const route of routes) {
+          const last = route.handlers[route.handlers.length - 1];
+          const handler = last ? resolveHandler(last) : undefined;
+          if (handler) judged.add(handler);
+          const recv = calleeObject(route.call)?.getText();
+          const guard = guardedReceivers.find((g) => g.receiver === recv && g.pos < route.call.pos && (g.path === undefined || route.path!.startsWith(g.path)));
+          if (guard) {
+            ctx.evidence('webhook-signature', guard.node, `${guard.what} verifies ${routeLabel(route)}`);
+            continue;
+          }
+          const verdict = judge(ctx, route);
+          if (verdict.kind === 'verified') {
+            if (verdict.evidence) {
+              const tolerance = /constructEvent/.test(verdict.what) || timestampChecked(route) ? ', with timestamp tolerance' : '';
+              ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${routeLabel(route)}${tolerance}`);
+            }
+          } else if (verdict.kind === 'unverified') {
+            ctx.report(route.call, {
+              message: `Webhook route ${routeLabel(route)} never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
+            });
+          }
+        }
+        // Controllers: `export const stripeWebhook = async (req, res) => { … }`, routed from another file.
+        for (const h of named) {
+          if (judged.has(h.fn) || !looksLikeHttpHandler(h.fn)) continue;
+          judged.add(h.fn);
+          ctx.fact('webhook-route', h.anchor);
+          const verdict = judgeFunction(ctx, h.fn);
+          if (verdict.kind === 'verified') {
+            if (verdict.evidence) ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${h.name}()`);
+          } else if (verdict.kind === 'unverified') {
+            ctx.report(h.anchor, {
+              message: `Webhook handler ${h.name}() never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
+            });
+          }
+        }
+      },
+    };
+  },
+};
+
+const HTTP_METHOD_OR_USE: ReadonlySet<string> = new Set(['post', 'put', 'all', 'use']);
+const WEBHOOK_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'all']);
+
+/** Packages whose middleware or `verify` checks a webhook signature. */
+const SIGNED_WEBHOOK_MODULES: ReadonlySet<string> = new Set([
+  'stripe', 'svix', 'standardwebhooks', '@octokit/webhooks', '@octokit/webhooks-methods', '@slack/events-api', '@slack/bolt',
+  'x-hub-signature', 'express-x-hub', 'github-webhook-handler', '@line/bot-sdk', 'twilio', '@shopify/shopify-api',
+  '@paddle/paddle-node-sdk', 'discord-interactions', '@mailchimp/mailchimp_transactional', 'mailgun.js', '@sendgrid/eventwebhook',
+]);
+
+/** `/webhook`, `/webhooks/stripe`, `/api/hooks/github`, `/stripe-webhook`, `/stripe/events`, `/callback/stripe`. */
+export function isWebhookPath(path: string): boolean {
+  const segs = segments(path.toLowerCase());
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i];
+    if (s === 'webhook' || s === 'webhooks' || s === 'hooks') return true;
+    if (/^[a-z0-9]+[-_]webhooks?$/.test(s)) return true;
+    if (s === 'stripe' && (segs[i + 1] === 'events' || segs[i - 1] === 'callback')) return true;
+  }
+  // camelCase segments: /stripeWebhook
+  return segments(path).some((s) => /^[a-z0-9]+Webhooks?$/.test(s));
+}
+
+/** `stripeWebhook`, `handleWebhook`, `webhookHandler`, `onGithubWebhook`; not `registerWebhook` or `listWebhooks`. */
+function isWebhookHandlerName(name: string): boolean {
+  const w = words(name);
+  if (!w.includes('webhook') && !w.includes('webhooks')) return false;
+  return !w.some((x) => WEBHOOK_ADMIN_VERBS.has(x));
+}
+const WEBHOOK_ADMIN_VERBS: ReadonlySet<string> = new Set([
+  'register', 'create', 'list', 'get', 'delete', 'remove', 'update', 'send', 'trigger', 'dispatch', 'setup', 'subscribe', 'unsubscribe', 'test', 'verify', 'validate', 'sign',
+]);
+
+const VERIFY_NAME = /verif|signature|hmac|constructEvent|timingSafeEqual/i;
+
+function shortText(n: ts.Node): string {
+  const t = n.getText().replace(/\s+/g, ' ');
+  return t.length > 40 ? `${t.slice(0, 37)}…` : t;
+}
+
+/** `verifyStripeSignature`, `githubWebhooks.middleware` from @octokit/webhooks, `twilio.webhook()`. */
+function verifyingMiddleware(ctx: RuleContext, m: ts.Expression): boolean {
+  const e = skipWrappers(m);
+  const name = nameOf(e);
+  if (name && VERIFY_NAME.test(name)) return true;
+  const target = ts.isCallExpression(e) ? e.expression : e;
+  const full = ts.isPropertyAccessExpression(target) ? target.getText() : '';
+  if (full && VERIFY_NAME.test(full)) return true;
+  const origin = ctx.modules.origin(target);
+  return !!origin && SIGNED_WEBHOOK_MODULES.has(origin.module) && origin.module !== 'stripe';
+}
+
+type Verdict =
+  | { kind: 'verified'; node: ts.Node; what: string; evidence: boolean }
+  | { kind: 'unverified' }
+  | { kind: 'unknown' };
+
+/** Header names that carry a signature or a shared secret. */
+function isSignatureHeader(name: string): boolean {
+  return words(name).some((w) => SIGNATURE_HEADER_WORDS.has(w));
+}
+const SIGNATURE_HEADER_WORDS: ReadonlySet<string> = new Set(['signature', 'sig', 'hmac', 'token', 'secret', 'key', 'authorization', 'auth']);
+
+/** `req.headers['stripe-signature']`, `req.get('X-Hub-Signature-256')`, `req.header('x-signature')`. */
+function signatureHeaderRead(n: ts.Node): string | undefined {
+  if (ts.isCallExpression(n)) {
+    const name = calleeName(n);
+    const obj = calleeObject(n);
+    if ((name === 'get' || name === 'header') && obj && isRequestObject(skipWrappers(obj))) {
+      const h = stringValue(n.arguments[0]);
+      return h && isSignatureHeader(h) ? h : undefined;
+    }
+    return undefined;
+  }
+  if (ts.isElementAccessExpression(n) || ts.isPropertyAccessExpression(n)) {
+    const inner = skipWrappers(n.expression);
+    const part = requestPart(inner);
+    if (!part || part.part !== 'headers') return undefined;
+    const h = ts.isPropertyAccessExpression(n) ? n.name.text : stringValue(n.argumentExpression);
+    return h && isSignatureHeader(h) ? h : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the handler (and the local functions it calls, one level) for a
+ * verification. Unknown when the request itself, its headers or a raw body is
+ * handed to code we cannot see.
+ */
+function judge(ctx: RuleContext, route: RouteCall): Verdict {
+  for (const m of middlewareOf(route)) {
+    if (verifyingMiddleware(ctx, m)) return { kind: 'verified', node: m, what: shortText(m), evidence: true };
+  }
+  const last = route.handlers[route.handlers.length - 1];
+  const fn = last ? resolveHandler(last) : undefined;
+  return fn ? judgeFunction(ctx, fn) : { kind: 'unknown' };
+}
+
+function judgeFunction(ctx: RuleContext, fn: HandlerFn): Verdict {
+  const reqName = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
+  if (!reqName) return { kind: 'unknown' };
+  return scan(ctx, fn, reqName, 0) ?? { kind: 'unverified' };
+}
+
+function scan(ctx: RuleContext, fn: HandlerFn, reqName: string, depth: number): Verdict | undefined {
+  let strong: Verdict | undefined;
+  let header: Verdict | undefined;
+  let unknown = false;
+  walk(fn, (n) => {
+    if (strong) return true;
+    if (ts.isCallExpression(n)) {
+      const name = calleeName(n);
+      if (name && VERIFY_NAME.test(name)) {
+        strong = { kind: 'verified', node: n, what: name === 'constructEvent' || name === 'constructEventAsync' ? `stripe.webhooks.${name}()` : `${name}()`, evidence: true };
+        return true;
+      }
+      // Fetching the event back from the provider's API also proves it is genuine.
+      if (name === 'retrieve' && /events/i.test(calleeObject(n)?.getText() ?? '')) {
+        strong = { kind: 'verified', node: n, what: 'the event re-fetched from the provider', evidence: true };
+        return true;
+      }
+      if (name === 'verify' || name === 'verifyAndReceive' || name === 'validateRequest' || name === 'validate') {
+        const origin = ctx.modules.callee(n);
+        if (origin && SIGNED_WEBHOOK_MODULES.has(origin.module)) {
+          strong = { kind: 'verified', node: n, what: `${origin.module} ${name}()`, evidence: true };
+          return true;
+        }
+      }
+      const h = signatureHeaderRead(n);
+      if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
+      const local = depth === 0 && ts.isIdentifier(n.expression) ? resolveHandler(n.expression) : undefined;
+      if (local && local !== fn) {
+        // A local helper: read it too, with the request under its own parameter name.
+        const inner = scan(ctx, local, paramAt(local, n, reqName), depth + 1);
+        if (inner?.kind === 'verified') {
+          if (inner.evidence) strong = inner;
+          else header ??= inner;
+        } else if (inner?.kind === 'unknown') unknown = true;
+      } else if (!isResponseCall(n, fn) && n.arguments.some((a) => handsOverRequest(a, reqName))) {
+        // The whole request or its headers go to code in another file: cannot tell.
+        unknown = true;
+      }
+    }
+    if (ts.isElementAccessExpression(n) || ts.isPropertyAccessExpression(n)) {
+      const h = signatureHeaderRead(n);
+      if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
+      // req.rawBody exists for signature checks done elsewhere.
+      if (ts.isPropertyAccessExpression(n) && n.name.text === 'rawBody') unknown = true;
+    }
+    return false;
+  });
+  if (strong) return strong;
+  if (header) return header;
+  return unknown ? { kind: 'unknown' } : undefined;
+}
+
+/** The parameter name a local function gives to the request it is called with. */
+function paramAt(fn: HandlerFn, call: ts.CallExpression, reqName: string): string {
+  const i = call.arguments.findIndex((a) => ts.isIdentifier(skipWrappers(a)) && (skipWrappers(a) as ts.Identifier).text === reqName);
+  const p = i >= 0 ? fn.parameters[i] : undefined;
+  return p && ts.isIdentifier(p.name) ? p.name.text : '\0';
+}
+
+/** `req`, `req.headers`, `{ headers: req.headers }`. */
+function handsOverRequest(arg: ts.Node, reqName: string): boolean {
+  const a = skipWrappers(arg);
+  if (ts.isIdentifier(a)) return a.text === reqName;
+  if (ts.isPropertyAccessExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === reqName) {
+    return a.name.text === 'headers' || a.name.text === 'rawBody';
+  }
+  if (ts.isObjectLiteralExpression(a)) {
+    return a.properties.some((p) => (ts.isPropertyAssignment(p) && handsOverRequest(p.initializer, reqName)) ||
+      (ts.isShorthandPropertyAssignment(p) && p.name.text === reqName));
+  }
+  return false;
+}
+
+/** `res.json(x)`, `next(err)`: calls that answer rather than process. */
+function isResponseCall(call: ts.CallExpression, fn: HandlerFn): boolean {
+  const resParam = fn.parameters[1];
+  const resName = resParam && ts.isIdentifier(resParam.name) ? resParam.name.text : 'res';
+  let base: ts.Node = call.expression;
+  while (ts.isPropertyAccessExpression(base) || ts.isCallExpression(base)) base = base.expression;
+  return ts.isIdentifier(base) && (base.text === resName || base.text === 'next' || base.text === 'console');
+}
+
+/** A `timingSafeEqual` whose function also computes an HMAC. */
+function hmacNearby(node: ts.Node): boolean {
+  const fn = enclosingFn(node);
+  return !!fn && !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'createHmac');
+}
+
+/** A timestamp read and compared with the clock in the function. */
+function timestampNearby(node: ts.Node): boolean {
+  const fn = enclosingFn(node);
+  return !!fn && checksTimestamp(fn);
+}
+
+function checksTimestamp(fn: ts.Node): boolean {
+  return !!find(fn, (n) => (ts.isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (ts.isStringLiteral(n) && /timestamp/i.test(n.text))) &&
+    !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'now');
+}
+
+/** The route's handler (or a local function it calls) checks the delivery's timestamp. */
+function timestampChecked(route: RouteCall): boolean {
+  const last = route.handlers[route.handlers.length - 1];
+  const fn = last ? resolveHandler(last) : undefined;
+  return !!fn && checksTimestamp(fn);
+}
+
+function enclosingFn(node: ts.Node): ts.Node | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
+  return undefined;
+}
