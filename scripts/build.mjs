@@ -2,7 +2,7 @@
 // The analyzer is bundled once, as dist/core.js; the extension requires it
 // lazily and the scan worker requires it too, so it ships once in the .vsix.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -36,6 +36,10 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [sharedCore] },
   { ...common, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js', plugins: [sharedCore] },
 ];
+
+// The checklist view loads codicons from media/ (its only resource root), never from a CDN.
+mkdirSync('media/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${f}`, `media/codicons/${f}`);
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

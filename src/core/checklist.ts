@@ -48,8 +48,9 @@ function withSignoff(row: ChecklistRow, signoff: Signoff | undefined): Checklist
 }
 
 function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<string>): ChecklistRow {
-  const findings = input.findings.filter((f) => f.row === def.id);
-  const evidence = input.evidence.filter((e) => def.passEvidence.includes(e.kind));
+  // Sorted, so that every caller (CLI, editor, export) shows the same order for the same findings.
+  const findings = input.findings.filter((f) => f.row === def.id).sort(byLocation);
+  const evidence = input.evidence.filter((e) => def.passEvidence.includes(e.kind)).sort(byLocation);
   const base = {
     number: def.number, id: def.id, title: def.title, criteria: def.criteria, extended: def.extended ?? false, findings, evidence,
   };
@@ -68,6 +69,13 @@ function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<str
     return { ...base, status: 'pass', reason: `${e.message} in ${e.file}:${e.line}${more}` };
   }
   return { ...base, status: 'review', reason: def.reviewReason };
+}
+
+function byLocation(a: { file: string; line: number; column?: number; ruleId?: string; message: string }, b: typeof a): number {
+  return (
+    a.file.localeCompare(b.file) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0) ||
+    (a.ruleId ?? '').localeCompare(b.ruleId ?? '') || a.message.localeCompare(b.message)
+  );
 }
 
 function summarizeRules(findings: readonly Finding[]): string {

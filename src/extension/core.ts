@@ -13,6 +13,9 @@ export { renderRuleDoc } from '../core/docs';
 export { docsUrl } from '../core/meta';
 export { RULE_BY_ID };
 export { analyzeWorkspace } from '../core/workspace';
+export { summarize } from '../core/checklist';
+export { viewRows, findingKey } from './lib/view-state';
+export { parseMessage, resolveInFolder } from './lib/messages';
 
 export function analyzeInFolder(state: FolderState | undefined, rel: string, text: string): FileResult {
   const run = (file: string, t: string): FileResult =>

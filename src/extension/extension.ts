@@ -3,8 +3,11 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/types';
 import type { WorkspaceResult } from '../core/workspace';
+import { ChecklistViewProvider } from './checklistView';
 import { Command } from './commands';
+import type { ViewMessage } from './lib/messages';
 import { settingsFrom, type Settings } from './lib/settings';
+import type { ViewState } from './lib/view-state';
 
 /**
  * The thin editor adapter: convert findings to diagnostics and code actions,
@@ -78,7 +81,16 @@ export function activate(context: vscode.ExtensionContext): void {
     const findings = state ? state.findingsFor(rel) : result.findings;
     diagnostics.set(doc.uri, result.skipped ? [] : findings.map((f) => toDiagnostic(f, doc.uri)));
     updateStatus();
+    schedulePost();
   };
+
+  // The checklist view follows saves within a second, from cached per-file results.
+  let postTimer: NodeJS.Timeout | undefined;
+  const schedulePost = (): void => {
+    clearTimeout(postTimer);
+    postTimer = setTimeout(() => view.post(), 150);
+  };
+  context.subscriptions.push({ dispose: () => clearTimeout(postTimer) });
 
   // preflight.run: onSave (default), onType (debounced), manual (commands only).
   const timers = new Map<string, NodeJS.Timeout>();
@@ -101,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): void {
         if (state && rel) state.removeFile(rel);
       }
       updateStatus();
+      schedulePost();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('preflight')) return;
@@ -140,6 +153,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
 
+  let scanning = false;
   const scanFolder = (folder: vscode.WorkspaceFolder, token: vscode.CancellationToken): Promise<void> => {
     const state = stateFor(folder);
     if (!state) return Promise.resolve();
@@ -177,21 +191,29 @@ export function activate(context: vscode.ExtensionContext): void {
   const scanWorkspace = async (): Promise<void> => {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) return void vscode.window.showInformationMessage('Preflight: open a folder to scan.');
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Preflight: scanning', cancellable: true },
-      async (progress, token) => {
-        for (const folder of folders) {
-          if (token.isCancellationRequested) return;
-          progress.report({ message: folder.name });
-          try {
-            await scanFolder(folder, token);
-          } catch (e) {
-            output.appendLine(`scan of ${folder.name} failed: ${(e as Error).message}`);
-            void vscode.window.showErrorMessage(`Preflight: scan of ${folder.name} failed: ${(e as Error).message}`);
+    if (scanning) return;
+    scanning = true;
+    view.post();
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Preflight: scanning', cancellable: true },
+        async (progress, token) => {
+          for (const folder of folders) {
+            if (token.isCancellationRequested) return;
+            progress.report({ message: folder.name });
+            try {
+              await scanFolder(folder, token);
+            } catch (e) {
+              output.appendLine(`scan of ${folder.name} failed: ${(e as Error).message}`);
+              void vscode.window.showErrorMessage(`Preflight: scan of ${folder.name} failed: ${(e as Error).message}`);
+            }
           }
-        }
-      },
-    );
+        },
+      );
+    } finally {
+      scanning = false;
+      view.post();
+    }
   };
 
   const pickFolderState = async (): Promise<FolderState | undefined> => {
@@ -213,17 +235,16 @@ export function activate(context: vscode.ExtensionContext): void {
       if (edit.size === 0) return void vscode.window.showInformationMessage('Preflight: nothing to fix in this file.');
       await vscode.workspace.applyEdit(edit);
     }),
-    vscode.commands.registerCommand(Command.ShowChecklist, async () => {
-      const state = await pickFolderState();
+    vscode.commands.registerCommand(Command.ShowChecklist, () => vscode.commands.executeCommand(`${ChecklistViewProvider.viewType}.focus`)),
+    vscode.commands.registerCommand(Command.ExportChecklist, async (fromView?: unknown) => {
+      const state = fromView === true ? viewFolderState() : await pickFolderState();
       if (!state) return;
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: state.markdown() });
-      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
-    }),
-    vscode.commands.registerCommand(Command.ExportChecklist, async () => {
-      const state = await pickFolderState();
-      if (!state) return;
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: state.markdown() });
+      if (!state.lastScan) await scanWorkspace();
+      const markdown = state.markdown();
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
       await vscode.window.showTextDocument(doc);
+      await vscode.env.clipboard.writeText(markdown);
+      void vscode.window.showInformationMessage('Preflight: checklist exported (also copied to the clipboard).');
     }),
     vscode.commands.registerCommand(Command.ShowRuleDocs, async (ruleId: unknown) => {
       if (typeof ruleId !== 'string' || !loadCore().RULE_BY_ID.has(ruleId)) return;
@@ -236,6 +257,105 @@ export function activate(context: vscode.ExtensionContext): void {
       editor.selection = new vscode.Selection(pos, pos);
     }),
   );
+
+  // The Release Checklist view: one folder at a time, chosen in the view when there are several.
+  let viewFolder = 0;
+  const fileFolders = (): vscode.WorkspaceFolder[] => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  const viewFolderState = (): FolderState | undefined => stateFor(fileFolders()[viewFolder] ?? fileFolders()[0]);
+  const viewState = (): ViewState => {
+    const folders = fileFolders();
+    const state = viewFolderState();
+    const empty: ViewState = { folders: folders.map((f) => f.name), folder: viewFolder, scanning, score: { ready: 0, total: 20 }, rows: [] };
+    if (!state) return { ...empty, error: 'Open a folder to see its release checklist.' };
+    const c = loadCore();
+    const rows = state.checklist();
+    const summary = c.summarize(rows);
+    const errors = [state.configError, state.signoffError].filter((e): e is string => !!e);
+    return {
+      ...empty,
+      lastScan: state.lastScan?.toISOString(),
+      score: { ready: summary.ready, total: summary.total },
+      rows: state.lastScan ? c.viewRows(rows) : [],
+      ...(errors.length > 0 ? { error: errors.join(' ') } : {}),
+    };
+  };
+
+  const onViewMessage = async (msg: ViewMessage): Promise<void> => {
+    const state = viewFolderState();
+    switch (msg.type) {
+      case 'rescan':
+        return scanWorkspace();
+      case 'export':
+        return void vscode.commands.executeCommand(Command.ExportChecklist, true);
+      case 'selectFolder':
+        if (msg.index < fileFolders().length) viewFolder = msg.index;
+        if (!viewFolderState()?.lastScan) await scanWorkspace();
+        return view.post();
+      case 'open': {
+        const abs = state && loadCore().resolveInFolder(state.root, msg.file);
+        if (!abs) return; // outside the workspace folder: never opened
+        const range = new vscode.Range(msg.line - 1, msg.column - 1, msg.endLine - 1, msg.endColumn - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(abs), { selection: range, preview: true });
+        return;
+      }
+      case 'fix': {
+        const abs = state && loadCore().resolveInFolder(state.root, msg.file);
+        const finding = state?.findings().find((f) => f.file === msg.file && loadCore().findingKey(f) === msg.key);
+        if (!abs || !finding || finding.fixes.length === 0) return;
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(abs));
+        const wasDirty = doc.isDirty;
+        // The finding's offsets are for the text it was computed on; refuse if the document changed since.
+        const current = loadCore().analyzeInFolder(state, msg.file, doc.getText()).findings.find((f) => loadCore().findingKey(f) === msg.key);
+        if (!current) return void vscode.window.showWarningMessage('Preflight: that finding has changed since the last scan; rescan first.');
+        await vscode.workspace.applyEdit(toWorkspaceEdit(doc, current.fixes[0].edits));
+        if (!wasDirty) await doc.save();
+        analyzeDocument(doc);
+        return;
+      }
+      case 'signoff': {
+        if (!state) return;
+        const row = state.checklist().find((r) => r.id === msg.row);
+        if (!row || row.status !== 'review') return void vscode.window.showInformationMessage('Preflight: only rows that need review can be signed off.');
+        const note = await vscode.window.showInputBox({
+          title: `Sign off: ${row.number}. ${row.title}`,
+          prompt: `What did you check? (${row.criteria})`,
+          placeHolder: 'e.g. rate limiting is done by the API gateway (see infra/gateway.tf)',
+          validateInput: (v) => (v.trim().length < 3 ? 'Say what you checked, in a few words' : undefined),
+        });
+        if (!note) return;
+        try {
+          state.signOff(msg.row, note.trim());
+        } catch (e) {
+          return void vscode.window.showErrorMessage(`Preflight: sign-off not saved: ${(e as Error).message}`);
+        }
+        updateStatus();
+        return view.post();
+      }
+      case 'revoke': {
+        if (!state) return;
+        const ok = await vscode.window.showWarningMessage('Revoke this sign-off?', { modal: true }, 'Revoke');
+        if (ok !== 'Revoke') return;
+        try {
+          state.revoke(msg.row);
+        } catch (e) {
+          return void vscode.window.showErrorMessage(`Preflight: ${(e as Error).message}`);
+        }
+        updateStatus();
+        return view.post();
+      }
+    }
+  };
+
+  const view = new ChecklistViewProvider(
+    context.extensionUri,
+    viewState,
+    (raw) => loadCore().parseMessage(raw),
+    onViewMessage,
+    () => {
+      if (!viewFolderState()?.lastScan) void scanWorkspace();
+    },
+  );
+  context.subscriptions.push(vscode.window.registerWebviewViewProvider(ChecklistViewProvider.viewType, view, { webviewOptions: { retainContextWhenHidden: false } }));
 
   for (const doc of vscode.workspace.textDocuments) if (runMode(doc) !== 'manual') analyzeDocument(doc);
   updateStatus();

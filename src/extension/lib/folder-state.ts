@@ -5,6 +5,8 @@ import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary }
 import { ConfigError, loadConfig, type PreflightConfig } from '../../core/config';
 import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
 import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
+import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, type Signoff } from '../../core/signoffs';
+import type { RowId } from '../../core/types';
 import { buildReport } from '../../cli/report';
 import { formatMarkdown } from '../../cli/format/markdown';
 import { mergeConfig, type Settings } from './settings';
@@ -123,8 +125,35 @@ export class FolderState {
     return all;
   }
 
+  /** A problem with .preflight/signoffs.json, shown instead of silently dropping sign-offs. */
+  signoffError?: string;
+
+  signoffs(): Signoff[] {
+    try {
+      const list = readSignoffs(this.root);
+      this.signoffError = undefined;
+      return list;
+    } catch (e) {
+      if (!(e instanceof SignoffError)) throw e;
+      this.signoffError = e.message;
+      return [];
+    }
+  }
+
   checklist(): ChecklistRow[] {
-    return computeChecklist({ findings: this.findings(), evidence: this.evidence(), facts: this.facts(), config: this.config });
+    return computeChecklist({
+      findings: this.findings(), evidence: this.evidence(), facts: this.facts(), config: this.config, signoffs: this.signoffs(),
+    });
+  }
+
+  /** Records a sign-off for a review row; throws SignoffError when the file is corrupt (it is then left as is). */
+  signOff(row: RowId, note: string, by = currentUser(this.root), now = new Date()): void {
+    const current = this.checklist().find((r) => r.id === row);
+    addSignoff(this.root, { row, note, by, at: now.toISOString(), findingsAtSignoff: current?.findings.length ?? 0 });
+  }
+
+  revoke(row: RowId): void {
+    revokeSignoff(this.root, row);
   }
 
   summary(): ChecklistSummary {
@@ -137,6 +166,6 @@ export class FolderState {
       root: this.root, config: this.config, files: [...this.files.keys()].sort(), findings: this.findings(),
       evidence: this.evidence(), facts: this.facts(), skipped: [], notes: this.notes,
     };
-    return formatMarkdown(buildReport(path.basename(this.root), result));
+    return formatMarkdown(buildReport(path.basename(this.root), result, this.signoffs()));
   }
 }
