@@ -69,6 +69,34 @@ async function goTo(page: Page, line: number, column: number): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** The checklist view's document: the webview host iframe, then the frame holding our page. */
+function checklistFrame(page: Page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** Row statuses as the CLI reports them for the workspace right now. */
+function cliStatuses(workspace: string): Record<string, string> {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'check', workspace, '--format', 'json', '--fail-on', 'never'], { encoding: 'utf8' });
+  const rows = (JSON.parse(out) as { rows: { id: string; status: string }[] }).rows;
+  return Object.fromEntries(rows.map((r) => [r.id, r.status]));
+}
+
+/** Row statuses as the view shows them (status-<x> classes; 'signed off' → signedoff). */
+async function viewStatuses(page: Page): Promise<Record<string, string>> {
+  const frame = checklistFrame(page);
+  const rows = frame.locator('li.row');
+  const n = await rows.count();
+  const out: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    const id = await rows.nth(i).locator('.row-toggle').getAttribute('data-row');
+    const cls = (await rows.nth(i).getAttribute('class')) ?? '';
+    out[id ?? `?${i}`] = /row-(\w+)/.exec(cls.replace('row ', ''))?.[1] ?? '?';
+  }
+  return out;
+}
+
+const CLASS_OF: Record<string, string> = { pass: 'pass', fail: 'fail', review: 'review', 'n/a': 'na', 'signed off': 'signedoff' };
+
 async function main(): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
   ensureCodeServer();
@@ -124,6 +152,46 @@ async function main(): Promise<void> {
         },
       },
       {
+        name: 'the Preflight view shows the 20 rows with the statuses the CLI reports',
+        run: async (p) => {
+          await runCommand(p, 'Preflight: Show Checklist');
+          const frame = checklistFrame(p);
+          await frame.locator('ul[aria-label="Release checklist"] > li.row').nth(19).waitFor({ timeout: 90_000 });
+          const expected = cliStatuses(workspace);
+          await poll('the view to match the CLI', async () => {
+            const shown = await viewStatuses(p);
+            const core = Object.keys(shown).filter((id) => id in expected);
+            return core.length >= 20 && core.every((id) => shown[id] === CLASS_OF[expected[id]]);
+          }, 60_000).catch(async (e) => {
+            throw new Error(`${(e as Error).message}\n view: ${JSON.stringify(await viewStatuses(p))}\n cli: ${JSON.stringify(expected)}`);
+          });
+          if (expected['security-headers'] !== 'fail') throw new Error('expected the security headers row to fail before the fix');
+          await shot(p, '1b-checklist-view');
+        },
+      },
+      {
+        name: 'a review row can be signed off and lands in .preflight/signoffs.json',
+        run: async (p) => {
+          await runCommand(p, 'Preflight: Show Checklist');
+          const frame = checklistFrame(p);
+          const review = frame.locator('li.row-review .row-toggle').first();
+          await review.waitFor({ timeout: 30_000 });
+          const rowId = await review.getAttribute('data-row');
+          if (await review.getAttribute('aria-expanded') !== 'true') await review.click();
+          await frame.locator(`[data-action="signoff"][data-row="${rowId}"]`).click();
+          const input = p.locator('.quick-input-widget input');
+          await input.waitFor({ state: 'visible' });
+          await input.fill('HSTS is set by the load balancer (infra/lb.tf)');
+          await p.keyboard.press('Enter');
+          const file = path.join(workspace, '.preflight', 'signoffs.json');
+          const saved = await poll('the sign-off file', () => fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')));
+          const entry = (saved as { signoffs: { row: string; note: string; by: string }[] }).signoffs.find((x) => x.row === rowId);
+          if (!entry || !entry.note.includes('load balancer') || !entry.by) throw new Error(`sign-off not recorded: ${JSON.stringify(saved)}`);
+          await poll('the row to show as signed off', async () => (await viewStatuses(p))[rowId!] === 'signedoff');
+          await shot(p, '6-signed-off');
+        },
+      },
+      {
         name: 'the lightbulb quick fix applies helmet() and the diagnostic goes away',
         run: async (p) => {
           const file = path.join(workspace, 'src', 'app.js');
@@ -150,6 +218,10 @@ async function main(): Promise<void> {
           if (!/require\('helmet'\)/.test(text)) throw new Error('helmet was not imported');
           const panel = p.locator('.markers-panel');
           await poll('missing-helmet to leave the Problems panel', async () => !(await panel.innerText()).includes('Express app without helmet()'));
+          await poll('the checklist view to update after the save', async () => {
+            const shown = await viewStatuses(p);
+            return shown['security-headers'] === 'pass';
+          });
           await shot(p, '3-after-quick-fix');
         },
       },
