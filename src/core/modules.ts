@@ -16,6 +16,11 @@ export interface Origin {
 
 const MAX_DEPTH = 12;
 
+/** Helpers TypeScript, Babel and esbuild emit around `require` for ESM interop. */
+const INTEROP_HELPERS: ReadonlySet<string> = new Set([
+  '__importDefault', '__importStar', '_interopRequireDefault', '_interopRequireWildcard', '__toESM', 'interopRequireDefault',
+]);
+
 export class ModuleResolver {
   private readonly cache = new Map<ts.Node, Origin | null>();
   private imported?: Set<string>;
@@ -79,7 +84,14 @@ export class ModuleResolver {
     if (ts.isIdentifier(expr)) return this.fromBinding(lookup(expr.text, expr), depth);
     if (ts.isPropertyAccessExpression(expr)) {
       const base = this.resolve(expr.expression, depth + 1);
-      return base ? { module: base.module, path: [...base.path, expr.name.text] } : null;
+      if (!base) return null;
+      // Compiled ESM interop: `express_1.default` is the module itself.
+      if (expr.name.text === 'default' && base.path.length === 0) return base;
+      return { module: base.module, path: [...base.path, expr.name.text] };
+    }
+    // `(0, express_1.default)()`: the comma form compilers use to call without `this`.
+    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+      return this.resolve(expr.right, depth + 1);
     }
     if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression)) {
       const base = this.resolve(expr.expression, depth + 1);
@@ -88,6 +100,10 @@ export class ModuleResolver {
     if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) {
       const required = requiredModule(expr);
       if (required) return { module: required, path: [] };
+      // `__importDefault(require('x'))`, `_interopRequireDefault(require('x'))` and friends return the module.
+      if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && INTEROP_HELPERS.has(expr.expression.text) && expr.arguments.length === 1) {
+        return this.resolve(expr.arguments[0], depth + 1);
+      }
       const base = this.resolve(expr.expression, depth + 1);
       return base ? { module: base.module, path: [...base.path, '()'] } : null;
     }
