@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
-import { containsNode, dottedName, getPropertyValue, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
+import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
+import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
@@ -272,8 +273,10 @@ export const rule: SourceRule = {
       }
       if (!auth) return;
       if (!isServerRoute(route)) return;
-      if (kind.login) ctx.fact('login-route', node);
       if (limited) return;
+      // `app.all('/login', (req, res) => res.redirect('/'))` takes no credentials: nothing to guess at.
+      if (isRedirectOnly(route)) return;
+      if (kind.login) ctx.fact('login-route', node);
       const receiverNode = routeReceiver(route);
       routes.push({ route, receiver: receiverNode && dottedName(receiverNode), method: route.method });
     }
@@ -304,6 +307,17 @@ export const rule: SourceRule = {
         if (!m.paths || m.paths.some((p) => pathCovers(p, r.route.path!))) return true;
       }
       return false;
+    }
+
+    function isRedirectOnly(route: RouteCall): boolean {
+      const fn = inlineHandler(route);
+      if (!fn) return false;
+      const readsInput = (n: ts.Node): boolean => requestPart(n) !== null || (ts.isIdentifier(n) && n.text === 'body');
+      const isRedirect = (n: ts.Node): boolean => ts.isCallExpression(n) && /^redirect$/i.test(calleeName(n) ?? '');
+      // An arrow's expression body is itself the call, so look at the body node too.
+      const reads = readsInput(fn.body) || containsNode(fn.body, readsInput);
+      const redirects = isRedirect(fn.body) || containsNode(fn.body, isRedirect);
+      return redirects && !reads;
     }
 
     function onNestMethod(node: ts.MethodDeclaration): void {
