@@ -63,6 +63,9 @@ function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<str
   if (def.subject && !def.subject.some((k) => factKinds.has(k))) {
     return { ...base, status: 'n/a', reason: def.naReason ?? 'not applicable' };
   }
+  if (evidence.length === 0 && def.passWhenClean) {
+    return { ...base, status: 'pass', reason: def.passWhenClean };
+  }
   if (evidence.length > 0) {
     const e = evidence[0];
     const more = evidence.length > 1 ? ` (+${evidence.length - 1} more)` : '';

@@ -14,6 +14,12 @@ export interface RowDefinition {
   passEvidence: EvidenceKind[];
   /** Shown when the row needs a person: nothing either way. */
   reviewReason: string;
+  /**
+   * For rows whose pass criterion is an absence (no request data reaches a
+   * dangerous sink): with the subject present and no finding, the row passes
+   * with this reason instead of asking for review.
+   */
+  passWhenClean?: string;
 }
 
 /** The 20 rows of DESIGN.md, in order, then the extended rows. */
@@ -147,6 +153,43 @@ export const ROWS: readonly RowDefinition[] = [
     criteria: 'argon2id / bcrypt ≥ 12 / scrypt; never md5, sha1 or a bare sha256',
     subject: ['password-hashing'], naReason: 'no password hashing found',
     passEvidence: ['strong-password-hash'], reviewReason: 'how passwords are hashed could not be determined',
+  },
+  {
+    number: 23, id: 'csrf', title: 'CSRF', extended: true,
+    criteria: 'token or double-submit plus SameSite; no deprecated `csurf`',
+    subject: ['cookie-auth', 'session'], naReason: 'no cookie-authenticated routes found',
+    passEvidence: ['csrf-protection'], reviewReason: 'cookie-authenticated routes exist; no CSRF token or SameSite cookie was seen',
+  },
+  {
+    number: 24, id: 'containers', title: 'Containers', extended: true,
+    criteria: 'non-root USER, pinned base image, `.dockerignore` excluding `.env` and keys, no secrets in ENV/ARG',
+    subject: ['dockerfile'], naReason: 'no Dockerfile found',
+    passEvidence: ['container-non-root'], reviewReason: 'the Dockerfile could not be checked',
+  },
+  {
+    number: 25, id: 'supply-chain', title: 'Supply chain', extended: true,
+    criteria: 'actions pinned to a commit SHA, least `permissions`, secret scanning step',
+    subject: ['ci-workflow'], naReason: 'no GitHub Actions workflow found',
+    passEvidence: ['actions-pinned', 'ci-permissions'], reviewReason: 'CI workflows could not be checked',
+  },
+  {
+    number: 26, id: 'injection-other', title: 'Other injection', extended: true,
+    criteria: 'no path traversal, open redirect, eval or child_process with request data',
+    subject: ['request-input'], naReason: 'no route reads request input',
+    passEvidence: [], reviewReason: 'request input exists; check file, redirect and process sinks',
+    passWhenClean: 'no request data reaches a file path, redirect, eval or shell command',
+  },
+  {
+    number: 27, id: 'graphql', title: 'GraphQL', extended: true,
+    criteria: 'introspection off in production, depth limits',
+    subject: ['graphql'], naReason: 'no GraphQL server found',
+    passEvidence: ['graphql-hardened'], reviewReason: 'GraphQL server found; depth limits and introspection could not be confirmed',
+  },
+  {
+    number: 28, id: 'oauth', title: 'OAuth', extended: true,
+    criteria: 'state checked, no implicit flow, PKCE',
+    subject: ['oauth'], naReason: 'no OAuth flow found',
+    passEvidence: ['oauth-state'], reviewReason: 'an OAuth flow exists; state and PKCE could not be confirmed',
   },
 ];
 

@@ -80,7 +80,17 @@ export type EvidenceKind =
   | 'webhook-signature' | 'admin-role-check' | 'allowlisted-write'
   | 'session-regenerate' | 'session-hardened' | 'strong-password-hash'
   /** MongoDB filters are sanitized globally (mongoose sanitizeFilter, express-mongo-sanitize): `$` operators cannot come from request data. */
-  | 'nosql-sanitizer';
+  | 'nosql-sanitizer'
+  /** Config files: the final Dockerfile stage runs as a non-root user; every base image pinned; .dockerignore keeps out .env, .git and keys. */
+  | 'container-non-root' | 'container-base-pinned' | 'dockerignore-secrets'
+  /** CI workflows: installs with `npm ci` (or a frozen lockfile); an audit step; a secret-scanning step. */
+  | 'ci-npm-ci' | 'ci-audit' | 'ci-secret-scan'
+  /** CI workflows: every third-party action pinned to a commit SHA; token permissions restricted. */
+  | 'actions-pinned' | 'ci-permissions'
+  /** Extended rows: CSRF tokens or SameSite cookies; GraphQL hardened; OAuth state checked; refresh tokens rotate. */
+  | 'csrf-protection' | 'graphql-hardened' | 'oauth-state' | 'refresh-rotation'
+  /** HTTP redirected to HTTPS; list endpoints cap their page size; server request timeouts set. */
+  | 'https-redirect' | 'pagination-bounded' | 'server-timeout';
 
 /**
  * Facts say a row's subject exists (a JWT library is imported, a webhook route
@@ -89,7 +99,11 @@ export type EvidenceKind =
 export type FactKind =
   | 'http-server' | 'jwt' | 'token-handling' | 'data-access' | 'request-input' | 'database'
   | 'cors' | 'outbound-http' | 'login-route' | 'webhook-route' | 'admin-route' | 'data-write'
-  | 'session' | 'password-hashing' | 'logging';
+  | 'session' | 'password-hashing' | 'logging'
+  /** A Dockerfile exists (containers row); a GitHub Actions workflow exists (supply-chain row). */
+  | 'dockerfile' | 'ci-workflow'
+  /** GraphQL server; OAuth client flow; a state-changing route authenticated by cookies. */
+  | 'graphql' | 'oauth' | 'cookie-auth';
 
 export interface Fact {
   kind: FactKind;
@@ -166,6 +180,14 @@ export interface SourceRule extends RuleMeta {
 export interface ProjectRule extends RuleMeta {
   kind: 'project';
   check(project: ProjectContext): ProjectResult;
+  /**
+   * Config-file rules (Dockerfile, workflow, package.json, ignore files) also
+   * judge one file's text in isolation, so the editor can analyze an open,
+   * unsaved document: `appliesTo` says which relative paths `checkFile` reads.
+   * `check` covers the same files from disk (and any cross-file conditions).
+   */
+  appliesTo?(rel: string): boolean;
+  checkFile?(rel: string, text: string, project: ProjectContext): ProjectResult;
 }
 
 export type Rule = SourceRule | ProjectRule;
@@ -178,7 +200,15 @@ export interface ProjectResult {
 
 export interface ProjectFinding {
   file: string;
+  /** 1-based. */
   line: number;
+  /** 1-based; column 1 when absent. */
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  /** Offsets into the file's text (the fixes' edits index the same text); 0 when absent. */
+  start?: number;
+  end?: number;
   message?: string;
   fixes?: Fix[];
 }
