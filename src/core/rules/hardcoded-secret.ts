@@ -1,0 +1,474 @@
+import { ts } from 'ts-morph';
+import { dottedName, getProperty, propertyName, stringValue } from '../ast';
+import { skipWrappers } from '../modules';
+import { lookup } from '../scopes';
+import type { SourceRule } from '../types';
+
+/**
+ * Secrets written into source: well-known credential formats in any string
+ * (AWS, Stripe live, GitHub, Slack, Google, SendGrid, Twilio, npm, PEM private
+ * keys), string values given to names that say "secret" (`JWT_SECRET = '…'`,
+ * `{ apiKey: '…' }`), literal signing keys (`jwt.sign(p, 'k')`,
+ * `session({ secret: 'keyboard cat' })`) and literal fallbacks of secret env
+ * vars (`process.env.JWT_SECRET || 'dev'`). Also emits `env-validated` where
+ * the environment is parsed by a schema at startup.
+ */
+
+// ---------------------------------------------------------------------------
+// Names (shared with the other rules of the area)
+
+/** `jwtSecret` → ['jwt', 'secret']; `API_KEY` → ['api', 'key']; `generateOTP` → ['generate', 'otp']. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** The name a value is given: variable, property, assignment target, parameter or class field. */
+export function nameOfTarget(node: ts.Node): string | undefined {
+  if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) return node.text;
+  if (ts.isStringLiteral(node) || ts.isNumericLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (ts.isPropertyAccessExpression(node)) return node.name.text;
+  if (ts.isElementAccessExpression(node)) return stringValue(node.argumentExpression);
+  return undefined;
+}
+
+/**
+ * The name a value expression is stored under, when its parent gives it one:
+ * `const x = v`, `{ x: v }`, `a.x = v`, `x = 'v'` as a parameter default or
+ * class field. Returns the naming node too.
+ */
+export function storedName(value: ts.Node): string | undefined {
+  const p = value.parent;
+  if (!p) return undefined;
+  if (ts.isVariableDeclaration(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
+  if (ts.isPropertyAssignment(p) && p.initializer === value) return propertyName(p.name);
+  if (ts.isPropertyDeclaration(p) && p.initializer === value) return propertyName(p.name);
+  if (ts.isParameter(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
+  if (ts.isBindingElement(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
+  if (
+    ts.isBinaryExpression(p) && p.right === value &&
+    (p.operatorToken.kind === ts.SyntaxKind.EqualsToken || p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || p.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)
+  ) {
+    return nameOfTarget(skipWrappers(p.left));
+  }
+  return undefined;
+}
+
+const SECRET_LAST: ReadonlySet<string> = new Set([
+  'secret', 'password', 'passwd', 'pwd', 'passphrase', 'apikey', 'privatekey', 'secretkey', 'clientsecret', 'accesstoken', 'authtoken',
+]);
+const KEY_QUALIFIERS: ReadonlySet<string> = new Set([
+  'api', 'private', 'secret', 'access', 'signing', 'encryption', 'master', 'client', 'app', 'hmac', 'jwt', 'session', 'cookie',
+  'webhook', 'stripe', 'openai', 'sendgrid', 'mailgun', 'twilio', 'aws', 'license', 'subscription', 'admin', 'service', 'auth',
+]);
+const TOKEN_QUALIFIERS: ReadonlySet<string> = new Set([
+  'access', 'auth', 'api', 'bearer', 'bot', 'refresh', 'github', 'gh', 'gitlab', 'slack', 'npm', 'personal', 'service', 'admin',
+  'app', 'discord', 'telegram', 'sentry', 'vercel', 'heroku', 'oauth', 'id', 'session',
+]);
+const PASS_QUALIFIERS: ReadonlySet<string> = new Set([
+  'db', 'database', 'smtp', 'mail', 'email', 'admin', 'root', 'user', 'redis', 'mongo', 'mysql', 'postgres', 'pg', 'ftp', 'proxy', 'auth', 'basic',
+]);
+
+/** Cheap pre-check before splitting a name into words. */
+const SECRETISH = /secret|pass|pwd|key|token/i;
+
+/** True when the name says its value is a secret; the last word (or the whole name) decides. */
+export function isSecretName(name: string | undefined): boolean {
+  if (!name || !SECRETISH.test(name)) return false;
+  const w = nameWords(name);
+  const n = w.length;
+  if (n === 0) return false;
+  const last = w[n - 1];
+  const prev = w[n - 2];
+  if (SECRET_LAST.has(last)) return true;
+  if (last === 'key') return prev !== undefined && KEY_QUALIFIERS.has(prev);
+  if (last === 'token') return n === 1 || TOKEN_QUALIFIERS.has(prev);
+  if (last === 'pass') return n === 1 || PASS_QUALIFIERS.has(prev);
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Values
+
+interface KeyFormat {
+  label: string;
+  re: RegExp;
+}
+
+/** Provider formats: specific prefixes and lengths, so a match is rarely anything else. */
+const KEY_FORMATS: readonly KeyFormat[] = [
+  { label: 'AWS access key id', re: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/ },
+  { label: 'Stripe live secret key', re: /(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{20,}/ },
+  { label: 'GitHub token', re: /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/ },
+  { label: 'Slack token', re: /(?<![A-Za-z0-9])xox[bpar]-\d{6,}-[A-Za-z0-9-]{10,}/ },
+  { label: 'Slack webhook URL', re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{20,}/ },
+  { label: 'Google API key', re: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/ },
+  { label: 'SendGrid API key', re: /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/ },
+  { label: 'Twilio API key', re: /(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])/ },
+  { label: 'npm token', re: /(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/ },
+];
+/** A cheap pre-check before the format regexes: one of the prefixes occurs. */
+const FORMAT_HINT = /AKIA|ASIA|k_live_|gh[pousr]_|github_pat_|xox[bpar]-|hooks\.slack\.com|AIza|SG\.|SK[0-9a-f]|npm_|PRIVATE KEY/;
+const PRIVATE_KEY_HEADER = /-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----/;
+const PRIVATE_KEY_WITH_BODY = /-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\\n]*[A-Za-z0-9+/=]{40,}/;
+
+/** The provider format a string contains, if any. */
+export function keyFormatIn(text: string): string | undefined {
+  if (text.length < 20 || !FORMAT_HINT.test(text)) return undefined;
+  if (PRIVATE_KEY_WITH_BODY.test(text)) return 'private key';
+  for (const f of KEY_FORMATS) {
+    const m = f.re.exec(text);
+    if (m && !isPlaceholderToken(m[0])) return f.label;
+  }
+  return undefined;
+}
+
+/** `AKIAIOSFODNN7EXAMPLE`, `sk_live_xxxxxxxxxxxxxxxxxxxxxxxx`: documentation values. */
+function isPlaceholderToken(token: string): boolean {
+  if (/example|sample|dummy|placeholder|your_?key/i.test(token)) return true;
+  if (/(x{6,}|X{6,}|0{8,}|\*{4,}|1234567890)/.test(token)) return true;
+  return new Set(token).size < 10;
+}
+
+const PLACEHOLDER_EXACT: ReadonlySet<string> = new Set([
+  'changeme', 'change-me', 'change_me', 'secret', 'password', 'passw0rd', 'todo', 'example', 'dummy', 'test', 'sample', 'placeholder',
+  'redacted', 'undefined', 'null', 'none', 'empty', 'default', 'notasecret', 'not-a-secret',
+]);
+const PLACEHOLDER_PART = /changeme|change[-_ ]me|replace[-_ ]?(me|this|with)|your[-_ ]?(own[-_ ]?)?(secret|key|password|token|api)|placeholder|example|dummy|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[sd]|x{4,}|X{4,}|\*{3,}|\.{3}|^todo|^fake|^mock|^test[-_]|insert[-_ ]/i;
+
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim();
+  if (v.length === 0) return true;
+  if (PLACEHOLDER_EXACT.has(v.toLowerCase())) return true;
+  if (PLACEHOLDER_PART.test(v)) return true;
+  return new Set(v).size <= 2;
+}
+
+function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * Whether a string given to a secret name looks like a real value rather than
+ * a label, a key name, a path, a header, a message or a placeholder.
+ */
+export function looksLikeRealSecret(value: string): boolean {
+  if (value.length < 8 || value.length > 500) return false;
+  if (/\s/.test(value)) return false; // messages and labels: "Password is required"
+  if (isPlaceholder(value)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false; // URLs
+  if (/^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(value) || /\.(pem|key|crt|json|txt|env|p12|pfx)$/i.test(value)) return false; // paths
+  if (/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(value)) return false; // e-mail addresses
+  if (/^\$2[aby]?\$\d\d\$|^\$argon2|^\$scrypt/.test(value)) return false; // stored hashes, not secrets
+  if (/^(pk|sk|rk)_test_|^pk_live_/.test(value)) return false; // test and publishable Stripe keys
+  if (/^\^|\(\?[=!]|\$$/.test(value)) return false; // regular expressions
+  if (/^[a-z_]+(:[^|]*)?(\|[a-z_]+(:[^|]*)?)+$/.test(value)) return false; // validation rules 'required|min:8'
+  if (/\[[\w-]+(?:[~|^$*]?=[^\]]*)?\]/.test(value)) return false; // CSS selectors '[type=password]'
+  // Words: camelCase, CapWords, snake/kebab/dotted/colon-separated words, ALL_CAPS names, header names.
+  if (/^[A-Za-z][a-z]*(?:[A-Z][a-z]*)*$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[-_.:][A-Za-z]+)*$/.test(value)) return false;
+  if (/^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/i.test(value) && !/\d{3,}/.test(value)) return false;
+  // Versioned names: 'auth_token_v2', 'session.key.2024'? (short numeric parts only)
+  if (/[-_.:]/.test(value) && value.split(/[-_.:]/).every((seg) => /^[A-Za-z]+\d{0,2}$|^[vV]?\d{1,2}$/.test(seg))) return false;
+  const hasDigit = /\d/.test(value);
+  const hasLetter = /[A-Za-z]/.test(value);
+  const hasSymbol = /[^A-Za-z0-9\-_.]/.test(value);
+  if (!hasLetter) return /^\d+$/.test(value) ? false : hasSymbol && hasDigit;
+  if (hasDigit || hasSymbol) return true;
+  return value.length >= 16 && entropy(value) >= 3.5;
+}
+
+/** `process.env.X`, `process.env['X']`, `import.meta.env.X`: the env var name. */
+function envVarName(expr: ts.Node): string | undefined {
+  expr = skipWrappers(expr);
+  const dotted = dottedName(expr);
+  if (!dotted) return undefined;
+  const m = /^(?:process\.env|import\.meta\.env|Deno\.env)\.(.+)$/.exec(dotted);
+  return m ? m[1] : undefined;
+}
+
+const NAMING_PARENTS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.Parameter,
+  ts.SyntaxKind.BindingElement, ts.SyntaxKind.BinaryExpression,
+]);
+
+/** `{ apiKey: 'AIza…', authDomain: '….firebaseapp.com', projectId }`: a Firebase web config, public by design. */
+function isFirebaseWebConfig(literal: ts.Node): boolean {
+  const p = literal.parent;
+  if (!ts.isPropertyAssignment(p) || propertyName(p.name) !== 'apiKey' || !ts.isObjectLiteralExpression(p.parent)) return false;
+  return !!getProperty(p.parent, 'authDomain') || (!!getProperty(p.parent, 'projectId') && !!getProperty(p.parent, 'appId'));
+}
+
+/** Test, fixture, mock and seed files hold fake credentials by design. */
+export function isTestFile(file: string): boolean {
+  const f = file.replace(/\\/g, '/').toLowerCase();
+  return (
+    /(^|\/)(test|tests|__tests__|__mocks__|mocks?|fixtures?|e2e|cypress|spec|seeds?|seeders?|examples?|demo)\//.test(f) ||
+    /\.(test|spec|e2e|stories|mock|fixture|seed)\.[cm]?[jt]sx?$/.test(f)
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Signing keys given to libraries
+
+/** Modules whose first-argument options object takes a signing `secret` (or `keys` / `secretOrKey`). */
+const SECRET_OPTION_MODULES: ReadonlySet<string> = new Set([
+  'express-session', 'cookie-session', 'express-jwt', 'koa-session', 'passport-jwt', 'iron-session', 'next-auth', '@fastify/jwt',
+  '@fastify/session', '@fastify/secure-session', '@fastify/cookie', 'fastify-jwt', 'fastify-session', 'koa-jwt', '@nestjs/jwt',
+]);
+const SECRET_MODULES_HINT = /express-session|cookie-session|express-jwt|koa-session|koa-jwt|passport-jwt|iron-session|next-auth|@fastify\/|fastify-jwt|fastify-session|@nestjs\/jwt/;
+const SECRET_OPTION_KEYS: readonly string[] = ['secret', 'secretOrKey', 'keys', 'secretOrPrivateKey', 'privateKey', 'password'];
+const SIGNING_METHODS: ReadonlySet<string> = new Set(['sign', 'verify']);
+
+// ---------------------------------------------------------------------------
+// Env validation evidence
+
+const ENV_VALIDATORS: ReadonlySet<string> = new Set(['parse', 'safeParse', 'parseAsync', 'safeParseAsync', 'cleanEnv', 'validate', 'assert', 'attempt', 'createEnv', 'validateSync']);
+
+export const rule: SourceRule = {
+  id: 'hardcoded-secret',
+  row: 'secrets',
+  severity: 'error',
+  description: 'Detects API keys, passwords, private keys and signing secrets written into source code.',
+  message: 'Hard-coded secret: load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.',
+  fixable: false,
+  docs: {
+    why:
+      'A secret in source code is in every clone, fork, CI log and backup of the repository, and stays in git history after it is deleted. ' +
+      'Anyone who reads it can call the provider as you, or forge the tokens and session cookies it signs.',
+    bad:
+      "const stripe = new Stripe('sk_live_51H…');\n" +
+      "app.use(session({ secret: 'keyboard cat' }));\n" +
+      "const token = jwt.sign(payload, process.env.JWT_SECRET || 'dev-secret');",
+    good:
+      "const env = z.object({ STRIPE_KEY: z.string(), SESSION_SECRET: z.string().min(32), JWT_SECRET: z.string().min(32) }).parse(process.env);\n" +
+      'const stripe = new Stripe(env.STRIPE_KEY);\n' +
+      'app.use(session({ secret: env.SESSION_SECRET }));\n' +
+      'const token = jwt.sign(payload, env.JWT_SECRET);',
+    fix:
+      'Move the value to an environment variable or secret manager, read it through a schema that fails at startup when it is missing ' +
+      '(no literal fallback), and rotate the exposed secret: it is already in git history.',
+    cwe: ['CWE-798', 'CWE-321', 'CWE-259'],
+    owasp: ['A07:2021', 'A02:2021'],
+  },
+  create(ctx) {
+    const testFile = isTestFile(ctx.file);
+    // Once per file: which signing-key libraries can appear at all.
+    const mayUseJwt = ctx.text.includes('jsonwebtoken');
+    const mayUseCookieParser = ctx.text.includes('cookie-parser');
+    const mayUseSecretOptions = SECRET_MODULES_HINT.test(ctx.text);
+    const reported = new Set<number>();
+    const report = (node: ts.Node, message: string): void => {
+      const start = node.getStart(ctx.sourceFile);
+      if (reported.has(start)) return;
+      reported.add(start);
+      ctx.report(node, { message });
+    };
+
+    const checkLiteral = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): void => {
+      const text = node.text;
+      if (text.length < 8) return;
+      const format = keyFormatIn(text);
+      if (format) {
+        if (format === 'Google API key' && isFirebaseWebConfig(node)) return;
+        report(node, `Hard-coded ${format} in source: revoke it, then load it from the environment or a secret manager.`);
+        return;
+      }
+      // A PEM header split from its body by concatenation: '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIE…'.
+      if (ts.isBinaryExpression(node.parent) && text.includes('PRIVATE KEY') && PRIVATE_KEY_HEADER.test(text) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+        const right = stringValue(node.parent.right);
+        if (right && /[A-Za-z0-9+/=]{40,}/.test(right)) {
+          report(node, 'Hard-coded private key in source: revoke it, then load it from a file outside the repository or a secret manager.');
+          return;
+        }
+      }
+      const p = node.parent;
+      // Only a few parents give a literal a name; call arguments, array items, cases… don't.
+      if (!NAMING_PARENTS.has(p.kind)) return;
+      // process.env.JWT_SECRET || 'dev-secret'
+      if (
+        ts.isBinaryExpression(p) && p.right === node &&
+        (p.operatorToken.kind === ts.SyntaxKind.BarBarToken || p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)
+      ) {
+        const envName = envVarName(p.left);
+        if (envName === undefined) return;
+        let outer: ts.Node = p;
+        while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+        const name = storedName(outer);
+        if (!isSecretName(envName) && !isSecretName(name)) return;
+        report(node, `Hard-coded fallback for secret ${envName}: when the variable is unset the app silently runs with this known value; fail at startup instead.`);
+        return;
+      }
+      const name = storedName(node);
+      if (!name) return;
+      if (nameWords(name).includes('aws') && /^[A-Za-z0-9/+]{40}$/.test(text) && /[a-z]/.test(text) && /[A-Z]/.test(text) && !isPlaceholder(text)) {
+        report(node, 'Hard-coded AWS secret access key in source: revoke it, then use an IAM role or load it from the environment.');
+        return;
+      }
+      // { Authorization: 'Bearer eyJ…' }
+      if (/^authorization$/i.test(name)) {
+        const m = /^(?:Bearer|Basic|Token|token)\s+(\S{16,})$/.exec(text);
+        if (m && !isPlaceholder(m[1]) && entropy(m[1]) >= 3.5) report(node, 'Hard-coded credential in an Authorization header: load the token from the environment.');
+        return;
+      }
+      if (!isSecretName(name) || !looksLikeRealSecret(text)) return;
+      report(node, `Hard-coded secret in "${name}": load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.`);
+    };
+
+    /** A signing key argument: a literal, or a const holding one. */
+    const checkSigningKey = (arg: ts.Expression | undefined, what: string): void => {
+      if (!arg) return;
+      const value = skipWrappers(arg);
+      const literals: ts.Node[] = [];
+      const fallbacks = new Set<ts.Node>();
+      const collect = (v: ts.Node): void => {
+        v = skipWrappers(v);
+        if (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) {
+          literals.push(v);
+        } else if (
+          ts.isBinaryExpression(v) &&
+          (v.operatorToken.kind === ts.SyntaxKind.BarBarToken || v.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)
+        ) {
+          // config.sessionSecret || 'keyboard cat'
+          const right = skipWrappers(v.right);
+          if (ts.isStringLiteral(right) || ts.isNoSubstitutionTemplateLiteral(right)) {
+            literals.push(right);
+            fallbacks.add(right);
+          }
+        } else if (ts.isArrayLiteralExpression(v)) {
+          v.elements.forEach(collect);
+        } else if (ts.isIdentifier(v)) {
+          const b = lookup(v.text, v);
+          if (!b || b.kind !== 'variable' || b.path.length > 0 || !b.init) return;
+          const list = b.declaration.parent;
+          if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return;
+          const init = skipWrappers(b.init);
+          if (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init)) literals.push(init);
+          else if (ts.isArrayLiteralExpression(init)) init.elements.forEach(collect);
+        }
+      };
+      collect(value);
+      for (const lit of literals) {
+        const text = (lit as ts.StringLiteral).text;
+        if (text.length === 0 || /PUBLIC KEY|CERTIFICATE/.test(text)) continue;
+        if (fallbacks.has(lit)) {
+          report(lit, `Hard-coded fallback ${what} signing key: when the configured secret is missing, ${what === 'JWT' ? 'tokens' : 'session cookies'} are signed with this known value; fail at startup instead.`);
+          continue;
+        }
+        report(lit, `Hard-coded ${what} signing key: anyone who reads the code can forge ${what === 'JWT' ? 'tokens' : 'session cookies'}; load a long random secret from the environment.`);
+      }
+    };
+
+    const checkOptions = (arg: ts.Expression | undefined, what: string): void => {
+      const obj = arg && skipWrappers(arg);
+      if (!obj || !ts.isObjectLiteralExpression(obj)) return;
+      for (const key of SECRET_OPTION_KEYS) {
+        const p = getProperty(obj, key);
+        if (!p) continue;
+        if (ts.isPropertyAssignment(p)) checkSigningKey(p.initializer, what);
+        else if (ts.isShorthandPropertyAssignment(p)) checkSigningKey(p.name, what);
+      }
+    };
+
+    const onCall = (node: ts.CallExpression | ts.NewExpression): void => {
+      const args = node.arguments;
+      if (!args || args.length === 0) return;
+      const callee = skipWrappers(node.expression);
+      const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+      if (method === undefined) return;
+
+      // Env validation at startup: schema.parse(process.env), cleanEnv(process.env, …), createEnv({ runtimeEnv: process.env }).
+      if (ENV_VALIDATORS.has(method)) {
+        const first = skipWrappers(args[0]);
+        const isEnv = dottedName(first) === 'process.env' ||
+          (method === 'createEnv' && ts.isObjectLiteralExpression(first) && first.properties.some((p) => ts.isPropertyAssignment(p) && dottedName(p.initializer) === 'process.env'));
+        if (isEnv) {
+          const origin = ctx.modules.callee(node);
+          const lib = origin?.module.replace(/^@t3-oss\/env-.*/, '@t3-oss/env') ?? 'a schema';
+          ctx.evidence('env-validated', node, `environment validated by ${lib} at startup`);
+          return;
+        }
+      }
+      // NestJS: ConfigModule.forRoot({ validationSchema }) / ({ validate }).
+      if (method === 'forRoot' && ts.isObjectLiteralExpression(skipWrappers(args[0]))) {
+        const obj = skipWrappers(args[0]) as ts.ObjectLiteralExpression;
+        if ((getProperty(obj, 'validationSchema') || getProperty(obj, 'validate')) && ctx.modules.isCall(node, '@nestjs/config', 'ConfigModule', 'forRoot')) {
+          ctx.evidence('env-validated', node, 'environment validated by ConfigModule at startup');
+        }
+        return;
+      }
+
+      if (testFile) return;
+
+      // jwt.sign(payload, 'secret') / jwt.verify(token, 'secret')
+      // (a renamed import: `const { sign: signToken } = require('jsonwebtoken')`)
+      if (mayUseJwt && args.length >= 2 && (SIGNING_METHODS.has(method) || ts.isIdentifier(callee))) {
+        const key = skipWrappers(args[1]);
+        if (ts.isStringLiteralLike(key) || ts.isIdentifier(key) || ts.isArrayLiteralExpression(key)) {
+          const o = ctx.modules.callee(node);
+          if (o && o.module === 'jsonwebtoken' && o.path.length === 1 && SIGNING_METHODS.has(o.path[0])) {
+            checkSigningKey(args[1], 'JWT');
+            return;
+          }
+        }
+        if (SIGNING_METHODS.has(method)) return;
+      }
+      // cookieParser('secret')
+      const a0 = skipWrappers(args[0]);
+      if (mayUseCookieParser && ts.isIdentifier(callee) && (ts.isStringLiteralLike(a0) || ts.isIdentifier(a0) || ts.isArrayLiteralExpression(a0))) {
+        const o = ctx.modules.callee(node);
+        if (o && o.module === 'cookie-parser' && o.path.length === 0) checkSigningKey(args[0], 'cookie');
+        return;
+      }
+      if (!mayUseSecretOptions) return;
+      // fastify.register(require('@fastify/jwt'), { secret: 'x' })
+      if (method === 'register' && args.length >= 2) {
+        const plugin = ctx.modules.origin(args[0]);
+        if (plugin && SECRET_OPTION_MODULES.has(plugin.module)) checkOptions(args[1], /jwt/.test(plugin.module) ? 'JWT' : 'session');
+        return;
+      }
+      // session({ secret }), expressjwt({ secret }), new JwtStrategy({ secretOrKey }), JwtModule.register({ secret })
+      const first = skipWrappers(args[0]);
+      if (!ts.isObjectLiteralExpression(first)) return;
+      if (!SECRET_OPTION_KEYS.some((k) => getProperty(first, k))) return;
+      const o = ctx.modules.callee(node);
+      if (!o || !SECRET_OPTION_MODULES.has(o.module)) return;
+      checkOptions(first, /jwt/.test(o.module) ? 'JWT' : 'session');
+    };
+
+    return {
+      [ts.SyntaxKind.StringLiteral](node: ts.StringLiteral) {
+        if (testFile) return;
+        checkLiteral(node);
+      },
+      [ts.SyntaxKind.NoSubstitutionTemplateLiteral](node: ts.NoSubstitutionTemplateLiteral) {
+        if (testFile) return;
+        checkLiteral(node);
+      },
+      [ts.SyntaxKind.TemplateExpression](node: ts.TemplateExpression) {
+        if (testFile) return;
+        const parts = [node.head, ...node.templateSpans.map((s) => s.literal)];
+        for (const part of parts) {
+          const format = keyFormatIn(part.text);
+          if (format) {
+            report(node, `Hard-coded ${format} in source: revoke it, then load it from the environment or a secret manager.`);
+            return;
+          }
+        }
+      },
+      [ts.SyntaxKind.CallExpression]: onCall,
+      [ts.SyntaxKind.NewExpression]: onCall,
+    };
+  },
+};
