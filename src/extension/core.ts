@@ -16,6 +16,7 @@ export { analyzeWorkspace } from '../core/workspace';
 export { summarize } from '../core/checklist';
 export { viewRows, findingKey } from './lib/view-state';
 export { parseMessage, resolveInFolder } from './lib/messages';
+export { isConfigFile } from '../core/config-files';
 
 export function analyzeInFolder(state: FolderState | undefined, rel: string, text: string): FileResult {
   const run = (file: string, t: string): FileResult =>

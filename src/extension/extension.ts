@@ -24,6 +24,8 @@ function loadCore(): Core {
 }
 
 const LANGUAGES: ReadonlySet<string> = new Set(['javascript', 'typescript', 'javascriptreact', 'typescriptreact']);
+/** Config files are recognised by path (Dockerfile, .github/workflows/*.yml, .gitignore, .dockerignore, package.json) whatever their language id. */
+const CONFIG_LANGUAGES: readonly string[] = ['dockerfile', 'yaml', 'github-actions-workflow', 'ignore', 'json', 'plaintext'];
 const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('preflight');
 const DOCS_SCHEME = 'preflight-docs';
 const ON_TYPE_DELAY_MS = 400;
@@ -69,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const analyzeDocument = (doc: vscode.TextDocument): void => {
-    if (!LANGUAGES.has(doc.languageId)) return;
+    if (!LANGUAGES.has(doc.languageId)) return analyzeConfigDocument(doc);
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     const state = stateFor(folder);
     const rel = state?.relative(doc.uri.fsPath) ?? path.basename(doc.uri.path);
@@ -80,6 +82,17 @@ export function activate(context: vscode.ExtensionContext): void {
     const result = loadCore().analyzeInFolder(state, rel, doc.getText());
     const findings = state ? state.findingsFor(rel) : result.findings;
     diagnostics.set(doc.uri, result.skipped ? [] : findings.map((f) => toDiagnostic(f, doc.uri)));
+    updateStatus();
+    schedulePost();
+  };
+
+  const analyzeConfigDocument = (doc: vscode.TextDocument): void => {
+    if (doc.uri.scheme !== 'file') return;
+    const state = stateFor(vscode.workspace.getWorkspaceFolder(doc.uri));
+    const rel = state?.relative(doc.uri.fsPath);
+    if (!state || !rel || !loadCore().isConfigFile(rel) || state.isExcluded(rel)) return;
+    const result = state.analyzeConfigText(rel, doc.getText());
+    diagnostics.set(doc.uri, result.findings.map((f) => toDiagnostic(f, doc.uri)));
     updateStatus();
     schedulePost();
   };
@@ -141,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(
-      [...LANGUAGES].map((language) => ({ language })),
+      [...[...LANGUAGES, ...CONFIG_LANGUAGES].map((language) => ({ language, scheme: 'file' })), { pattern: '**/{Dockerfile,*.Dockerfile,Dockerfile.*}', scheme: 'file' }],
       new PreflightActions(diagnostics),
       { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND] },
     ),

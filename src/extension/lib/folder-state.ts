@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileResult } from '../../core/analyze';
+import { applyBaseline, baselinePath, BaselineError, readBaselineFingerprints } from '../../core/baseline';
 import { ResultCache } from '../../core/cache';
 import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary } from '../../core/checklist';
 import { ConfigError, loadConfig, type PreflightConfig } from '../../core/config';
@@ -7,6 +9,7 @@ import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
 import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
 import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, type Signoff } from '../../core/signoffs';
 import type { RowId } from '../../core/types';
+import { analyzeConfigFile, projectContextFor } from '../../core/config-files';
 import { buildReport } from '../../cli/report';
 import { formatMarkdown } from '../../cli/format/markdown';
 import { mergeConfig, type Settings } from './settings';
@@ -51,6 +54,54 @@ export class FolderState {
     this.config = mergeConfig(loaded.config, loaded.present, settings);
     this.project = projectInfo(this.root, this.config);
     this.cache.clear();
+    this.baselineStamp = undefined;
+    this.baselineFingerprints();
+  }
+
+  /** A problem with .preflight/baseline.json (it is then ignored), shown like a config warning. */
+  baselineError?: string;
+  private baseline?: Set<string>;
+  /** Size and mtime of the baseline file when last read: `preflight check --update-baseline` is picked up without a reload. */
+  private baselineStamp?: string;
+
+  /** The baseline's fingerprints, re-read when the file changed; undefined when there is none or it is corrupt. */
+  private baselineFingerprints(): Set<string> | undefined {
+    let stamp: string;
+    try {
+      const st = fs.statSync(baselinePath(this.root));
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      stamp = 'absent';
+    }
+    if (stamp === this.baselineStamp) return this.baseline;
+    this.baselineStamp = stamp;
+    const previousError = this.baselineError;
+    this.baselineError = undefined;
+    this.baseline = undefined;
+    if (stamp !== 'absent') {
+      try {
+        this.baseline = readBaselineFingerprints(this.root);
+      } catch (e) {
+        if (!(e instanceof BaselineError)) throw e;
+        this.baselineError = e.message;
+      }
+    }
+    if (previousError !== undefined) this.notes = this.notes.filter((n) => n !== previousError);
+    if (this.baselineError !== undefined && !this.notes.includes(this.baselineError)) this.notes = [...this.notes, this.baselineError];
+    return this.baseline;
+  }
+
+  /** Findings of files and project rules, after cross-file evidence, before the baseline. */
+  private allFindings(): Finding[] {
+    const evidence = new Set(this.evidence().map((e) => e.kind));
+    const all = [...this.projectPart.findings];
+    for (const r of this.files.values()) all.push(...r.findings);
+    return all.filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+  }
+
+  /** Findings the baseline (.preflight/baseline.json) accepts: left out of findings() and findingsFor(). */
+  baselined(): Finding[] {
+    return applyBaseline(this.allFindings(), this.baselineFingerprints()).baselined;
   }
 
   /** Relative path with `/`, or undefined when the file is outside this folder. */
@@ -70,6 +121,27 @@ export class FolderState {
     const result = this.cache.get(rel, text, () => analyze(rel, text));
     if (!result.skipped) this.files.set(rel, result);
     return result;
+  }
+
+  /**
+   * Analyzes the text of an open config file (Dockerfile, workflow, ignore
+   * file, package.json) with the project rules that judge single files, and
+   * records its findings in place of the scan's for that file.
+   */
+  analyzeConfigText(rel: string, text: string): FileResult {
+    const ctx = projectContextFor(this.root, this.project, this.config.exclude, new Map([[rel, text]]));
+    const result = analyzeConfigFile(rel, text, ctx, { ruleSettings: this.config.rules });
+    this.projectPart = {
+      findings: [...this.projectPart.findings.filter((f) => f.file !== rel), ...result.findings],
+      evidence: [...this.projectPart.evidence.filter((e) => e.file !== rel), ...result.evidence],
+      facts: [...this.projectPart.facts.filter((f) => f.file !== rel), ...result.facts],
+    };
+    return result;
+  }
+
+  /** Findings of one config file, from the last scan or the last analyzeConfigText. */
+  configFindingsFor(rel: string): Finding[] {
+    return applyBaseline(this.projectPart.findings.filter((f) => f.file === rel), this.baselineFingerprints()).kept;
   }
 
   /** Reads a file from disk and analyzes it with the folder's config. */
@@ -100,17 +172,15 @@ export class FolderState {
     this.lastScan = new Date();
   }
 
-  /** Every current finding, files and project rules together, after cross-file evidence is applied. */
+  /** Every current finding, files and project rules together, after cross-file evidence and the baseline are applied. */
   findings(): Finding[] {
-    const evidence = new Set(this.evidence().map((e) => e.kind));
-    const all = [...this.projectPart.findings];
-    for (const r of this.files.values()) all.push(...r.findings);
-    return all.filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+    return applyBaseline(this.allFindings(), this.baselineFingerprints()).kept;
   }
 
   findingsFor(rel: string): Finding[] {
     const evidence = new Set(this.evidence().map((e) => e.kind));
-    return (this.files.get(rel)?.findings ?? []).filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+    const own = (this.files.get(rel)?.findings ?? []).filter((f) => !f.unlessEvidence || !evidence.has(f.unlessEvidence));
+    return applyBaseline(own, this.baselineFingerprints()).kept;
   }
 
   evidence(): Evidence[] {
@@ -141,8 +211,9 @@ export class FolderState {
   }
 
   checklist(): ChecklistRow[] {
+    const { kept, baselined } = applyBaseline(this.allFindings(), this.baselineFingerprints());
     return computeChecklist({
-      findings: this.findings(), evidence: this.evidence(), facts: this.facts(), config: this.config, signoffs: this.signoffs(),
+      findings: kept, evidence: this.evidence(), facts: this.facts(), config: this.config, signoffs: this.signoffs(), baselined,
     });
   }
 
@@ -162,10 +233,11 @@ export class FolderState {
 
   /** The same Markdown table as `preflight check --format markdown`. */
   markdown(): string {
+    const { kept, baselined } = applyBaseline(this.allFindings(), this.baselineFingerprints());
     const result: WorkspaceResult = {
-      root: this.root, config: this.config, files: [...this.files.keys()].sort(), findings: this.findings(),
+      root: this.root, config: this.config, files: [...this.files.keys()].sort(), findings: kept,
       evidence: this.evidence(), facts: this.facts(), skipped: [], notes: this.notes,
     };
-    return formatMarkdown(buildReport(path.basename(this.root), result, this.signoffs()));
+    return formatMarkdown(buildReport(path.basename(this.root), result, this.signoffs(), baselined));
   }
 }
