@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from '../core/analyze';
 import { applyFixes } from '../core/fix';
+import { configSyntaxErrors, isConfigFile } from '../core/config-files';
 import { analyzeWorkspace, type WorkspaceOptions } from '../core/workspace';
 import type { Finding, Fix } from '../core/types';
 
@@ -62,6 +63,7 @@ export function fixWorkspace(root: string, options: FixOptions = {}): FileChange
 }
 
 function syntaxErrors(file: string, text: string): number {
+  if (isConfigFile(file)) return configSyntaxErrors(file, text);
   return (parse(file, text) as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
 }
 

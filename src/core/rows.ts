@@ -92,7 +92,7 @@ export const ROWS: readonly RowDefinition[] = [
   {
     number: 12, id: 'dependencies', title: 'Dependencies',
     criteria: 'lockfile committed; `npm ci` and an audit step in CI',
-    passEvidence: ['lockfile'], reviewReason: 'no lockfile evidence',
+    passEvidence: ['lockfile', 'ci-npm-ci', 'ci-audit'], reviewReason: 'no lockfile evidence',
   },
   {
     number: 13, id: 'https', title: 'HTTPS only',
@@ -170,7 +170,7 @@ export const ROWS: readonly RowDefinition[] = [
     number: 25, id: 'supply-chain', title: 'Supply chain', extended: true,
     criteria: 'actions pinned to a commit SHA, least `permissions`, secret scanning step',
     subject: ['ci-workflow'], naReason: 'no GitHub Actions workflow found',
-    passEvidence: ['actions-pinned', 'ci-permissions'], reviewReason: 'CI workflows could not be checked',
+    passEvidence: ['actions-pinned', 'ci-permissions', 'ci-secret-scan'], reviewReason: 'CI workflows could not be checked',
   },
   {
     number: 26, id: 'injection-other', title: 'Other injection', extended: true,

@@ -4,6 +4,7 @@ import ignore, { type Ignore } from 'ignore';
 import { analyzeSource, SOURCE_EXTENSIONS, type FileResult } from './analyze';
 import { ResultCache } from './cache';
 import { loadConfig, type PreflightConfig } from './config';
+import { projectFinding } from './config-text';
 import { PROJECT_RULES, SOURCE_RULES } from './registry';
 import type { Evidence, Fact, Finding, ProjectContext, ProjectInfo } from './types';
 
@@ -95,12 +96,7 @@ export function analyzeWorkspace(root: string, options: WorkspaceOptions = {}): 
     const r = rule.check(ctx);
     result.evidence.push(...r.evidence);
     if (r.facts) result.facts.push(...r.facts);
-    for (const f of r.findings) {
-      result.findings.push({
-        ruleId: rule.id, row: rule.row, severity: setting ?? rule.severity, message: f.message ?? rule.message,
-        file: f.file, line: f.line, column: 1, endLine: f.line, endColumn: 1, start: 0, end: 0, fixes: f.fixes ?? [],
-      });
-    }
+    for (const f of r.findings) result.findings.push(projectFinding(rule, f, setting ?? rule.severity));
   }
   const present = new Set(result.evidence.map((e) => e.kind));
   result.findings = result.findings.filter((f) => !f.unlessEvidence || !present.has(f.unlessEvidence));
