@@ -7,7 +7,18 @@ import type { RuleMeta } from './types';
  */
 export function renderRuleDoc(rule: RuleMeta): string {
   const row = ROW_BY_ID.get(rule.row);
-  const lang = rule.docs.bad.includes('FROM ') ? 'dockerfile' : 'js';
+  const lang = languageOf(rule.docs.bad);
+  const comment = lang === 'js' ? '//' : '#';
+  const suppression =
+    lang === 'json'
+      ? ['package.json has no comments: turn the rule off for the project in `preflight.config.json` (`"rules": { "' + rule.id + '": "off" }`) if the risk is accepted.']
+      : [
+          'If this finding is a false positive or an accepted risk, say why on the line above:',
+          '',
+          '```' + lang,
+          `${comment} preflight-ignore-next-line ${rule.id} -- <why this is safe>`,
+          '```',
+        ];
   return [
     `# ${rule.id}`,
     '',
@@ -41,11 +52,16 @@ export function renderRuleDoc(rule: RuleMeta): string {
     '',
     '## Suppressing',
     '',
-    'If this finding is a false positive or an accepted risk, say why on the line above:',
-    '',
-    '```js',
-    `// preflight-ignore-next-line ${rule.id} -- <why this is safe>`,
-    '```',
+    ...suppression,
     '',
   ].join('\n');
+}
+
+/** The code fence language of an example, from its shape. */
+function languageOf(example: string): string {
+  if (/^\s*(FROM|RUN|COPY|USER|ENV|ARG)\b/m.test(example)) return 'dockerfile';
+  if (/^\s*(on|jobs|permissions|steps|runs-on|uses):/m.test(example) || /^\s*- (uses|run):/m.test(example)) return 'yaml';
+  if (/^\s*("[\w-]+"\s*:|\{\s*$)/m.test(example) && /"[\w-]+":/.test(example) && !/[;=]|\bconst\b|\brequire\(/.test(example)) return 'json';
+  if (/^# \.(git|docker)ignore/m.test(example)) return 'gitignore';
+  return 'js';
 }
