@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { applyBaseline, BASELINE_DISPLAY, BaselineError, readBaselineFingerprints, writeBaseline } from '../core/baseline';
 import { ConfigError } from '../core/config';
 import { VERSION } from '../core/meta';
 import { analyzeWorkspace, WorkspaceError } from '../core/workspace';
-import type { Severity } from '../core/types';
+import type { Finding, Severity } from '../core/types';
 import { fixWorkspace } from './fix';
 import { formatJson } from './format/json';
 import { formatMarkdown } from './format/markdown';
@@ -12,11 +13,15 @@ import { buildReport } from './report';
 
 const USAGE = `Usage:
   preflight check [dir] [--format text|json|sarif|markdown] [--fail-on error|warning|info|never]
+                        [--update-baseline | --no-baseline]
   preflight fix [dir] [--all] [--dry-run]
   preflight --version | --help
 
 check   analyze the folder (default: .) and print the release checklist.
         Exit 1 when a finding at or above --fail-on (default: error) exists.
+        Findings recorded in .preflight/baseline.json are left out (and do not
+        count for the exit code); --update-baseline records today's findings
+        there, --no-baseline ignores the file.
 fix     apply the preferred fixes and print what changed; --all also applies
         fixes that may change behaviour; --dry-run writes nothing.`;
 
@@ -57,6 +62,8 @@ function run(argv: string[], io: Io): number {
         'fail-on': { type: 'string' },
         all: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        'update-baseline': { type: 'boolean' },
+        'no-baseline': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -75,15 +82,42 @@ function run(argv: string[], io: Io): number {
   }
   const [command, dir = '.', ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
-  if (command === 'check') return check(dir, values.format ?? 'text', values['fail-on'] ?? 'error', io);
+  if (command === 'check') {
+    if (values['update-baseline'] && values['no-baseline']) throw new UsageError('--update-baseline and --no-baseline exclude each other');
+    const baseline: BaselineMode = values['update-baseline'] ? 'update' : values['no-baseline'] ? 'ignore' : 'use';
+    return check(dir, values.format ?? 'text', values['fail-on'] ?? 'error', io, baseline);
+  }
+  if (values['update-baseline'] || values['no-baseline']) throw new UsageError('--update-baseline and --no-baseline apply to check only');
   if (command === 'fix') return fix(dir, !!values.all, !!values['dry-run'], io);
   throw new UsageError(`unknown command: ${command}`);
 }
 
-function check(dir: string, format: string, failOn: string, io: Io): number {
+/** `use` the baseline file if present, `ignore` it, or `update` it with this run's findings. */
+type BaselineMode = 'use' | 'ignore' | 'update';
+
+function check(dir: string, format: string, failOn: string, io: Io, baseline: BaselineMode = 'use'): number {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}`);
-  const report = buildReport(dir, analyzeWorkspace(dir));
+  const result = analyzeWorkspace(dir);
+  let baselined: Finding[] = [];
+  if (baseline === 'update') {
+    const written = writeBaseline(result.root, result.findings);
+    const n = written.findings.length;
+    io.stderr.write(`preflight: wrote ${BASELINE_DISPLAY} with ${n} finding${n === 1 ? '' : 's'}\n`);
+    baselined = result.findings;
+    result.findings = [];
+  } else if (baseline === 'use') {
+    try {
+      const split = applyBaseline(result.findings, readBaselineFingerprints(result.root));
+      baselined = split.baselined;
+      result.findings = split.kept;
+    } catch (e) {
+      // A corrupt baseline is reported and ignored, never rewritten by a normal run.
+      if (!(e instanceof BaselineError)) throw e;
+      result.notes.push(e.message);
+    }
+  }
+  const report = buildReport(dir, result, undefined, baselined);
   const out =
     format === 'json' ? formatJson(report)
     : format === 'sarif' ? formatSarif(report)

@@ -11,14 +11,20 @@ export interface Report {
   findings: Finding[];
   rows: ChecklistRow[];
   summary: ChecklistSummary;
+  /** Findings the baseline accepts (not in `findings`); counted in the outputs. */
+  baselined?: Finding[];
 }
 
-export function buildReport(target: string, result: WorkspaceResult, signoffs: readonly Signoff[] = loadSignoffs(result)): Report {
-  const rows = computeChecklist({ findings: result.findings, evidence: result.evidence, facts: result.facts, config: result.config, signoffs });
+export function buildReport(
+  target: string, result: WorkspaceResult, signoffs: readonly Signoff[] = loadSignoffs(result), baselined: readonly Finding[] = [],
+): Report {
+  const rows = computeChecklist({
+    findings: result.findings, evidence: result.evidence, facts: result.facts, config: result.config, signoffs, baselined,
+  });
   const findings = [...result.findings].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId),
   );
-  return { target, result, findings, rows, summary: summarize(rows) };
+  return { target, result, findings, rows, summary: summarize(rows), baselined: [...baselined] };
 }
 
 /** Sign-offs of the scanned folder; a corrupt file becomes a note, and the rows are computed without it. */

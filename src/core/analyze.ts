@@ -1,7 +1,8 @@
 import { ts } from 'ts-morph';
 import { Flow } from './flow';
 import { ModuleResolver } from './modules';
-import { lineAt, lineStartsOf, parseSuppressions, suppresses, type Suppression } from './suppress';
+import { fingerprintSourceFindings } from './baseline';
+import { isExpired, lineAt, lineStartsOf, parseSuppressions, suppresses, type Suppression } from './suppress';
 import type {
   Evidence, Fact, Finding, ProjectInfo, RowId, Severity, RelatedLocation, ReportDetail, RuleContext, RuleSetting, SourceRule, Visitor,
 } from './types';
@@ -26,6 +27,8 @@ export interface AnalyzeOptions {
   ruleSettings?: Record<string, RuleSetting>;
   /** Wall-clock budget for the walk; past it the file is reported as skipped. */
   timeBudgetMs?: number;
+  /** The date expiring suppressions (`until YYYY-MM-DD`) are judged against; today by default. */
+  now?: Date;
 }
 
 export const SOURCE_EXTENSIONS: ReadonlySet<string> = new Set(['.js', '.jsx', '.ts', '.tsx', '.mjs', '.cjs', '.mts', '.cts']);
@@ -129,7 +132,14 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
         facts.push({ kind, file, line: position(startOf(node)).line });
       },
     };
-    const visitors = rule.create(ctx);
+    let visitors: ReturnType<SourceRule['create']>;
+    try {
+      visitors = rule.create(ctx);
+    } catch (e) {
+      // create() may scan the whole file (e.g. modules.importedModules()): deep nesting overflows there too.
+      if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: 'expressions nested too deeply to analyze' };
+      throw e;
+    }
     for (const key of Object.keys(visitors)) {
       if (key === 'onEnd') continue;
       const kind = Number(key);
@@ -165,14 +175,16 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
   }
 
   const rowOf = (id: string): RowId | undefined => options.rules.find((r) => r.id === id)?.row;
-  const findings = applySuppressions(raw, parseSuppressions(text), file, settings, position, rowOf);
+  const findings = applySuppressions(raw, parseSuppressions(text), file, settings, position, rowOf, options.now ?? new Date());
   const localEvidence = new Set(evidence.map((e) => e.kind));
   const standing = findings.filter((f) => !f.unlessEvidence || !localEvidence.has(f.unlessEvidence));
   standing.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+  fingerprintSourceFindings(file, text, lineStarts, standing);
   return { file, findings: standing, evidence, facts, syntaxErrors };
 }
 
 export const SUPPRESSION_RULE_ID = 'suppression-needs-reason';
+export const SUPPRESSION_EXPIRED_RULE_ID = 'suppression-expired';
 
 function applySuppressions(
   findings: Finding[],
@@ -181,22 +193,24 @@ function applySuppressions(
   settings: Record<string, RuleSetting>,
   position: (offset: number) => { line: number; column: number },
   rowOf: (ruleId: string) => RowId | undefined,
+  now: Date,
 ): Finding[] {
   if (suppressions.length === 0) return findings;
-  const kept = findings.filter((f) => !suppressions.some((s) => suppresses(s, f.ruleId, f.line)));
-  if (settings[SUPPRESSION_RULE_ID] === 'off') return kept;
-  for (const s of suppressions) {
-    if (s.reason) continue;
-    // The finding maps to the row of what it hides, so that row cannot pass on an unexplained suppression.
+  // An expired suppression no longer hides anything; an unreadable date still does (and is reported).
+  const active = suppressions.filter((s) => !isExpired(s, now));
+  const kept = findings.filter((f) => !active.some((s) => suppresses(s, f.ruleId, f.line)));
+  const meta = (s: Suppression, ruleId: string, message: string): void => {
+    if (settings[ruleId] === 'off') return;
+    // The finding maps to the row of what it hides, so that row cannot pass on a bad suppression.
     const hidden = findings.find((f) => suppresses(s, f.ruleId, f.line));
     const row = hidden?.row ?? s.ruleIds.map(rowOf).find((r) => r !== undefined) ?? 'secrets';
     const a = position(s.start);
     const b = position(s.end);
     kept.push({
-      ruleId: SUPPRESSION_RULE_ID,
+      ruleId,
       row,
-      severity: (settings[SUPPRESSION_RULE_ID] as Severity | undefined) ?? 'warning',
-      message: `Suppression of ${s.ruleIds.join(', ') || 'nothing'} gives no reason: add \`-- <why this is safe>\``,
+      severity: (settings[ruleId] as Severity | undefined) ?? 'warning',
+      message,
       file,
       line: a.line,
       column: a.column,
@@ -206,6 +220,15 @@ function applySuppressions(
       end: s.end,
       fixes: [],
     });
+  };
+  for (const s of suppressions) {
+    const what = s.ruleIds.join(', ') || 'nothing';
+    if (!s.reason) meta(s, SUPPRESSION_RULE_ID, `Suppression of ${what} gives no reason: add \`-- <why this is safe>\``);
+    if (s.invalidUntil !== undefined) {
+      meta(s, SUPPRESSION_EXPIRED_RULE_ID, `Suppression of ${what} has an invalid expiry date "${s.invalidUntil}": write it as \`until YYYY-MM-DD\``);
+    } else if (s.until !== undefined && isExpired(s, now)) {
+      meta(s, SUPPRESSION_EXPIRED_RULE_ID, `Suppression of ${what} expired on ${s.until}: fix the finding or renew the suppression with a new reason`);
+    }
   }
   return kept;
 }

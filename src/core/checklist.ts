@@ -18,6 +18,8 @@ export interface ChecklistRow {
   evidence: Evidence[];
   /** The row's sign-off, if any; `stale` when findings appeared after it. */
   signoff?: Signoff & { stale: boolean };
+  /** Findings of the row that the baseline (.preflight/baseline.json) accepts; absent when none. */
+  baselined?: number;
 }
 
 export interface ChecklistInput {
@@ -26,6 +28,8 @@ export interface ChecklistInput {
   facts: readonly Fact[];
   config?: Pick<PreflightConfig, 'rowOptOuts'>;
   signoffs?: readonly Signoff[];
+  /** Findings the baseline accepts: not in `findings`, only counted in each row's reason. */
+  baselined?: readonly Finding[];
 }
 
 /**
@@ -36,7 +40,17 @@ export interface ChecklistInput {
  */
 export function computeChecklist(input: ChecklistInput): ChecklistRow[] {
   const factKinds = new Set(input.facts.map((f) => f.kind));
-  return ROWS.map((def) => withSignoff(decideRow(def, input, factKinds), input.signoffs?.find((s) => s.row === def.id)));
+  return ROWS.map((def) =>
+    withBaselined(withSignoff(decideRow(def, input, factKinds), input.signoffs?.find((s) => s.row === def.id)), input.baselined),
+  );
+}
+
+/** "… (3 baselined)" on rows whose findings the baseline accepts; the status is decided without them. */
+function withBaselined(row: ChecklistRow, baselined: readonly Finding[] | undefined): ChecklistRow {
+  if (!baselined || baselined.length === 0) return row;
+  const n = baselined.filter((f) => f.row === row.id).length;
+  if (n === 0) return row;
+  return { ...row, baselined: n, reason: `${row.reason} (${n} baselined)` };
 }
 
 function withSignoff(row: ChecklistRow, signoff: Signoff | undefined): ChecklistRow {

@@ -58,6 +58,11 @@ export interface Finding {
    * applies helmet to the same app. Dropped when results are combined.
    */
   unlessEvidence?: EvidenceKind;
+  /**
+   * Identifies the finding across line shifts and re-indentation, for the
+   * baseline (see baseline.ts). Set by analyzeSource; absent on project findings.
+   */
+  fingerprint?: string;
 }
 
 /** A positive fact with a location: `helmet applied`, `lockfile committed`. */

@@ -31,6 +31,8 @@ export function formatJson(report: Report): string {
     })),
     skipped: report.result.skipped,
     summary: report.summary,
+    /** Findings the baseline (.preflight/baseline.json) accepts: not listed above, not counted in exit codes. */
+    baselined: report.baselined?.length ?? 0,
   };
   return JSON.stringify(out, null, 2) + '\n';
 }

@@ -1,4 +1,5 @@
 import type { ChecklistRow } from '../../core/checklist';
+import { baselinedPhrase } from '../../core/baseline';
 import { TOOL_NAME, VERSION } from '../../core/meta';
 import type { Report } from '../report';
 
@@ -13,7 +14,11 @@ export function formatMarkdown(report: Report): string {
   lines.push(`## ${TOOL_NAME} release checklist: ${summary.ready} / ${summary.total} ready`);
   lines.push('');
   const signed = summary.signedOff > 0 ? `, ${summary.signedOff} signed off` : '';
-  lines.push(`${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a${signed} · ${report.result.files.length} files · ${TOOL_NAME} ${VERSION}`);
+  const baselined = baselinedPhrase(report.baselined?.length ?? 0);
+  lines.push(
+    `${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a${signed} · ${report.result.files.length} files · ` +
+      `${baselined ? `${baselined} · ` : ''}${TOOL_NAME} ${VERSION}`,
+  );
   lines.push('');
   lines.push('| | # | Check | Status | Evidence or findings |');
   lines.push('|---|---|---|---|---|');

@@ -2,13 +2,14 @@ import type * as Sarif from 'sarif';
 import { renderRuleDoc } from '../../core/docs';
 import { docsUrl, REPOSITORY_URL, TOOL_NAME, VERSION } from '../../core/meta';
 import { RULES } from '../../core/registry';
-import { SUPPRESSION_RULE_ID } from '../../core/analyze';
+import { SUPPRESSION_EXPIRED_RULE_ID, SUPPRESSION_RULE_ID } from '../../core/analyze';
 import type { RuleMeta, Severity } from '../../core/types';
 import type { Report } from '../report';
 
 const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
 
-const SUPPRESSION_META: RuleMeta = {
+/** The meta rules about suppression comments themselves, reported by analyzeSource. */
+const SUPPRESSION_META: RuleMeta[] = [{
   id: SUPPRESSION_RULE_ID,
   row: 'secrets',
   severity: 'warning',
@@ -23,11 +24,26 @@ const SUPPRESSION_META: RuleMeta = {
     cwe: [],
     owasp: [],
   },
-};
+}, {
+  id: SUPPRESSION_EXPIRED_RULE_ID,
+  row: 'secrets',
+  severity: 'warning',
+  description: 'Detects preflight-ignore comments whose `until YYYY-MM-DD` date has passed or is not a valid date.',
+  message: 'Suppression expired: fix the finding or renew the suppression with a new reason.',
+  fixable: false,
+  docs: {
+    why: 'A suppression with `until` was accepted for a limited time; once the date passes it stops hiding the finding, so that temporary exceptions do not become permanent. An unreadable date cannot be judged and is reported the same way.',
+    bad: '// preflight-ignore-next-line sql-injection -- legacy report, rewrite planned until 2024-01-31',
+    good: '// preflight-ignore-next-line sql-injection -- table name comes from a fixed enum until 2027-03-31',
+    fix: 'Fix the finding and delete the comment, or renew it with a new reason and a new `until YYYY-MM-DD` date (a real date, UTC).',
+    cwe: [],
+    owasp: [],
+  },
+}];
 
 /** SARIF 2.1.0 for code scanning: rule metadata with help, results with regions relative to the scanned folder. */
 export function formatSarif(report: Report): string {
-  const rules = [...RULES, SUPPRESSION_META];
+  const rules = [...RULES, ...SUPPRESSION_META];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const descriptors: Sarif.ReportingDescriptor[] = rules.map((r) => {
     const markdown = renderRuleDoc(r);

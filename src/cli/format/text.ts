@@ -1,5 +1,6 @@
 import type { ChecklistRow } from '../../core/checklist';
 import { TOOL_NAME, VERSION } from '../../core/meta';
+import { baselinedPhrase } from '../../core/baseline';
 import type { Finding } from '../../core/types';
 import type { Report } from '../report';
 
@@ -55,6 +56,8 @@ export function formatText(report: Report, p: Palette = plain): string {
   for (const n of result.notes) lines.push(p.yellow(`note: ${n}`));
   const fixable = report.findings.filter((f) => f.fixes.length > 0).length;
   if (fixable > 0) lines.push(p.dim(`${fixable} of ${report.findings.length} findings can be fixed with \`preflight fix\`.`));
+  const baselined = baselinedPhrase(report.baselined?.length ?? 0);
+  if (baselined) lines.push(p.dim(`${baselined} (.preflight/baseline.json); \`--no-baseline\` shows them.`));
   lines.push(
     `checklist: ${summary.pass} pass, ${summary.fail} fail, ${summary.review} review, ${summary.na} n/a` +
       (summary.signedOff > 0 ? `, ${summary.signedOff} signed off` : '') +
