@@ -1,0 +1,332 @@
+/**
+ * `npm run bench`: how much analysis costs on top of parsing.
+ *
+ *   (a) one file at a time: analyzeSource with every source rule vs parse(),
+ *       p50/p99 per call by file size;
+ *   (b) the whole corpus: analyzeWorkspace vs listing, reading and parsing the
+ *       same files (plus analyzeWorkspace with every rule off: the engine alone);
+ *   (c) peak RSS of each, in separate child processes so that peaks don't mix;
+ *   (d) which rules the analysis time goes to (one instrumented pass).
+ *
+ * The corpus is synthetic and deterministic (scripts/corpus.ts, seeded) and is
+ * written to bench-corpus/ (git-ignored). Figures only: targets are printed
+ * beside the ratios, nothing fails.
+ *
+ *   node --expose-gc --import tsx scripts/bench.ts [--files N] [--seed N]
+ */
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeSource, parse, SOURCE_EXTENSIONS } from '../src/core/analyze';
+import { DEFAULT_CONFIG, type PreflightConfig } from '../src/core/config';
+import { RULES, SOURCE_RULES } from '../src/core/registry';
+import type { SourceRule, Visitors } from '../src/core/types';
+import { analyzeWorkspace, listFiles, projectInfo } from '../src/core/workspace';
+import { generateCorpus } from './corpus';
+
+const ROOT = path.resolve(__dirname, '..');
+const CORPUS = path.join(ROOT, 'bench-corpus');
+
+const TARGET_SINGLE = 1.3;
+const TARGET_CORPUS = 1.5;
+const TARGET_MEMORY = 1.5;
+
+/** Timed passes after a warm-up pass over a third of the files. */
+const SINGLE_PASSES = 3;
+/** Timed runs per variant, best taken (the process is warm from (a) by then). */
+const CORPUS_RUNS = 2;
+
+const BUCKETS = [
+  { label: '< 200 lines', min: 0, max: 199 },
+  { label: '200-999 lines', min: 200, max: 999 },
+  { label: '1000+ lines', min: 1000, max: Infinity },
+];
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/**
+ * Process CPU time in ms (user + system, all threads, µs resolution). Unlike
+ * wall time it does not count the time this process waits for a CPU, so the
+ * figures hold on a busy machine; GC helper threads are counted, as they should.
+ */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+interface SourceText {
+  rel: string;
+  text: string;
+  lines: number;
+}
+
+/** The files analyzeWorkspace would analyze, read into memory. */
+function sourceFiles(root: string): SourceText[] {
+  return listFiles(root, [])
+    .files.filter((rel) => SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts'))
+    .map((rel) => {
+      const text = fs.readFileSync(path.join(root, rel), 'utf8');
+      return { rel, text, lines: text.split('\n').length };
+    });
+}
+
+/** Listing, reading and parsing every source file: the floor a workspace scan stands on. */
+function parseAll(root: string): number {
+  let nodes = 0;
+  for (const rel of listFiles(root, []).files) {
+    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) continue;
+    const sf = parse(rel, fs.readFileSync(path.join(root, rel), 'utf8'));
+    nodes += sf.statements.length;
+  }
+  return nodes;
+}
+
+const allOff = (): PreflightConfig => ({
+  ...DEFAULT_CONFIG,
+  rules: Object.fromEntries(RULES.map((r) => [r.id, 'off' as const])),
+});
+
+// ---------------------------------------------------------------------------
+// Child processes for (c)
+
+type ChildMode = 'idle' | 'parse' | 'analyze';
+
+function child(mode: ChildMode): void {
+  if (mode === 'parse') parseAll(CORPUS);
+  if (mode === 'analyze') analyzeWorkspace(CORPUS);
+  process.send!({ maxRSS: process.resourceUsage().maxRSS });
+}
+
+function runChild(mode: ChildMode): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const cp = fork(__filename, ['--child', mode], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let rss: number | undefined;
+    cp.on('message', (m: { maxRSS: number }) => (rss = m.maxRSS));
+    cp.on('error', reject);
+    cp.on('exit', (code) => (rss !== undefined ? resolve(rss * 1024) : reject(new Error(`child ${mode} exited with ${code}`))));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Formatting
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const ms = (x: number): string => (x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(0));
+const ratio = (x: number): string => `${x.toFixed(2)}x`;
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+const verdict = (r: number, target: number): string => (r <= target ? 'within' : 'over');
+
+function table(header: string[], rows: string[][], alignLeft = 1): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].map((l) => '  ' + l).join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// (d) instrumentation: each rule's create() and visitors, timed.
+
+function instrument(rules: readonly SourceRule[], spent: Map<string, number>): SourceRule[] {
+  const add = (id: string, dt: number): void => void spent.set(id, (spent.get(id) ?? 0) + dt);
+  return rules.map((rule) => ({
+    ...rule,
+    create(ctx) {
+      const t0 = performance.now();
+      const visitors = rule.create(ctx);
+      add(rule.id, performance.now() - t0);
+      const out: Visitors = {};
+      for (const key of Object.keys(visitors)) {
+        if (key === 'onEnd') {
+          const end = visitors.onEnd!;
+          out.onEnd = () => {
+            const t = performance.now();
+            try {
+              end();
+            } finally {
+              add(rule.id, performance.now() - t);
+            }
+          };
+          continue;
+        }
+        const fn = visitors[Number(key)];
+        if (!fn) continue;
+        out[Number(key)] = (node) => {
+          const t = performance.now();
+          try {
+            fn(node);
+          } finally {
+            add(rule.id, performance.now() - t);
+          }
+        };
+      }
+      return out;
+    },
+  }));
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const seed = arg('seed', 42);
+  const count = arg('files', 400);
+  const written = generateCorpus(CORPUS, { seed, files: count });
+  const files = sourceFiles(CORPUS);
+  const totalLines = files.reduce((a, f) => a + f.lines, 0);
+  const project = projectInfo(CORPUS, DEFAULT_CONFIG);
+  const options = { rules: SOURCE_RULES, project };
+
+  console.log(`Preflight benchmark: ${files.length} files, ${int(totalLines)} lines (seed ${seed}, ${path.relative(ROOT, CORPUS)}/),`);
+  console.log(`${SOURCE_RULES.length} source rules + ${RULES.length - SOURCE_RULES.length} project rules, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'})`);
+  if (written.length !== files.length) console.log(`  note: ${written.length} written, ${files.length} listed`);
+  if (!(globalThis as { gc?: unknown }).gc) console.log('  note: run with --expose-gc for steadier figures');
+  const load = os.loadavg()[0];
+  if (load > os.cpus().length * 0.75) console.log(`  note: load average ${load.toFixed(1)} on ${os.cpus().length} CPUs: other work competes, wall figures are noisy`);
+
+  // (a) single file ----------------------------------------------------------
+  const samples = new Map<SourceText, { parse: number[]; analyze: number[] }>(files.map((f) => [f, { parse: [], analyze: [] }]));
+  let findings = 0;
+  for (let pass = 0; pass <= SINGLE_PASSES; pass++) {
+    gc();
+    // Pass 0 warms the JIT up on a third of the files; passes 1.. are timed.
+    for (const f of pass === 0 ? files.filter((_, i) => i % 3 === 0) : files) {
+      const s = samples.get(f)!;
+      // Alternate which goes first, so neither always runs on a warm cache.
+      const order = (pass + f.lines) % 2 === 0 ? ['parse', 'analyze'] : ['analyze', 'parse'];
+      for (const what of order) {
+        const t0 = cpuNow();
+        if (what === 'parse') parse(f.rel, f.text);
+        else {
+          const r = analyzeSource(f.rel, f.text, options);
+          if (pass === 1) findings += r.findings.length;
+        }
+        const dt = cpuNow() - t0;
+        if (pass > 0) s[what as 'parse' | 'analyze'].push(dt);
+      }
+    }
+  }
+  const rowsA: string[][] = [];
+  for (const b of BUCKETS) {
+    const inBucket = files.filter((f) => f.lines >= b.min && f.lines <= b.max);
+    if (inBucket.length === 0) continue;
+    const p = inBucket.flatMap((f) => samples.get(f)!.parse).sort((x, y) => x - y);
+    const a = inBucket.flatMap((f) => samples.get(f)!.analyze).sort((x, y) => x - y);
+    const r50 = percentile(a, 50) / percentile(p, 50);
+    const r99 = percentile(a, 99) / percentile(p, 99);
+    rowsA.push([
+      b.label, String(inBucket.length), String(p.length),
+      ms(percentile(p, 50)), ms(percentile(a, 50)), ratio(r50),
+      ms(percentile(p, 99)), ms(percentile(a, 99)), ratio(r99),
+      verdict(Math.max(r50, r99), TARGET_SINGLE),
+    ]);
+  }
+  // Each file once, at its median: what a save of every file would cost.
+  const sumParse = files.reduce((acc, f) => acc + median(samples.get(f)!.parse), 0);
+  const sumAnalyze = files.reduce((acc, f) => acc + median(samples.get(f)!.analyze), 0);
+  const rSum = sumAnalyze / sumParse;
+  rowsA.push(['every file once', String(files.length), '-', ms(sumParse), ms(sumAnalyze), ratio(rSum), '', '', '', verdict(rSum, TARGET_SINGLE)]);
+  console.log(`\n(a) One file: analyzeSource (all source rules) vs parse(), CPU ms per call, ${SINGLE_PASSES} timed passes   target <= ${TARGET_SINGLE}x`);
+  console.log(table(['file size', 'files', 'samples', 'parse p50', 'analyze p50', 'ratio', 'parse p99', 'analyze p99', 'ratio', `vs ${TARGET_SINGLE}x`], rowsA));
+  console.log(`  (p50/p99 over all samples of the bucket; "every file once" sums per-file medians; ${findings} findings)`);
+
+  // (b) whole corpus -----------------------------------------------------------
+  // Warm already from (a). Wall time, and CPU time (less sensitive to other load on the machine).
+  type Run = { wall: number; cpu: number };
+  const runs = { parse: [] as Run[], engine: [] as Run[], analyze: [] as Run[] };
+  let wsFiles = 0;
+  let wsFindings = 0;
+  for (let i = 0; i < CORPUS_RUNS; i++) {
+    for (const what of ['parse', 'engine', 'analyze'] as const) {
+      gc();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      if (what === 'parse') parseAll(CORPUS);
+      else {
+        const r = analyzeWorkspace(CORPUS, what === 'engine' ? { config: allOff() } : {});
+        if (what === 'analyze') {
+          wsFiles = r.files.length;
+          wsFindings = r.findings.length;
+        }
+      }
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      runs[what].push({ wall, cpu: (c.user + c.system) / 1000 });
+    }
+  }
+  const wallOf = (xs: Run[]): number => Math.min(...xs.map((r) => r.wall));
+  const cpuOf = (xs: Run[]): number => Math.min(...xs.map((r) => r.cpu));
+  const rowsB = ([
+    ['list + read + parse every file', runs.parse],
+    ['analyzeWorkspace, every rule off', runs.engine],
+    ['analyzeWorkspace, all rules', runs.analyze],
+  ] as const).map(([label, xs]) => {
+    const m = wallOf(xs);
+    return [
+      label, ms(m), ms(cpuOf(xs)), int(files.length / (m / 1000)), (totalLines / 1000 / (m / 1000)).toFixed(1),
+      ratio(m / wallOf(runs.parse)), ratio(cpuOf(xs) / cpuOf(runs.parse)),
+    ];
+  });
+  const corpusRatio = wallOf(runs.analyze) / wallOf(runs.parse);
+  const corpusCpuRatio = cpuOf(runs.analyze) / cpuOf(runs.parse);
+  console.log(`\n(b) Whole corpus: best of ${CORPUS_RUNS} runs   target <= ${TARGET_CORPUS}x`);
+  console.log(table(['run', 'wall ms', 'cpu ms', 'files/s', 'KLOC/s', 'ratio', 'cpu ratio'], rowsB));
+  console.log(
+    `  analyzeWorkspace / parse = ${ratio(corpusRatio)} wall, ${ratio(corpusCpuRatio)} cpu: ` +
+      `${verdict(Math.max(corpusRatio, corpusCpuRatio), TARGET_CORPUS)} the ${TARGET_CORPUS}x target (${wsFiles} files analyzed, ${wsFindings} findings)`,
+  );
+
+  // (c) memory ---------------------------------------------------------------
+  const idle = await runChild('idle');
+  const parsed = await runChild('parse');
+  const analyzed = await runChild('analyze');
+  const memRatio = analyzed / parsed;
+  const netRatio = (analyzed - idle) / Math.max(1, parsed - idle);
+  console.log(`\n(c) Peak RSS, each in its own child process (process.resourceUsage().maxRSS)   target <= ${TARGET_MEMORY}x`);
+  console.log(table(['run', 'peak RSS MB', 'above imports MB'], [
+    ['imports only (baseline)', mb(idle), '-'],
+    ['list + read + parse every file', mb(parsed), mb(parsed - idle)],
+    ['analyzeWorkspace, all rules', mb(analyzed), mb(analyzed - idle)],
+  ]));
+  console.log(`  analyze / parse peak = ${ratio(memRatio)}: ${verdict(memRatio, TARGET_MEMORY)} the ${TARGET_MEMORY}x target; above the baseline ${ratio(netRatio)}`);
+
+  // (d) per rule ---------------------------------------------------------------
+  const spent = new Map<string, number>();
+  const instrumented = instrument(SOURCE_RULES, spent);
+  const third = files.filter((_, i) => i % 3 === 1);
+  gc();
+  const t0 = performance.now();
+  for (const f of third) analyzeSource(f.rel, f.text, { rules: instrumented, project });
+  const total = performance.now() - t0;
+  const ranked = [...spent].sort((a, b) => b[1] - a[1]);
+  const inRules = ranked.reduce((a, [, v]) => a + v, 0);
+  console.log(`\n(d) Time in rule code, one instrumented pass over a third of the corpus, ${third.length} files, wall (${ms(total)} ms in all, ${ms(inRules)} ms in rules;`);
+  console.log('    shared module/flow caches are charged to the first rule that asks)');
+  console.log(table(['rule', 'ms', 'share of pass', 'us per file'], ranked.slice(0, 15).map(([id, v]) => [
+    id, ms(v), `${((v / total) * 100).toFixed(1)}%`, (v * 1000 / third.length).toFixed(1),
+  ])));
+  if (ranked.length > 15) console.log(`  … and ${ranked.length - 15} more rules, ${ms(ranked.slice(15).reduce((a, [, v]) => a + v, 0))} ms together`);
+
+  console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) child(process.argv[childAt + 1] as ChildMode);
+else {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
