@@ -55,6 +55,9 @@ export function parse(file: string, text: string): ts.SourceFile {
 
 class TimeBudgetExceeded extends Error {}
 
+/** Held once: ts-morph's `ts` members are getters, and the walk calls this for every node. */
+const forEachChild = ts.forEachChild;
+
 /**
  * Analyzes one file: parse once, one `forEachChild` walk dispatching each node
  * to the visitors rules registered for its kind, then suppressions and config.
@@ -157,7 +160,7 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
     const list = handlers[node.kind];
     if (list !== undefined) for (let i = 0; i < list.length; i++) list[i](node);
     if (++count % CLOCK_EVERY === 0 && Date.now() > deadline) throw new TimeBudgetExceeded();
-    ts.forEachChild(node, visit);
+    forEachChild(node, visit);
   };
 
   try {

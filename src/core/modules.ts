@@ -48,17 +48,21 @@ export class ModuleResolver {
   /** Modules imported or required anywhere in the file (normalised, `node:` dropped). */
   importedModules(): Set<string> {
     if (!this.imported) {
+      // Top-level statements only, and only their import/require shapes, so this stays
+      // O(statements) however large the functions declared at the top are.
       const set = new Set<string>();
-      const visit = (n: ts.Node): void => {
-        const m = moduleSpecifierOf(n);
-        if (m) set.add(m);
-        ts.forEachChild(n, visit);
-      };
-      // Imports are top-level statements; requires may hide anywhere but are
-      // found by the walk-time visitors of rules that need them. Scanning the
-      // top level keeps this O(statements).
       for (const st of this.sourceFile.statements) {
-        if (ts.isImportDeclaration(st) || ts.isVariableStatement(st) || ts.isExpressionStatement(st)) visit(st);
+        if (ts.isImportDeclaration(st)) {
+          if (ts.isStringLiteral(st.moduleSpecifier)) set.add(normalizeModule(st.moduleSpecifier.text));
+        } else if (ts.isVariableStatement(st)) {
+          for (const d of st.declarationList.declarations) {
+            const m = d.initializer && requireIn(d.initializer);
+            if (m) set.add(m);
+          }
+        } else if (ts.isExpressionStatement(st)) {
+          const m = requireIn(st.expression);
+          if (m) set.add(m);
+        }
       }
       this.imported = set;
     }
@@ -142,25 +146,45 @@ export function requiredModule(node: ts.Node): string | undefined {
   return arg && ts.isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
 }
 
-function moduleSpecifierOf(n: ts.Node): string | undefined {
-  if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) return normalizeModule(n.moduleSpecifier.text);
-  return requiredModule(n);
+/**
+ * The module required by an initializer's own shape: `require('x')`,
+ * `require('x').y`, `require('x')(opts)`, `__importDefault(require('x'))`,
+ * `await import('x')`. Bounded by the expression's left spine, never a subtree walk.
+ */
+function requireIn(expr: ts.Node): string | undefined {
+  for (let n: ts.Node = expr, i = 0; i < 16; i++) {
+    n = skipWrappers(n);
+    const direct = requiredModule(n);
+    if (direct) return direct;
+    if (ts.isCallExpression(n)) {
+      if (n.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        const arg = n.arguments[0];
+        return arg && ts.isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
+      }
+      n = ts.isIdentifier(n.expression) && INTEROP_HELPERS.has(n.expression.text) && n.arguments[0] ? n.arguments[0] : n.expression;
+    } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+      n = n.expression;
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+      n = n.right;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** Parentheses, `await`, `as`, `!`, `satisfies` and `<T>` do not change where a value comes from. */
 export function skipWrappers(expr: ts.Node): ts.Node {
-  for (;;) {
-    if (
-      ts.isParenthesizedExpression(expr) ||
-      ts.isAwaitExpression(expr) ||
-      ts.isAsExpression(expr) ||
-      ts.isNonNullExpression(expr) ||
-      ts.isSatisfiesExpression(expr) ||
-      ts.isTypeAssertionExpression(expr)
-    ) {
-      expr = expr.expression;
-    } else {
-      return expr;
-    }
-  }
+  // A kind lookup, not ts.isX calls: ts-morph's `ts` members are getters, and this runs on every resolution.
+  while (WRAPPER_KINDS.has(expr.kind)) expr = (expr as ts.ParenthesizedExpression).expression;
+  return expr;
 }
+
+const WRAPPER_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.ParenthesizedExpression,
+  ts.SyntaxKind.AwaitExpression,
+  ts.SyntaxKind.AsExpression,
+  ts.SyntaxKind.NonNullExpression,
+  ts.SyntaxKind.SatisfiesExpression,
+  ts.SyntaxKind.TypeAssertionExpression,
+]);

@@ -40,27 +40,27 @@ export function resolveIdentifier(id: ts.Identifier): Binding | undefined {
   return lookup(id.text, id);
 }
 
+const SCOPE_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.SourceFile,
+  ts.SyntaxKind.Block,
+  ts.SyntaxKind.ModuleBlock,
+  ts.SyntaxKind.CaseBlock,
+  ts.SyntaxKind.ForStatement,
+  ts.SyntaxKind.ForOfStatement,
+  ts.SyntaxKind.ForInStatement,
+  ts.SyntaxKind.CatchClause,
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+]);
+
+/** A kind lookup rather than a switch over `ts.SyntaxKind.*` getters: this runs for every ancestor of every lookup. */
 function isScope(node: ts.Node): boolean {
-  switch (node.kind) {
-    case ts.SyntaxKind.SourceFile:
-    case ts.SyntaxKind.Block:
-    case ts.SyntaxKind.ModuleBlock:
-    case ts.SyntaxKind.CaseBlock:
-    case ts.SyntaxKind.ForStatement:
-    case ts.SyntaxKind.ForOfStatement:
-    case ts.SyntaxKind.ForInStatement:
-    case ts.SyntaxKind.CatchClause:
-    case ts.SyntaxKind.FunctionDeclaration:
-    case ts.SyntaxKind.FunctionExpression:
-    case ts.SyntaxKind.ArrowFunction:
-    case ts.SyntaxKind.MethodDeclaration:
-    case ts.SyntaxKind.Constructor:
-    case ts.SyntaxKind.GetAccessor:
-    case ts.SyntaxKind.SetAccessor:
-      return true;
-    default:
-      return false;
-  }
+  return SCOPE_KINDS.has(node.kind);
 }
 
 function scopeOf(node: ts.Node): ScopeMap {
