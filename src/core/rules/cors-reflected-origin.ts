@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import type { SourceRule } from '../types';
+import type { Fix, SourceRule } from '../types';
 import {
   ACAO, corsSetup, credentialsAllowedNear, headerWrites, isOriginRead, isServerlessResponseHeader, originGuarded,
   type HeaderWrite,
@@ -18,7 +18,7 @@ export const rule: SourceRule = {
   severity: 'error',
   description: 'Detects CORS that reflects the request Origin back without an allowlist check (origin: true, an always-true origin callback, or Access-Control-Allow-Origin set from the Origin header).',
   message: 'CORS reflects any request origin: check the origin against an allowlist before allowing it.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'Reflecting the Origin header allows every web site, including an attacker\'s, to make cross-origin requests and read the responses. ' +
@@ -37,8 +37,9 @@ export const rule: SourceRule = {
     owasp: ['A05:2021', 'A01:2021'],
   },
   create(ctx) {
-    const report = (node: ts.Node, what: string, credentials: boolean): void => {
+    const report = (node: ts.Node, what: string, credentials: boolean, fix?: Fix): void => {
       ctx.report(node, {
+        fixes: fix ? [fix] : [],
         message: credentials
           ? `${what} reflects any request origin with credentials: every site can read your users' authenticated responses. Check the origin against an allowlist.`
           : `${what} reflects any request origin: check the origin against an allowlist before allowing it.`,
@@ -62,7 +63,7 @@ export const rule: SourceRule = {
           return;
         }
         const setup = corsSetup(ctx, node);
-        if (setup?.kind === 'reflect') report(setup.node, setup.label, setup.credentials);
+        if (setup?.kind === 'reflect') report(setup.node, setup.label, setup.credentials, setup.fix);
       },
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
         if (!ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;

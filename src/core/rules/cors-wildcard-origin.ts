@@ -1,8 +1,9 @@
 import { ts } from 'ts-morph';
-import { calleeName, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
+import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile, lookup } from '../scopes';
-import type { RuleContext, SourceRule } from '../types';
+import { addPropertiesEdits, preferredQuote } from '../fix';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 
 /**
  * CORS set up to allow any origin: `cors()` (its default is `*`),
@@ -22,6 +23,8 @@ export interface CorsSetup {
   credentials: boolean;
   /** How the setup is spelled in messages: `cors()`, `cors() with no origin option`. */
   label: string;
+  /** Replaces a literal `'*'` / `true` origin (or a missing one) with an allowlist read from CORS_ORIGINS. */
+  fix?: Fix;
 }
 
 /** Packages whose middleware defaults to `Access-Control-Allow-Origin: *` when given no origin. */
@@ -51,11 +54,11 @@ export function corsSetup(ctx: RuleContext, call: ts.CallExpression): CorsSetup 
     const plugin = call.arguments[0];
     const o = plugin && ctx.modules.origin(plugin);
     if (!o || !CORS_PLUGINS.has(o.module) || o.path.length > 1) return undefined;
-    return fromOptions(ctx, call, call.arguments[1], false, `register(${o.module})`);
+    return fromOptions(ctx, call, call.arguments[1], false, `register(${o.module})`, true);
   }
   if (name === 'enableCors') {
     if (!importsNest(ctx)) return undefined;
-    return fromOptions(ctx, call, call.arguments[0], false, 'enableCors()');
+    return fromOptions(ctx, call, call.arguments[0], false, 'enableCors()', true);
   }
   if (name === 'create' && call.arguments.length >= 2) {
     const o = ctx.modules.callee(call);
@@ -64,14 +67,58 @@ export function corsSetup(ctx: RuleContext, call: ts.CallExpression): CorsSetup 
     const cors = opts && getPropertyValue(opts, 'cors');
     if (!cors) return undefined;
     const c = skipWrappers(cors);
-    if (c.kind === ts.SyntaxKind.TrueKeyword) return { node: cors, kind: 'wildcard', credentials: false, label: 'NestFactory.create({ cors: true })' };
-    return fromOptions(ctx, cors, cors, false, 'NestFactory.create({ cors })');
+    if (c.kind === ts.SyntaxKind.TrueKeyword) {
+      const sf = ctx.sourceFile;
+      const fix = allowlistFix([{ start: c.getStart(sf), end: c.end, newText: `{ origin: ${allowlistExpression(sf)} }` }]);
+      return { node: cors, kind: 'wildcard', credentials: false, label: 'NestFactory.create({ cors: true })', fix };
+    }
+    return fromOptions(ctx, cors, cors, false, 'NestFactory.create({ cors })', true);
   }
   const o = ctx.modules.callee(call);
   if (!o) return undefined;
   const expected = CORS_MIDDLEWARE.get(o.module);
   if (expected === undefined || o.path.join('.') !== expected) return undefined;
-  return fromOptions(ctx, call, call.arguments[0], koaCorsReflects(ctx, o.module), `${name}()`);
+  // Koa's cors takes a string or a function as origin, not a list: no fix there.
+  return fromOptions(ctx, call, call.arguments[0], koaCorsReflects(ctx, o.module), `${name}()`, !KOA_CORS.has(o.module));
+}
+
+const KOA_CORS: ReadonlySet<string> = new Set(['@koa/cors', 'kcors', 'koa-cors']);
+
+/** The allowlist the fixes put in: origins from configuration, none when it is unset. */
+export function allowlistExpression(sf: ts.SourceFile): string {
+  const q = preferredQuote(sf);
+  return `(process.env.CORS_ORIGINS ?? ${q}${q}).split(${q},${q}).filter(Boolean)`;
+}
+
+function allowlistFix(edits: TextEdit[]): Fix {
+  return { title: 'Allow only the origins listed in CORS_ORIGINS', edits };
+}
+
+/**
+ * The fix of a setup: a literal `'*'`, `['*']` or `true` origin becomes the
+ * allowlist; a missing origin is added to the options (or the options object
+ * to the call). Origins held in variables and callbacks are left to the reader.
+ */
+function originFix(ctx: RuleContext, node: ts.Node, options: ts.Expression | undefined, obj: ts.ObjectLiteralExpression | undefined): Fix | undefined {
+  const sf = ctx.sourceFile;
+  const allow = allowlistExpression(sf);
+  if (!options) {
+    if (!ts.isCallExpression(node)) return undefined;
+    const args = node.arguments;
+    // app.use(cors()) / app.enableCors(): the options object goes in; fastify.register(cors): after the plugin.
+    if (args.length === 0) return allowlistFix([{ start: args.pos, end: args.end, newText: `{ origin: ${allow} }` }]);
+    if (calleeName(node) === 'register' && args.length === 1) return allowlistFix([{ start: args[0].end, end: args[0].end, newText: `, { origin: ${allow} }` }]);
+    return undefined;
+  }
+  if (!obj) return undefined;
+  const origin = getPropertyValue(obj, 'origin');
+  if (!origin) return hasSpread(obj) ? undefined : allowlistFix(addPropertiesEdits(sf, obj, [`origin: ${allow}`]));
+  const v = skipWrappers(origin);
+  // `['*']` alone; a list that also names real origins is left to the reader.
+  const literal = v.kind === ts.SyntaxKind.TrueKeyword || stringValue(v) !== undefined ||
+    (ts.isArrayLiteralExpression(v) && v.elements.every((el) => stringValue(el)?.trim() === '*'));
+  if (!literal) return undefined;
+  return allowlistFix([{ start: v.getStart(sf), end: v.end, newText: allow }]);
 }
 
 function importsNest(ctx: RuleContext): boolean {
@@ -79,9 +126,12 @@ function importsNest(ctx: RuleContext): boolean {
   return false;
 }
 
-function fromOptions(ctx: RuleContext, node: ts.Node, options: ts.Expression | undefined, defaultReflects: boolean, label: string): CorsSetup | undefined {
+function fromOptions(
+  ctx: RuleContext, node: ts.Node, options: ts.Expression | undefined, defaultReflects: boolean, label: string, fixable: boolean,
+): CorsSetup | undefined {
   const defaultKind: OriginKind = defaultReflects ? 'reflect' : 'wildcard';
-  if (!options) return { node, kind: defaultKind, credentials: false, label: `${label} with no origin option` };
+  const fixFor = (obj?: ts.ObjectLiteralExpression): Fix | undefined => (fixable ? originFix(ctx, node, options, obj) : undefined);
+  if (!options) return { node, kind: defaultKind, credentials: false, label: `${label} with no origin option`, fix: fixFor() };
   const obj = objectLiteralOf(options);
   // An options delegate `cors((req, cb) => …)` or options built elsewhere: nothing to say.
   if (!obj) return undefined;
@@ -95,13 +145,14 @@ function fromOptions(ctx: RuleContext, node: ts.Node, options: ts.Expression | u
   const origin = getPropertyValue(obj, 'origin');
   if (!origin) {
     if (hasSpread(obj)) return undefined;
-    return { node, kind: defaultKind, credentials, label: `${label} with no origin option` };
+    return { node, kind: defaultKind, credentials, label: `${label} with no origin option`, fix: fixFor(obj) };
   }
   const kind = classifyOrigin(ctx, origin);
   const how = kind === 'wildcard' ? " with origin '*'"
     : kind !== 'reflect' ? ''
       : skipWrappers(origin).kind === ts.SyntaxKind.TrueKeyword ? ' with origin: true' : ' with an origin callback that allows every origin';
-  return { node: originProp ?? origin, kind, credentials, label: `${label}${how}` };
+  const fix = kind === 'wildcard' || kind === 'reflect' ? fixFor(obj) : undefined;
+  return { node: originProp ?? origin, kind, credentials, label: `${label}${how}`, fix };
 }
 
 /** What an `origin` option allows. */
@@ -116,8 +167,8 @@ export function classifyOrigin(ctx: RuleContext, origin: ts.Expression, depth = 
   }
   if (ts.isRegularExpressionLiteral(e)) return 'allowlist';
   if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && (e.expression.text === 'Set' || e.expression.text === 'RegExp')) return 'allowlist';
-  // `process.env.ORIGINS.split(',')`
-  if (ts.isCallExpression(e) && calleeName(e) === 'split') return 'allowlist';
+  // `process.env.ORIGINS.split(',')`, also trimmed or filtered: `.split(',').filter(Boolean)`
+  if (ts.isCallExpression(e) && isSplitList(e)) return 'allowlist';
   if (isFunctionLike(e)) return classifyOriginFunction(e);
   if (ts.isIdentifier(e) && depth < 3) {
     const b = lookup(e.text, e);
@@ -175,6 +226,16 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
   if (returns.every(echoes)) return containsGuard(body) ? 'allowlist' : 'reflect';
   if (returns.some((r) => stringValue(r)?.trim() === '*')) return 'wildcard';
   return 'allowlist';
+}
+
+/** `x.split(',')`, possibly followed by `.map(…)` / `.filter(…)`. */
+function isSplitList(call: ts.CallExpression, depth = 0): boolean {
+  const name = calleeName(call);
+  if (name === 'split') return true;
+  if ((name !== 'filter' && name !== 'map') || depth > 3) return false;
+  const recv = calleeObject(call);
+  const r = recv && skipWrappers(recv);
+  return !!r && ts.isCallExpression(r) && isSplitList(r, depth + 1);
 }
 
 function isUndefined(n: ts.Node): boolean {
@@ -353,7 +414,7 @@ export const rule: SourceRule = {
   severity: 'warning',
   description: 'Detects CORS configured to allow every origin: cors() with no origin, origin "*", or a manual Access-Control-Allow-Origin: * header.',
   message: "CORS allows any origin ('*'): set `origin` to an allowlist of the front-end origins that need access.",
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       "`Access-Control-Allow-Origin: *` lets any web page read your API's responses from a visitor's browser. " +
@@ -370,11 +431,12 @@ export const rule: SourceRule = {
     owasp: ['A05:2021', 'A01:2021'],
   },
   create(ctx) {
-    const report = (node: ts.Node, what: string, credentials: boolean): void => {
+    const report = (node: ts.Node, what: string, credentials: boolean, fix?: Fix): void => {
       ctx.report(node, {
         message: credentials
           ? `${what} allows any origin together with credentials: browsers reject that pair, and the usual "fix" of reflecting the origin is worse. Set \`origin\` to an allowlist.`
           : `${what} allows any origin: set \`origin\` to an allowlist of the front-end origins that need access.`,
+        fixes: fix ? [fix] : [],
       });
     };
     const headerWrite = (w: HeaderWrite): void => {
@@ -405,7 +467,7 @@ export const rule: SourceRule = {
         const setup = corsSetup(ctx, node);
         if (!setup) return;
         ctx.fact('cors', node);
-        if (setup.kind === 'wildcard') report(setup.node, setup.label, setup.credentials);
+        if (setup.kind === 'wildcard') report(setup.node, setup.label, setup.credentials, setup.fix);
         else if (setup.kind === 'allowlist') ctx.evidence('cors-allowlist', node, `${setup.label} with an explicit origin allowlist`);
       },
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {

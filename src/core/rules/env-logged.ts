@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { SourceRule } from '../types';
+import type { Fix, SourceRule } from '../types';
 import { isLogCall, LOG_METHODS } from './log-sensitive-data';
 
 /**
@@ -74,13 +74,39 @@ function isResponseCall(call: ts.CallExpression): boolean {
   return ts.isIdentifier(base) && RESPONSE_OBJECTS.has(base.text);
 }
 
+/** Where `process.env` may become `Object.keys(process.env)` and still read well: an argument, a property value, a template, a string concatenation, a serializer's argument. */
+const KEYS_OK_CALLS: ReadonlySet<string> = new Set(['JSON.stringify', 'util.inspect', 'inspect', 'String']);
+
+/**
+ * `console.log('env', process.env)` → `console.log('env', Object.keys(process.env))`:
+ * the names of the variables stay in the log, their values do not. Only when
+ * every exposure sits in the call itself (not in a variable declared elsewhere,
+ * a spread or Object.assign).
+ */
+function keysOnlyFix(sf: ts.SourceFile, call: ts.CallExpression): Fix[] {
+  const edits = [];
+  for (const arg of call.arguments) {
+    const env = exposedEnv(arg);
+    if (!env) continue;
+    if (env.pos < arg.pos || env.end > arg.end) return [];
+    const p = env.parent;
+    const ok = p === call || ts.isPropertyAssignment(p) || ts.isTemplateSpan(p) || ts.isParenthesizedExpression(p) ||
+      (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.PlusToken) ||
+      (ts.isCallExpression(p) && KEYS_OK_CALLS.has(dottedName(p.expression) ?? ''));
+    if (!ok) return [];
+    edits.push({ start: env.getStart(sf), end: env.end, newText: `Object.keys(${env.getText(sf)})` });
+  }
+  if (edits.length === 0) return [];
+  return [{ title: 'Log only the names of the environment variables', edits }];
+}
+
 export const rule: SourceRule = {
   id: 'env-logged',
   row: 'secrets',
   severity: 'error',
   description: 'Detects the whole process.env written to a log or sent in an HTTP response.',
   message: 'The whole process.env is logged or sent: every secret in the environment leaks; output only the variables you need.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'process.env holds every secret the process has: database passwords, API keys, signing secrets. ' +
@@ -111,7 +137,12 @@ export const rule: SourceRule = {
         if (ts.isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
         if (!isLogCall(ctx, node)) return;
         const env = node.arguments.map((a) => exposedEnv(a)).find(Boolean);
-        if (env) ctx.report(node, { message: 'The whole process.env is logged: every secret in the environment lands in log storage; log only the variables you need.' });
+        if (env) {
+          ctx.report(node, {
+            message: 'The whole process.env is logged: every secret in the environment lands in log storage; log only the variables you need.',
+            fixes: keysOnlyFix(ctx.sourceFile, node),
+          });
+        }
       },
       [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
         // Koa: ctx.body = process.env

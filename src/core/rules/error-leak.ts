@@ -1,8 +1,9 @@
 import { ts } from 'ts-morph';
 import { calleeName, dottedName, propertyName } from '../ast';
+import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { RuleContext, SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 
 /**
  * Error details sent to the client: an Express error handler
@@ -48,7 +49,7 @@ export const rule: SourceRule = {
   severity: 'error',
   description: 'Detects error handlers and route catch blocks that send error messages, stack traces or raw driver errors to the client.',
   message: 'Error details are sent to the client: log the error and send a generic message instead.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'Stack traces, database driver errors and raw exception messages tell an attacker your file layout, library versions, ' +
@@ -86,6 +87,7 @@ export const rule: SourceRule = {
       reported.add(l.sink);
       ctx.report(l.sink, {
         message: `${where} sends ${l.what} to the client: log the error and send a generic message (details only when NODE_ENV is not production).`,
+        fixes: genericMessageFix(ctx.sourceFile, l),
       });
     };
     return {
@@ -136,6 +138,12 @@ function responseNames(node: ts.Node): { res: Set<string>; koa: Set<string> } {
 interface Leak {
   sink: ts.Node;
   what: string;
+  /** The sent value that carries the detail, and what the scan knew about it. */
+  arg: ts.Expression;
+  scope: Scope;
+  guard: Guard;
+  /** The payload is serialized as JSON (`res.json`, `Response.json`, Koa's `ctx.body`). */
+  json: boolean;
 }
 
 function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; leaks: Leak[] } {
@@ -150,7 +158,7 @@ function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; l
         for (const arg of payload) {
           const what = leakIn(scope, arg, guard, 0);
           if (what) {
-            leaks.push({ sink: n, what });
+            leaks.push({ sink: n, what, arg, scope, guard, json: sendsJson(n) });
             break;
           }
         }
@@ -350,4 +358,91 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
 
 function isInside(node: ts.Node, container: ts.Node): boolean {
   return node.pos >= container.pos && node.end <= container.end;
+}
+
+// ---------------------------------------------------------------------------
+// Fix: the leaked value becomes a generic message
+
+const GENERIC = 'Internal Server Error';
+/** Keys that hold the client-facing message: the one kept when several leaky fields are sent. */
+const MESSAGE_KEYS: ReadonlySet<string> = new Set(['message', 'error', 'msg', 'err', 'detail', 'details', 'reason', 'description']);
+
+function sendsJson(sink: ts.Node): boolean {
+  if (ts.isBinaryExpression(sink)) return true; // ctx.body = …
+  const e = ts.isCallExpression(sink) ? sink.expression : undefined;
+  return !!e && ts.isPropertyAccessExpression(e) && (e.name.text === 'json' || e.name.text === 'jsonp');
+}
+
+/**
+ * `res.json({ message: err.message, stack: err.stack })` → `res.json({ message: 'Internal Server Error' })`;
+ * `res.send(err.stack)` → `res.send('Internal Server Error')`; `res.json(err)` → `res.json({ error: 'Internal Server Error' })`.
+ * Leaky fields beside the kept message are removed. No fix when the detail comes
+ * through a spread or a payload object built elsewhere.
+ */
+function genericMessageFix(sf: ts.SourceFile, leak: Leak): Fix[] {
+  const q = preferredQuote(sf);
+  const literal = `${q}${GENERIC}${q}`;
+  const edits = genericEdits(sf, leak, leak.arg, leak.json, literal);
+  if (!edits || edits.length === 0) return [];
+  return [{ title: `Send a generic '${GENERIC}' message instead of the error details`, edits }];
+}
+
+function genericEdits(sf: ts.SourceFile, leak: Leak, expr: ts.Expression, json: boolean, literal: string): TextEdit[] | undefined {
+  const e = skipWrappers(expr) as ts.Expression;
+  const replace = (node: ts.Node, text: string): TextEdit => ({ start: node.getStart(sf), end: node.end, newText: text });
+  if (ts.isObjectLiteralExpression(e)) return objectEdits(sf, leak, e, literal);
+  if (ts.isIdentifier(e)) {
+    const what = leakIn(leak.scope, e, leak.guard, 0);
+    if (!what) return undefined;
+    if (what === 'the whole error object') return [replace(expr, json ? `{ error: ${literal} }` : literal)];
+    // A variable holding a payload object: the detail sits in its declaration.
+    const b = lookup(e.text, e);
+    if (b && b.path.length === 0 && b.init && ts.isObjectLiteralExpression(skipWrappers(b.init))) return undefined;
+    return [replace(expr, literal)];
+  }
+  return [replace(expr, literal)];
+}
+
+function objectEdits(sf: ts.SourceFile, leak: Leak, obj: ts.ObjectLiteralExpression, literal: string): TextEdit[] | undefined {
+  const props = obj.properties;
+  const leaky: number[] = [];
+  const edits: TextEdit[] = [];
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i];
+    if (ts.isSpreadAssignment(p)) {
+      if (leakIn(leak.scope, p.expression, leak.guard, 0)) return undefined;
+      continue;
+    }
+    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    if (!value || !leakIn(leak.scope, value, leak.guard, 0)) continue;
+    const inner = skipWrappers(value);
+    if (ts.isObjectLiteralExpression(inner)) {
+      // { error: { message: err.message, code: err.code } }: fix inside.
+      const nested = objectEdits(sf, leak, inner, literal);
+      if (!nested) return undefined;
+      edits.push(...nested);
+      continue;
+    }
+    leaky.push(i);
+  }
+  if (leaky.length === 0) return edits.length > 0 ? edits : undefined;
+  const keyOf = (i: number): string => propertyName(props[i].name as ts.PropertyName) ?? '';
+  // `{ message: 'Invalid token', error: err.message }` already has its own message: the details just go.
+  const ownMessage = props.some((p, i) => !leaky.includes(i) && !ts.isSpreadAssignment(p) && MESSAGE_KEYS.has(keyOf(i)));
+  const keep = ownMessage ? -1 : leaky.find((i) => MESSAGE_KEYS.has(keyOf(i))) ?? leaky[0];
+  const kept = props[keep];
+  if (kept && ts.isPropertyAssignment(kept)) {
+    edits.push({ start: kept.initializer.getStart(sf), end: kept.initializer.end, newText: literal });
+  } else if (kept) {
+    edits.push({ start: kept.getStart(sf), end: kept.end, newText: `${kept.name!.getText(sf)}: ${literal}` });
+  }
+  const removed = new Set(leaky.filter((i) => i !== keep));
+  // Leading removed properties go up to the first kept one; later ones take the separator before them.
+  let first = 0;
+  while (removed.has(first)) first++;
+  if (first > 0) edits.push({ start: props[0].getStart(sf), end: props[first].getStart(sf), newText: '' });
+  for (let i = first + 1; i < props.length; i++) {
+    if (removed.has(i)) edits.push({ start: props[i - 1].end, end: props[i].end, newText: '' });
+  }
+  return edits;
 }

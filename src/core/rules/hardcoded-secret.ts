@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { dottedName, getProperty, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { SourceRule } from '../types';
+import type { Fix, SourceRule } from '../types';
 
 /**
  * Secrets written into source: well-known credential formats in any string
@@ -118,11 +118,16 @@ const PRIVATE_KEY_WITH_BODY = /-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?
 
 /** The provider format a string contains, if any. */
 export function keyFormatIn(text: string): string | undefined {
+  return keyFormatMatch(text)?.label;
+}
+
+/** The provider format a string contains and the matched key (absent for private keys). */
+function keyFormatMatch(text: string): { label: string; key?: string } | undefined {
   if (text.length < 20 || !FORMAT_HINT.test(text)) return undefined;
-  if (PRIVATE_KEY_WITH_BODY.test(text)) return 'private key';
+  if (PRIVATE_KEY_WITH_BODY.test(text)) return { label: 'private key' };
   for (const f of KEY_FORMATS) {
     const m = f.re.exec(text);
-    if (m && !isPlaceholderToken(m[0])) return f.label;
+    if (m && !isPlaceholderToken(m[0])) return { label: f.label, key: m[0] };
   }
   return undefined;
 }
@@ -220,6 +225,47 @@ export function isTestFile(file: string): boolean {
 }
 
 // ---------------------------------------------------------------------------
+// Fix: read the value from the environment
+
+/** Config templates (`config.example.js`, `settings.sample.ts`, `templates/…`) show where a secret goes: no rewrite there. */
+export function isConfigTemplate(file: string): boolean {
+  const f = file.replace(/\\/g, '/').toLowerCase();
+  return /\.(example|sample|template|tmpl|dist)\.[cm]?[jt]sx?$/.test(f) || /(^|\/)templates?\//.test(f);
+}
+
+/** Names too generic to become an env var on their own: `secret`, `key`, `password`. */
+const GENERIC_NAMES: ReadonlySet<string> = new Set(['secret', 'key', 'keys', 'password', 'pass', 'pwd', 'passwd', 'token', 'value', 'secretorkey', 'privatekey', 'secretorprivatekey']);
+
+/** `stripeSecretKey` → `STRIPE_SECRET_KEY`, `JWT_SECRET` → `JWT_SECRET`; undefined for generic or odd names. */
+export function envNameOf(name: string | undefined): string | undefined {
+  if (!name || GENERIC_NAMES.has(name.toLowerCase())) return undefined;
+  const words = nameWords(name);
+  if (words.length === 0) return undefined;
+  const env = words.join('_').toUpperCase();
+  return /^[A-Z_][A-Z0-9_]*$/.test(env) ? env : undefined;
+}
+
+/**
+ * The env var a signing key literal should come from: its own name
+ * (`const jwtSecret = '…'` → JWT_SECRET), else the library's usual one
+ * (`session({ secret: '…' })` → SESSION_SECRET). Array items and fallbacks get none.
+ */
+function signingKeyEnvName(lit: ts.Node, what: string): string | undefined {
+  const p = lit.parent;
+  const own = envNameOf(storedName(lit));
+  if (own) return own;
+  const direct = ts.isCallExpression(p) || (ts.isPropertyAssignment(p) && p.initializer === lit) || (ts.isVariableDeclaration(p) && p.initializer === lit);
+  return direct ? `${what.toUpperCase()}_SECRET` : undefined;
+}
+
+function fromEnvFix(sf: ts.SourceFile, literal: ts.Node, envName: string): Fix {
+  return {
+    title: `Read the secret from process.env.${envName}`,
+    edits: [{ start: literal.getStart(sf), end: literal.end, newText: `process.env.${envName}` }],
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Signing keys given to libraries
 
 /** Modules whose first-argument options object takes a signing `secret` (or `keys` / `secretOrKey`). */
@@ -242,7 +288,7 @@ export const rule: SourceRule = {
   severity: 'error',
   description: 'Detects API keys, passwords, private keys and signing secrets written into source code.',
   message: 'Hard-coded secret: load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'A secret in source code is in every clone, fork, CI log and backup of the repository, and stays in git history after it is deleted. ' +
@@ -269,20 +315,24 @@ export const rule: SourceRule = {
     const mayUseCookieParser = ctx.text.includes('cookie-parser');
     const mayUseSecretOptions = SECRET_MODULES_HINT.test(ctx.text);
     const reported = new Set<number>();
-    const report = (node: ts.Node, message: string): void => {
+    const templateFile = isConfigTemplate(ctx.file);
+    const report = (node: ts.Node, message: string, envName?: string): void => {
       const start = node.getStart(ctx.sourceFile);
       if (reported.has(start)) return;
       reported.add(start);
-      ctx.report(node, { message });
+      ctx.report(node, { message, fixes: envName && !templateFile ? [fromEnvFix(ctx.sourceFile, node, envName)] : [] });
     };
 
     const checkLiteral = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): void => {
       const text = node.text;
       if (text.length < 8) return;
-      const format = keyFormatIn(text);
-      if (format) {
+      const match = keyFormatMatch(text);
+      if (match) {
+        const format = match.label;
         if (format === 'Google API key' && isFirebaseWebConfig(node)) return;
-        report(node, `Hard-coded ${format} in source: revoke it, then load it from the environment or a secret manager.`);
+        // Only a literal that is the key itself, stored under a name, becomes an env read.
+        const whole = match.key !== undefined && match.key === text;
+        report(node, `Hard-coded ${format} in source: revoke it, then load it from the environment or a secret manager.`, whole ? envNameOf(storedName(node)) : undefined);
         return;
       }
       // A PEM header split from its body by concatenation: '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIE…'.
@@ -313,7 +363,7 @@ export const rule: SourceRule = {
       const name = storedName(node);
       if (!name) return;
       if (nameWords(name).includes('aws') && /^[A-Za-z0-9/+]{40}$/.test(text) && /[a-z]/.test(text) && /[A-Z]/.test(text) && !isPlaceholder(text)) {
-        report(node, 'Hard-coded AWS secret access key in source: revoke it, then use an IAM role or load it from the environment.');
+        report(node, 'Hard-coded AWS secret access key in source: revoke it, then use an IAM role or load it from the environment.', envNameOf(name));
         return;
       }
       // { Authorization: 'Bearer eyJ…' }
@@ -323,7 +373,7 @@ export const rule: SourceRule = {
         return;
       }
       if (!isSecretName(name) || !looksLikeRealSecret(text)) return;
-      report(node, `Hard-coded secret in "${name}": load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.`);
+      report(node, `Hard-coded secret in "${name}": load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.`, envNameOf(name));
     };
 
     /** A signing key argument: a literal, or a const holding one. */
@@ -366,7 +416,7 @@ export const rule: SourceRule = {
           report(lit, `Hard-coded fallback ${what} signing key: when the configured secret is missing, ${what === 'JWT' ? 'tokens' : 'session cookies'} are signed with this known value; fail at startup instead.`);
           continue;
         }
-        report(lit, `Hard-coded ${what} signing key: anyone who reads the code can forge ${what === 'JWT' ? 'tokens' : 'session cookies'}; load a long random secret from the environment.`);
+        report(lit, `Hard-coded ${what} signing key: anyone who reads the code can forge ${what === 'JWT' ? 'tokens' : 'session cookies'}; load a long random secret from the environment.`, signingKeyEnvName(lit, what));
       }
     };
 

@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import { getProperty, getPropertyValue, numberValue, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
-import type { RuleContext, SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule } from '../types';
 import { headerWrites, objectLiteralOf } from './cors-wildcard-origin';
 
 /**
@@ -16,6 +16,10 @@ const MIN_MAX_AGE = 15552000;
 const HELMET_MODULES: ReadonlySet<string> = new Set(['helmet', 'koa-helmet']);
 const HELMET_PLUGINS: ReadonlySet<string> = new Set(['@fastify/helmet', 'fastify-helmet']);
 const HSTS_KEYS = ['hsts', 'strictTransportSecurity'];
+/** What the fixes set: one year, the value preload lists ask for. */
+const ONE_YEAR = 31536000;
+/** `max-age=300`, `max-age="300"` in a header value; group 1 runs up to the number. */
+const MAX_AGE = /(max-age\s*=\s*"?)(\d+)/i;
 
 export const rule: SourceRule = {
   id: 'hsts-disabled',
@@ -23,7 +27,7 @@ export const rule: SourceRule = {
   severity: 'warning',
   description: 'Detects HSTS switched off in helmet or sent with a max-age under 180 days.',
   message: 'HSTS is disabled or too short: keep Strict-Transport-Security on with max-age of at least 180 days (1 year recommended).',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'Strict-Transport-Security tells browsers to use HTTPS only for your domain, so a network attacker cannot downgrade a visit to ' +
@@ -93,6 +97,10 @@ function helmetOptions(ctx: RuleContext, call: ts.Node, options: ts.Expression |
     if (value.kind === ts.SyntaxKind.FalseKeyword) {
       ctx.report(prop, {
         message: `helmet's HSTS is disabled (${key}: false): browsers will accept plain-HTTP visits; keep HSTS on with a max-age of at least 1 year, unless your proxy sets it.`,
+        fixes: [{
+          title: 'Turn HSTS on for one year, subdomains included',
+          edits: [{ start: value.getStart(ctx.sourceFile), end: value.end, newText: `{ maxAge: ${ONE_YEAR}, includeSubDomains: true }` }],
+        }],
       });
       return;
     }
@@ -129,20 +137,35 @@ function maxAgeOption(ctx: RuleContext, call: ts.Node, obj: ts.ObjectLiteralExpr
     return;
   }
   const seconds = ts.isPropertyAssignment(prop) ? numberValue(prop.initializer) : undefined;
-  if (seconds === undefined) return;
-  judge(ctx, prop, call, seconds, via);
+  if (seconds === undefined || !ts.isPropertyAssignment(prop)) return;
+  const fix: Fix = {
+    title: 'Raise HSTS max-age to one year',
+    edits: [{ start: prop.initializer.getStart(ctx.sourceFile), end: prop.initializer.end, newText: String(ONE_YEAR) }],
+  };
+  judge(ctx, prop, call, seconds, via, fix);
 }
 
 /** A manual Strict-Transport-Security value: 'max-age=31536000; includeSubDomains'. */
 function headerValue(ctx: RuleContext, node: ts.Node, value: ts.Expression): void {
   const s = stringValue(value);
   if (s === undefined) return;
-  const m = /max-age\s*=\s*"?(\d+)/i.exec(s);
+  const m = MAX_AGE.exec(s);
   if (!m) return;
-  judge(ctx, node, node, Number(m[1]), 'Strict-Transport-Security header');
+  judge(ctx, node, node, Number(m[2]), 'Strict-Transport-Security header', headerFix(ctx, value));
 }
 
-function judge(ctx: RuleContext, at: ts.Node, evidenceAt: ts.Node, seconds: number, via: string): void {
+/** `'max-age=300; includeSubDomains'` → `'max-age=31536000; includeSubDomains'`, on the literal's own text. */
+function headerFix(ctx: RuleContext, value: ts.Expression): Fix | undefined {
+  const lit = skipWrappers(value);
+  if (!ts.isStringLiteral(lit) && !ts.isNoSubstitutionTemplateLiteral(lit)) return undefined;
+  const raw = lit.getText(ctx.sourceFile);
+  const m = MAX_AGE.exec(raw);
+  if (!m) return undefined;
+  const start = lit.getStart(ctx.sourceFile) + m.index + m[1].length;
+  return { title: 'Raise HSTS max-age to one year', edits: [{ start, end: start + m[2].length, newText: String(ONE_YEAR) }] };
+}
+
+function judge(ctx: RuleContext, at: ts.Node, evidenceAt: ts.Node, seconds: number, via: string, fix?: Fix): void {
   if (seconds >= MIN_MAX_AGE) {
     ctx.evidence('hsts', evidenceAt, `HSTS via ${via} (max-age ${describe(seconds)})`);
     return;
@@ -151,6 +174,7 @@ function judge(ctx: RuleContext, at: ts.Node, evidenceAt: ts.Node, seconds: numb
     message: seconds === 0
       ? 'HSTS max-age is 0, which tells browsers to forget HTTPS-only: use at least 15552000 (180 days), ideally 31536000 (1 year).'
       : `HSTS max-age is ${seconds} (${describe(seconds)}), under 180 days: raise it to 31536000 (1 year) with includeSubDomains.`,
+    fixes: fix ? [fix] : [],
   });
 }
 

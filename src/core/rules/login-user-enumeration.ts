@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { RuleContext, SourceRule, Visitors } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
 
 /*
  * Shared helpers of the auth-flow rules (login, session, webhook, admin, logout).
@@ -271,6 +271,10 @@ interface Outcome {
   status?: string;
   message?: string;
   node: ts.Node;
+  /** The numeric literal the status came from (absent for error classes and passport's `false`). */
+  statusNode?: ts.NumericLiteral;
+  /** The string literal the message came from. */
+  messageNode?: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral;
 }
 
 const SEND_NAMES: ReadonlySet<string> = new Set(['json', 'send', 'end', 'jsonp', 'render', 'redirect']);
@@ -278,22 +282,38 @@ const STATUS_NAMES: ReadonlySet<string> = new Set(['status', 'code', 'sendStatus
 const MESSAGE_KEYS = ['message', 'error', 'msg', 'detail', 'details', 'reason', 'description', 'title', 'err', 'errors'];
 const PLAIN_ERRORS: ReadonlySet<string> = new Set(['Error', 'TypeError', 'RangeError']);
 
-function messageOf(node: ts.Node | undefined, depth = 0): string | undefined {
+/** The literal holding a response's message: the string itself, or `{ message: '…' }` (also nested one level). */
+function messageLiteral(node: ts.Node | undefined, depth = 0): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
   if (!node || depth > 2) return undefined;
-  const s = stringValue(node);
-  if (s !== undefined) return s;
   const e = skipWrappers(node);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e;
   if (ts.isObjectLiteralExpression(e)) {
     for (const key of MESSAGE_KEYS) {
       for (const p of e.properties) {
         if (ts.isPropertyAssignment(p) && propertyName(p.name) === key) {
-          const m = messageOf(p.initializer, depth + 1);
+          const m = messageLiteral(p.initializer, depth + 1);
           if (m !== undefined) return m;
         }
       }
     }
   }
   return undefined;
+}
+
+/** Records the first message of a branch. */
+function setMessage(out: Outcome, node: ts.Node | undefined): void {
+  if (out.message !== undefined) return;
+  const lit = messageLiteral(node);
+  if (!lit) return;
+  out.message = lit.text;
+  out.messageNode = lit;
+}
+
+/** Records the first numeric status of a branch. */
+function setStatus(out: Outcome, lit: ts.NumericLiteral): void {
+  if (out.status !== undefined) return;
+  out.status = lit.text;
+  out.statusNode = lit;
 }
 
 /** `createError(401, 'x')`, `new UnauthorizedException('x')`, `Boom.notFound('x')`: status from numbers or the error's name. */
@@ -304,8 +324,8 @@ function errorOutcome(expr: ts.Node, into: Outcome): void {
   if (!name || PLAIN_ERRORS.has(name)) return;
   for (const a of e.arguments ?? []) {
     const v = skipWrappers(a);
-    if (ts.isNumericLiteral(v)) into.status ??= v.text;
-    else into.message ??= messageOf(v);
+    if (ts.isNumericLiteral(v)) setStatus(into, v);
+    else setMessage(into, v);
   }
   into.status ??= name;
 }
@@ -323,28 +343,28 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
     if (ts.isCallExpression(n)) {
       const name = calleeName(n);
       const a0 = n.arguments[0] ? skipWrappers(n.arguments[0]) : undefined;
-      if (name && STATUS_NAMES.has(name) && a0 && ts.isNumericLiteral(a0)) out.status ??= a0.text;
+      if (name && STATUS_NAMES.has(name) && a0 && ts.isNumericLiteral(a0)) setStatus(out, a0);
       else if (name && SEND_NAMES.has(name)) {
-        if (out.message === undefined) out.message = messageOf(a0);
+        setMessage(out, a0);
       } else if (name === 'throw' && calleeObject(n)) {
         for (const a of n.arguments) {
           const v = skipWrappers(a);
-          if (ts.isNumericLiteral(v)) out.status ??= v.text;
-          else out.message ??= messageOf(v);
+          if (ts.isNumericLiteral(v)) setStatus(out, v);
+          else setMessage(out, v);
         }
       } else if (name === 'next' && a0) {
         errorOutcome(a0, out);
       } else if (ts.isIdentifier(n.expression) && n.arguments.length >= 2 && n.arguments[1].kind === ts.SyntaxKind.FalseKeyword) {
         // passport: done(null, false, { message: 'Incorrect username.' })
         out.status ??= 'false';
-        out.message ??= messageOf(n.arguments[2]);
+        setMessage(out, n.arguments[2]);
       }
     }
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left)) {
       const prop = n.left.name.text;
       const v = skipWrappers(n.right);
-      if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) out.status ??= v.text;
-      else if (prop === 'body') out.message ??= messageOf(v);
+      if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
+      else if (prop === 'body') setMessage(out, v);
     }
     ts.forEachChild(n, visit);
   };
@@ -578,7 +598,7 @@ export const rule: SourceRule = {
   severity: 'warning',
   description: 'Detects login flows that answer differently for an unknown user and a wrong password, revealing which accounts exist.',
   message: 'Login answers differently for an unknown user and a wrong password: return one generic error such as "Invalid email or password" for both.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'When "user not found" and "wrong password" produce different messages or status codes, an attacker can test a list of ' +
@@ -659,12 +679,41 @@ export const rule: SourceRule = {
       ctx.report(firstStatement(user.node), {
         message: `Login answers differently for an unknown user and a wrong password (${what}): return one generic error such as "Invalid email or password" for both.`,
         related: [{ node: firstStatement(password.node), message: 'the wrong-password answer' }],
+        fixes: sameAnswerFix(ctx.sourceFile, user, password, statusDiffers, messageDiffers),
       });
     }
 
     return mergeVisitors(collector, own);
   },
 };
+
+const GENERIC_LOGIN_ERROR = 'Invalid email or password';
+const GENERIC_LOGIN_STATUS = '401';
+
+/**
+ * Both branches answer with the same literal: each differing message becomes
+ * 'Invalid email or password' and each differing status 401. Only when every
+ * differing part is a literal in the code (not an error class, not a variable).
+ */
+function sameAnswerFix(sf: ts.SourceFile, user: Outcome, password: Outcome, statusDiffers: boolean, messageDiffers: boolean): Fix[] {
+  const edits: TextEdit[] = [];
+  for (const o of [user, password]) {
+    if (statusDiffers) {
+      if (!o.statusNode) return [];
+      if (o.status !== GENERIC_LOGIN_STATUS) edits.push({ start: o.statusNode.getStart(sf), end: o.statusNode.end, newText: GENERIC_LOGIN_STATUS });
+    }
+    if (messageDiffers) {
+      if (!o.messageNode) return [];
+      if (o.message !== GENERIC_LOGIN_ERROR) {
+        const start = o.messageNode.getStart(sf);
+        const quote = sf.text[start];
+        edits.push({ start, end: o.messageNode.end, newText: `${quote}${GENERIC_LOGIN_ERROR}${quote}` });
+      }
+    }
+  }
+  if (edits.length === 0) return [];
+  return [{ title: `Answer both failures with ${GENERIC_LOGIN_STATUS} '${GENERIC_LOGIN_ERROR}'`, edits }];
+}
 
 /** The statement a branch starts with (the branch itself when it is not a block). */
 function firstStatement(branch: ts.Node): ts.Node {

@@ -3,7 +3,7 @@ import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, st
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
 import { requestPart, type Source } from '../flow';
-import type { RuleContext, SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import { sourceLabel, valueAt } from './sql-injection';
 
 /**
@@ -55,7 +55,7 @@ export const rule: SourceRule = {
   severity: 'error',
   description: 'Detects request data used as a MongoDB query filter, where JSON or query-string input can inject operators such as $ne, $gt, $where or $regex.',
   message: 'Request data used as a MongoDB filter: operators like {"$ne": null} can be injected; pick the fields and cast them to strings.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'Express parses JSON bodies and `?a[$ne]=x` query strings into objects, so a field you expect to be a string can arrive ' +
@@ -128,11 +128,44 @@ export const rule: SourceRule = {
           message: p.message,
           related: p.source ? [{ node: p.source.node, message: `request data (${sourceLabel(p.source)}) enters here` }] : undefined,
           unlessEvidence: fieldOnly ? 'nosql-sanitizer' : undefined,
+          fixes: fieldOnly ? castFix(ctx.sourceFile, problems, castsBySchema(ctx)) : [],
         });
       },
     };
   },
 };
+
+/**
+ * `{ email: req.body.email }` → `{ email: String(req.body.email) }`, `{ email }` →
+ * `{ email: String(email) }`: an operator object becomes the string
+ * "[object Object]", which matches nothing. Only for plain reads (a property
+ * access or a variable); a `||` fallback or a JSON.parse result is left to the reader.
+ */
+function castFix(sf: ts.SourceFile, problems: readonly Problem[], preferred: boolean): Fix[] {
+  const edits: TextEdit[] = [];
+  for (const p of problems) {
+    const v = skipWrappers(p.node);
+    if (!ts.isPropertyAccessExpression(v) && !ts.isElementAccessExpression(v) && !ts.isIdentifier(v)) return [];
+    const parent = p.node.parent;
+    if (ts.isShorthandPropertyAssignment(parent) && parent.name === p.node) {
+      if (parent.objectAssignmentInitializer) return [];
+      edits.push({ start: parent.getStart(sf), end: parent.end, newText: `${parent.name.text}: String(${parent.name.text})` });
+    } else {
+      edits.push({ start: p.node.getStart(sf), end: p.node.end, newText: `String(${p.node.getText(sf)})` });
+    }
+  }
+  if (edits.length === 0) return [];
+  return [{ title: 'Cast the request values to strings', edits, preferred }];
+}
+
+/**
+ * Mongoose casts filter values to the schema's types, so `String(x)` still
+ * matches a Number or ObjectId path; the bare driver compares types strictly,
+ * where a cast could stop a numeric field from matching. Preferred only then.
+ */
+function castsBySchema(ctx: RuleContext): boolean {
+  return ctx.modules.imports('mongoose') || 'mongoose' in ctx.project.dependencies;
+}
 
 /** A project that has no MongoDB client at all gets no shape-based model guesses. */
 function mongoShapesPlausible(ctx: RuleContext): boolean {

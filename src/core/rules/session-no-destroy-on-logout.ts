@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
-import { calleeName, calleeObject, dottedName, propertyName, routeCall, type RouteCall } from '../ast';
+import { calleeName, calleeObject, containsNode, dottedName, eol, indentAt, propertyName, routeCall, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
-import type { SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule } from '../types';
 import { looksLikeHttpHandler, middlewareOf, nameOf, resolveHandler, routeLabel, segments, walk, words, type HandlerFn } from './login-user-enumeration';
 
 /**
@@ -22,7 +22,7 @@ export const rule: SourceRule = {
   severity: 'info',
   description: 'Detects logout routes that neither destroy the session nor clear the session cookie.',
   message: 'Logout does not end the session: call req.session.destroy() (or req.logout()) and clear the session cookie.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'If logout only redirects, the session stays valid on the server: anyone holding the cookie (a shared computer, a ' +
@@ -81,7 +81,10 @@ export const rule: SourceRule = {
           const usesSessions = projectUsesSessions || ctx.modules.importedModules().has('express-session') ||
             ctx.modules.importedModules().has('cookie-session') || touchesSession(fn);
           if (!usesSessions || endsSession(fn)) return;
-          ctx.report(at, { message: `Logout in ${label} does not end the session: call req.session.destroy() (or req.logout()) and clear the session cookie.` });
+          ctx.report(at, {
+            message: `Logout in ${label} does not end the session: call req.session.destroy() (or req.logout()) and clear the session cookie.`,
+            fixes: destroyFix(ctx, fn),
+          });
         };
         for (const r of routes) {
           const last = r.handlers[r.handlers.length - 1];
@@ -166,4 +169,92 @@ function middlewareEndsSession(m: ts.Expression): boolean {
   if (name && words(name).some((x) => ENDING_WORDS.has(x))) return true;
   const fn = resolveHandler(m);
   return !!fn && endsSession(fn);
+}
+
+// ---------------------------------------------------------------------------
+// Fix: answer from inside req.session.destroy()
+
+const RESPONSE_METHODS: ReadonlySet<string> = new Set(['redirect', 'send', 'json', 'end', 'sendStatus', 'render', 'status']);
+
+/**
+ * A handler `(req, res[, next]) => { …; res.redirect('/'); }` answers from
+ * inside `req.session.destroy((err) => { if (err) return next(err); res.redirect('/'); })`
+ * (without `next`: `if (err) return res.status(500).end();`). Only when the
+ * last statement is the handler's one and only response, and the project uses
+ * express-session (cookie-session has no destroy).
+ */
+function destroyFix(ctx: RuleContext, fn: HandlerFn): Fix[] {
+  if (usesCookieSession(ctx)) return [];
+  if (ts.isMethodDeclaration(fn)) return [];
+  const [reqP, resP, nextP] = fn.parameters;
+  const reqName = reqP && ts.isIdentifier(reqP.name) ? reqP.name.text : undefined;
+  const resName = resP && ts.isIdentifier(resP.name) ? resP.name.text : undefined;
+  if (!reqName || !resName || !/^(res|response)$/.test(resName) || fn.parameters.length > 3) return [];
+  const nextName = nextP && ts.isIdentifier(nextP.name) ? nextP.name.text : undefined;
+  const body = fn.body;
+  if (!body) return [];
+  const sf = ctx.sourceFile;
+  const text = sf.text;
+  const nl = eol(text);
+  const onError = nextName ? `return ${nextName}(err);` : `return ${resName}.status(500).end();`;
+  if (!ts.isBlock(body)) {
+    // (req, res) => res.redirect('/')
+    if (!isResponse(body, resName) || mentionsErr(body)) return [];
+    const ind = indentAt(text, fn.getStart(sf));
+    const unit = indentUnit(text);
+    const stmt = body.getText(sf);
+    if (stmt.includes('\n')) return [];
+    const newText = `{${nl}${ind}${unit}${reqName}.session.destroy((err) => {${nl}${ind}${unit}${unit}if (err) ${onError}${nl}${ind}${unit}${unit}${stmt};${nl}${ind}${unit}});${nl}${ind}}`;
+    return [{ title: 'Destroy the session before answering', edits: [{ start: body.getStart(sf), end: body.end, newText }] }];
+  }
+  const last = body.statements[body.statements.length - 1];
+  if (!last) return [];
+  const expr = ts.isExpressionStatement(last) ? last.expression : ts.isReturnStatement(last) ? last.expression : undefined;
+  if (!expr || !isResponse(expr, resName) || mentionsErr(last)) return [];
+  // The last statement must be the only response.
+  const others = body.statements.slice(0, -1).some((st) => containsNode(st, (n) => ts.isCallExpression(n) && isResponse(n, resName)));
+  if (others) return [];
+  const start = last.getStart(sf);
+  const ind = indentAt(text, start);
+  const fnInd = indentAt(text, fn.getStart(sf));
+  const unit = ind.startsWith(fnInd) && ind.length > fnInd.length ? ind.slice(fnInd.length) : indentUnit(text);
+  const stmt = last.getText(sf).split('\n').join(`\n${unit}`);
+  const newText = `${reqName}.session.destroy((err) => {${nl}${ind}${unit}if (err) ${onError}${nl}${ind}${unit}${stmt}${nl}${ind}});`;
+  return [{ title: 'Destroy the session before answering', edits: [{ start, end: last.end, newText }] }];
+}
+
+/** The file's indentation step: the leading blanks of its first indented line (a tab, or two spaces by default). */
+function indentUnit(text: string): string {
+  // Not a ` * ` line of a block comment.
+  const m = /^([ \t]+)[^\s*]/m.exec(text);
+  if (!m) return '  ';
+  return m[1].startsWith('\t') ? '\t' : m[1];
+}
+
+/** `res.redirect('/')`, `res.status(200).json(…)`, `res.sendStatus(204)`. */
+function isResponse(expr: ts.Node, resName: string): boolean {
+  const top = skipWrappers(expr);
+  if (!ts.isCallExpression(top)) return false;
+  let e: ts.CallExpression = top;
+  const name = calleeName(e);
+  if (!name || !RESPONSE_METHODS.has(name) || name === 'status') return false;
+  for (;;) {
+    const recv = calleeObject(e);
+    if (!recv) return false;
+    const r = skipWrappers(recv);
+    if (ts.isIdentifier(r)) return r.text === resName;
+    if (!ts.isCallExpression(r) || !RESPONSE_METHODS.has(calleeName(r) ?? '')) return false;
+    e = r;
+  }
+}
+
+/** The statement reads a name `err`, which the callback's parameter would shadow. */
+function mentionsErr(node: ts.Node): boolean {
+  return (ts.isIdentifier(node) && node.text === 'err') || containsNode(node, (n) => ts.isIdentifier(n) && n.text === 'err');
+}
+
+function usesCookieSession(ctx: RuleContext): boolean {
+  const deps = ctx.project.dependencies;
+  if (ctx.modules.imports('cookie-session')) return true;
+  return 'cookie-session' in deps && !('express-session' in deps);
 }

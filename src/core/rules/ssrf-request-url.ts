@@ -1,9 +1,11 @@
 import { ts } from 'ts-morph';
-import { calleeName, calleeObject, getPropertyValue, stringValue } from '../ast';
+import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
+import { ensureImport } from '../fix';
+import { SAFE_FETCH_PARTS } from '../lib/safe-fetch-source';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
 import type { Source } from '../flow';
-import type { RuleContext, SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import { sourceLabel, valueAt } from './sql-injection';
 
 /**
@@ -44,7 +46,7 @@ export const rule: SourceRule = {
   severity: 'error',
   description: 'Detects request data used as the URL or host of an outbound HTTP request (fetch, axios, got, undici, http.request …).',
   message: 'Outbound request to a user-supplied URL (SSRF): validate the host against an allowlist or a DNS-resolved private-range check first.',
-  fixable: false,
+  fixable: true,
   docs: {
     why:
       'When the server fetches a URL the client chose, the client can make it reach what only the server can: cloud metadata ' +
@@ -57,7 +59,8 @@ export const rule: SourceRule = {
     fix:
       'Keep the origin fixed in code and let users choose only a path segment (encodeURIComponent it); when users must supply URLs, ' +
       'parse them, allow only http(s), resolve the host with dns.lookup and refuse loopback, private, link-local and metadata ' +
-      'addresses, and turn redirects off or re-validate each hop (or use request-filtering-agent).',
+      'addresses, and turn redirects off or re-validate each hop (or use request-filtering-agent). The quick fix routes a global ' +
+      '`fetch` through the pf-safe-fetch helper, which resolves to `{ status, headers, body }` rather than a Response: adjust the caller.',
     cwe: ['CWE-918'],
     owasp: ['A10:2021'],
   },
@@ -112,11 +115,66 @@ export const rule: SourceRule = {
         ctx.report(node, {
           message: `SSRF: outbound request to a URL built from request data (${label}); allow only known hosts, or resolve DNS and refuse private ranges before fetching.`,
           related: [{ node: source.node, message: `request data (${label}) enters here` }],
+          fixes: o ? [] : safeFetchFix(ctx, node),
         });
       },
     };
   },
 };
+
+/**
+ * Global `fetch(url, opts)` → `safeFetch(url, opts)`, and the pf-safe-fetch
+ * helper appended to the file (its requires as imports in the file's style)
+ * unless the file already has a `safeFetch`. Not preferred: safeFetch allows
+ * https only and resolves to `{ status, headers, body }`, not a Response.
+ */
+function safeFetchFix(ctx: RuleContext, call: ts.CallExpression): Fix[] {
+  const sf = ctx.sourceFile;
+  const callee = skipWrappers(call.expression);
+  const edits: TextEdit[] = [{ start: callee.getStart(sf), end: callee.end, newText: 'safeFetch' }];
+  if (!lookup('safeFetch', call)) {
+    const helper = helperEdits(ctx);
+    if (!helper) return [];
+    edits.push(...helper);
+  }
+  return [{ title: 'Fetch through safeFetch (https only, private addresses refused; resolves to { status, headers, body })', edits }];
+}
+
+/** Imports and the helper at the end of the file; undefined when a name it declares is already taken. */
+function helperEdits(ctx: RuleContext): TextEdit[] | undefined {
+  const sf = ctx.sourceFile;
+  for (const name of SAFE_FETCH_PARTS.declares) if (lookup(name, sf)) return undefined;
+  const text = sf.text;
+  const nl = eol(text);
+  const esm = isEsm(sf, ctx.file);
+  const edits: TextEdit[] = [];
+  for (const r of SAFE_FETCH_PARTS.requires) {
+    const b = lookup(r.name, sf);
+    if (b) {
+      // Already imported under that name (`import * as dns from 'dns/promises'`): reuse it.
+      const o = ctx.modules.origin(b.node);
+      if (!o || o.module !== r.module.replace(/^node:/, '') || o.path.length > 0) return undefined;
+      continue;
+    }
+    const hasImports = sf.statements.some((st) => ts.isImportDeclaration(st));
+    const edit = esm && !hasImports
+      ? { start: 0, end: 0, newText: `import * as ${r.name} from '${r.module}';${nl}` }
+      : ensureImport(sf, r.module, r.name, 'namespace');
+    if (edit) edits.push(edit);
+  }
+  const code = SAFE_FETCH_PARTS.code.replace(/\n/g, nl);
+  // One blank line before the helper; the file keeps (or keeps lacking) its final newline.
+  const newText = text.endsWith('\n') ? `${nl}${code}${nl}` : `${nl}${nl}${code}`;
+  edits.push({ start: text.length, end: text.length, newText });
+  return edits;
+}
+
+/** ES module syntax: imports or exports in the file, or an extension that implies it. */
+function isEsm(sf: ts.SourceFile, file: string): boolean {
+  if (/\.(mjs|mts|ts|tsx)$/i.test(file)) return true;
+  return sf.statements.some((st) => ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st) ||
+    (ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+}
 
 function hasUseClient(sf: ts.SourceFile): boolean {
   const first = sf.statements[0];
