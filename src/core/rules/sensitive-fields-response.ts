@@ -1,0 +1,271 @@
+import { ts } from 'ts-morph';
+import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
+import { preferredQuote } from '../fix';
+import {
+  CHAIN_METHODS, QUERY_METHODS, enclosingFn, hasSecretKey, isSensitiveField, isTestFile, learn, modelKey, modelName, projection, sensitiveModels, sentValue,
+  valueAt, type Learned, type ModelInfo,
+} from '../lib/hygiene';
+import { skipWrappers } from '../modules';
+import { lookup } from '../scopes';
+import type { Fix, RuleContext, SourceRule } from '../types';
+
+/**
+ * A whole user record from the database sent in a response, password hash
+ * and all:
+ *
+ *   const user = await User.findById(req.params.id);
+ *   res.json(user);                          // { …, password: '$2b$12$…', resetToken: … }
+ *
+ * Reported only when the file shows the record carries a secret field: the
+ * model's schema/interface/class in this file declares one (and does not hide
+ * it with `select: false` or a toJSON transform), the query selects it
+ * (`.select('+password')`, Prisma `select: { password: true }`), the record
+ * is created with it (`User.create({ email, password: hash })`), the handler
+ * reads it (`bcrypt.compare(pw, user.password)`), or it is a Prisma user/account
+ * model (Prisma returns every scalar field). Projections (`.select('-password')`,
+ * `select`/`omit`/`attributes`), `delete user.password`, rest destructuring and
+ * DTO functions all pass.
+ */
+
+const USER_MODELS: ReadonlySet<string> = new Set(['user', 'account', 'member', 'admin', 'appuser', 'authuser']);
+const MONGOOSE_FIX_METHODS: ReadonlySet<string> = new Set(['findById', 'findOne', 'findOneAndUpdate', 'findByIdAndUpdate']);
+/** Turning a document into a plain object keeps every field. */
+const SAME_RECORD_METHODS: ReadonlySet<string> = new Set(['toJSON', 'toObject', 'get']);
+
+interface Record {
+  /** The query call at the base of the chain. */
+  query: ts.CallExpression;
+  method: string;
+  model: string | undefined;
+  /** The whole initializer: `await User.findById(id)`. */
+  init: ts.Expression;
+  chained: boolean;
+  /** A projection excludes or selects fields. */
+  projected: boolean;
+  /** The query explicitly includes a secret field. */
+  selectsSecret: boolean;
+  /** The created data holds a secret field. */
+  createsSecret: boolean;
+  prisma: boolean;
+}
+
+export const rule: SourceRule = {
+  id: 'sensitive-fields-response',
+  row: 'secrets',
+  severity: 'error',
+  description: 'Detects whole user records (with password hash, salt, reset or refresh tokens, MFA secrets or API keys) sent in an HTTP response.',
+  message: 'Whole user record sent in the response, including its password hash and other secret fields: send an explicit DTO or exclude those fields in the query.',
+  fixable: true,
+  docs: {
+    why:
+      'A record straight from the database carries every column: the password hash (crackable offline), its salt, password-reset and ' +
+      'refresh tokens (account takeover without cracking anything), MFA secrets and API keys. Sending it to the client, even to the ' +
+      'user it belongs to, puts those values in browser devtools, proxies, logs and any XSS payload’s reach.',
+    bad: 'const user = await User.findById(req.params.id);\nres.json(user);',
+    good:
+      "const user = await User.findById(req.params.id).select('-password -resetToken');\nres.json(user);\n\n" +
+      '// or: an explicit DTO\nres.json({ id: user.id, email: user.email, name: user.name });',
+    fix:
+      "Exclude secret fields where the record is loaded (mongoose `.select('-password')` or `select: false` in the schema, Prisma " +
+      '`select`/`omit`, Sequelize `attributes: { exclude: [\'password\'] }`), or map the record to a DTO before sending it.',
+    cwe: ['CWE-200', 'CWE-359'],
+    owasp: ['A01:2021', 'A04:2021'],
+  },
+  create(ctx) {
+    if (isTestFile(ctx.file)) return {};
+    const sends: { sent: ts.Expression; at: ts.Node }[] = [];
+    const learned: Learned = { excluded: new Map(), hiddenByDefault: new Set(), mongoose: new Set() };
+    return {
+      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        const sent = sentValue(node);
+        if (sent) sends.push({ sent, at: node });
+        else learn(node, learned);
+      },
+      // Koa: ctx.body = user
+      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left) || node.left.name.text !== 'body') return;
+        if (dottedName(node.left) === 'ctx.body') sends.push({ sent: node.right, at: node });
+      },
+      // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
+      [ts.SyntaxKind.ReturnStatement](node: ts.ReturnStatement) {
+        if (!node.expression) return;
+        const fn = enclosingFn(node);
+        if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
+      },
+      onEnd() {
+        if (sends.length === 0) return;
+        let cache: Map<string, ModelInfo> | undefined;
+        const models = (): Map<string, ModelInfo> => (cache ??= sensitiveModels(ctx));
+        for (const { sent, at } of sends) {
+          for (const id of recordIdentifiers(sent)) if (judge(ctx, id, at, models, learned)) break;
+        }
+      },
+    };
+  },
+};
+
+function isRouteMethod(m: ts.MethodDeclaration): boolean {
+  return (ts.getDecorators(m) ?? []).some((d) => {
+    const e = d.expression;
+    const name = ts.isCallExpression(e) && ts.isIdentifier(e.expression) ? e.expression.text : undefined;
+    return !!name && /^(Get|Post|Put|Patch|Delete|All)$/.test(name);
+  });
+}
+
+/** The identifiers a response sends whole: `user`, `{ user }`, `{ data: user }`, `{ ...user }`, `user.toJSON()`. */
+function recordIdentifiers(sent: ts.Expression): ts.Identifier[] {
+  const e = skipWrappers(sent);
+  const one = (x: ts.Node): ts.Identifier | undefined => {
+    let v = skipWrappers(x);
+    if (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && SAME_RECORD_METHODS.has(v.expression.name.text) && (v.expression.name.text !== 'get' || v.arguments.length === 1 && !!getObjectFlag(v.arguments[0], 'plain'))) {
+      v = skipWrappers(v.expression.expression);
+    }
+    return ts.isIdentifier(v) ? v : undefined;
+  };
+  if (ts.isObjectLiteralExpression(e)) {
+    const out: ts.Identifier[] = [];
+    for (const p of e.properties) {
+      const v = ts.isPropertyAssignment(p) ? one(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? one(p.expression) : undefined;
+      if (v) out.push(v);
+    }
+    return out;
+  }
+  const id = one(e);
+  return id ? [id] : [];
+}
+
+function getObjectFlag(arg: ts.Expression, key: string): boolean {
+  const o = skipWrappers(arg);
+  return ts.isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === ts.SyntaxKind.TrueKeyword;
+}
+
+function judge(ctx: RuleContext, id: ts.Identifier, at: ts.Node, models: () => Map<string, ModelInfo>, learned: Learned): boolean {
+  const b = lookup(id.text, id);
+  if (!b || b.kind !== 'variable' || b.path.length > 0) return false;
+  const init = valueAt(b, id);
+  if (!init) return false;
+  const rec = recordOf(init);
+  if (!rec || rec.projected) return false;
+  const fn = enclosingFn(at);
+  const scope = fn ?? at.getSourceFile();
+  if (scrubbed(scope, id.text, at)) return false;
+  const key = rec.model ? modelKey(rec.model) : undefined;
+  const info = key ? models().get(key) : undefined;
+  const excluded = key ? learned.excluded.get(key) : undefined;
+  let why: string | undefined;
+  if (rec.selectsSecret) why = 'the query selects a secret field';
+  else if ((info?.hidden || (key && learned.hiddenByDefault.has(key))) && !rec.createsSecret) return false;
+  else if (rec.createsSecret) why = 'the record is created with a secret field';
+  else if (info && info.fields.length > 0) why = `the ${rec.model ?? info.name} model declares ${info.fields.join(', ')}`;
+  else if (excluded) why = `other ${rec.model} queries in this file exclude ${[...excluded].join(', ')}`;
+  else {
+    const read = readsSecret(scope, id.text);
+    if (read) why = `the handler reads ${id.text}.${read}`;
+    else if (rec.prisma && key && USER_MODELS.has(key)) why = `Prisma returns every ${rec.model} field`;
+  }
+  if (!why) return false;
+  ctx.report(at, {
+    message: `Whole ${id.text} record sent in the response (${why}): exclude secret fields in the query or send an explicit DTO.`,
+    fixes: fixFor(ctx, rec, info, excluded, key !== undefined && learned.mongoose.has(key), scope, id.text),
+  });
+  return true;
+}
+
+/** The database query a value comes from, walking down `.select()`, `.lean()` and friends. */
+function recordOf(init: ts.Expression): Record | undefined {
+  const top = skipWrappers(init);
+  let cur: ts.Node = top;
+  let projected = false;
+  let selectsSecret = false;
+  let chained = false;
+  if (ts.isNewExpression(cur)) {
+    const name = ts.isIdentifier(cur.expression) ? cur.expression.text : undefined;
+    if (!name || !/^[A-Z]/.test(name)) return undefined;
+    const created = cur.arguments?.some(hasSecretKey) ?? false;
+    return { query: cur as unknown as ts.CallExpression, method: 'new', model: name, init, chained, projected, selectsSecret, createsSecret: created, prisma: false };
+  }
+  for (let i = 0; i < 8 && ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression); i++) {
+    const m = cur.expression.name.text;
+    if (m === 'select' || m === 'projection' || m === 'project') {
+      const s = projection(cur.arguments[0]);
+      if (s === 'includes') selectsSecret = true;
+      else projected = true;
+    } else if (!CHAIN_METHODS.has(m)) break;
+    chained = true;
+    cur = skipWrappers(cur.expression.expression);
+  }
+  if (!ts.isCallExpression(cur) || !ts.isPropertyAccessExpression(cur.expression)) return undefined;
+  const method = cur.expression.name.text;
+  if (!QUERY_METHODS.has(method)) return undefined;
+  const receiver = skipWrappers(cur.expression.expression);
+  const model = modelName(receiver);
+  const prisma = ts.isPropertyAccessExpression(receiver) && /prisma/i.test(dottedName(receiver.expression) ?? '');
+  let createsSecret = false;
+  // Options: Prisma/TypeORM select/omit, Sequelize attributes, a mongoose projection argument.
+  cur.arguments.forEach((a, i) => {
+    const o = skipWrappers(a);
+    if (ts.isObjectLiteralExpression(o)) {
+      for (const k of ['select', 'omit', 'attributes', 'projection']) {
+        const v = getPropertyValue(o, k);
+        if (!v) continue;
+        if (k !== 'omit' && projection(v) === 'includes') selectsSecret = true;
+        else projected = true;
+      }
+      const data = getPropertyValue(o, 'data');
+      if ((method === 'create' || method === 'upsert') && (hasSecretKey(o) || (data && hasSecretKey(data)))) createsSecret = true;
+    } else if (i === 1 && method.startsWith('find') && (ts.isStringLiteralLike(o))) {
+      if (projection(o) === 'includes') selectsSecret = true;
+      else projected = true;
+    }
+  });
+  return { query: cur, method, model, init, chained, projected, selectsSecret, createsSecret, prisma };
+}
+
+/** `delete user.password`, `user.password = undefined`, `user.set('password', undefined)` before the send. */
+function scrubbed(scope: ts.Node, name: string, before: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= before.pos) return;
+    if (ts.isDeleteExpression(n)) {
+      const t = skipWrappers(n.expression);
+      if (ts.isPropertyAccessExpression(t) && dottedName(t.expression) === name) found = true;
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) &&
+      dottedName(n.left.expression) === name && isSensitiveField(n.left.name.text)) {
+      const r = skipWrappers(n.right);
+      if (r.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) found = true;
+    } else if (ts.isCallExpression(n) && calleeName(n) === 'set' && n.arguments.length === 2 && isSensitiveField(stringValue(n.arguments[0]) ?? '')) {
+      found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** A secret field the function reads off the record: `user.password` in `bcrypt.compare(pw, user.password)`. */
+function readsSecret(scope: ts.Node, name: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name && isSensitiveField(n.name.text)) found = n.name.text;
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** Mongoose only: `await User.findById(id)` → `await User.findById(id).select('-password …')`. */
+function fixFor(
+  ctx: RuleContext, rec: Record, info: ModelInfo | undefined, excluded: Set<string> | undefined, mongoose: boolean, scope: ts.Node, name: string,
+): Fix[] {
+  if (rec.chained || rec.selectsSecret || rec.createsSecret || !MONGOOSE_FIX_METHODS.has(rec.method)) return [];
+  if (!mongoose && !ctx.modules.imports('mongoose') && !info?.mongoose) return [];
+  if (readsSecret(scope, name)) return [];
+  const fields = info && info.fields.length > 0 ? info.fields : excluded ? [...excluded] : ['password'];
+  const q = preferredQuote(ctx.sourceFile);
+  return [{
+    title: `Exclude ${fields.join(', ')} from the query`,
+    edits: [{ start: rec.query.end, end: rec.query.end, newText: `.select(${q}${fields.map((f) => `-${f}`).join(' ')}${q})` }],
+    preferred: false,
+  }];
+}
