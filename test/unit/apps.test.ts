@@ -70,6 +70,16 @@ const VULNERABLE_EXTENDED: Partial<Expectations> = {
   sessions: 'fail',
   // md5(password), bcrypt cost 8.
   passwords: 'fail',
+  // express-session cookie auth, no sameSite, no CSRF token.
+  csrf: 'fail',
+  // Dockerfile: node:latest, root, a secret in ENV, COPY . . without .dockerignore, npm install.
+  containers: 'fail',
+  // Workflow: no permissions, a third-party action on @main.
+  'supply-chain': 'fail',
+  // res.sendFile(path.join(dir, req.params.name)), res.redirect(req.query.next).
+  'injection-other': 'fail',
+  graphql: 'n/a',
+  oauth: 'n/a',
 };
 
 /** The hardened app: every core row passes on evidence, and nothing is found. */
@@ -96,6 +106,12 @@ const HARDENED: Partial<Expectations> = {
   'mass-assignment': 'pass', // writes from parsed, .strict() schemas and named fields
   sessions: 'pass', // regenerate on login, store, cookie flags, maxAge, destroy on logout
   passwords: 'pass', // argon2id
+  csrf: 'pass', // session cookie sameSite strict
+  containers: 'pass', // pinned node:20.18.1, USER node, .dockerignore with .env and keys
+  'supply-chain': 'pass', // actions pinned to SHAs, permissions: contents: read, gitleaks
+  'injection-other': 'pass', // no request data reaches fs paths, redirects, eval or shells
+  graphql: 'n/a',
+  oauth: 'n/a',
 };
 
 /**
@@ -112,6 +128,11 @@ interface Planted {
 }
 
 const PLANTED: readonly Planted[] = [
+  { rule: 'path-traversal', file: 'src/routes/files.js', line: 'res.sendFile(path.join(INVOICES_DIR, req.params.name));', what: 'sendFile of a request-chosen path' },
+  { rule: 'open-redirect', file: 'src/routes/files.js', line: "res.redirect(req.query.next || '/');", what: 'redirect to a request-chosen URL' },
+  { rule: 'dockerfile-unpinned-base', file: 'Dockerfile', line: 'FROM node:latest', what: 'unpinned base image' },
+  { rule: 'dockerfile-secret-env', file: 'Dockerfile', line: 'ENV STRIPE_SECRET_KEY=', what: 'secret in ENV' },
+  { rule: 'actions-unpinned', file: '.github/workflows/ci.yml', line: 'uses: some-vendor/deploy-preview-action@main', what: 'third-party action on a branch' },
   { rule: 'jwt-verify-algorithms', file: 'src/middleware/auth.js', line: 'req.user = jwt.verify(token, config.jwtSecret);', what: 'jwt.verify without algorithms' },
   { rule: 'jwt-decode-as-verify', file: 'src/middleware/auth.js', line: 'const payload = jwt.decode(token);', what: 'jwt.decode used for authentication' },
   { rule: 'jwt-sign-expiry', file: 'src/routes/auth.js', line: 'return jwt.sign({ id: user._id', what: 'jwt.sign without expiresIn' },

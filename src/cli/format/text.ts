@@ -54,8 +54,11 @@ export function formatText(report: Report, p: Palette = plain): string {
     lines.push('');
   }
   for (const n of result.notes) lines.push(p.yellow(`note: ${n}`));
-  const fixable = report.findings.filter((f) => f.fixes.length > 0).length;
-  if (fixable > 0) lines.push(p.dim(`${fixable} of ${report.findings.length} findings can be fixed with \`preflight fix\`.`));
+  const safe = report.findings.filter((f) => f.fixes.some((x) => x.preferred)).length;
+  const more = report.findings.filter((f) => f.fixes.length > 0 && !f.fixes.some((x) => x.preferred)).length;
+  if (safe + more > 0) {
+    lines.push(p.dim(`${safe} of ${report.findings.length} findings can be fixed with \`preflight fix\`` + (more > 0 ? `, ${more} more with \`preflight fix --all\` (review those: they change behaviour).` : '.')));
+  }
   const baselined = baselinedPhrase(report.baselined?.length ?? 0);
   if (baselined) lines.push(p.dim(`${baselined} (.preflight/baseline.json); \`--no-baseline\` shows them.`));
   lines.push(
