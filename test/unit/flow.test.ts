@@ -72,6 +72,15 @@ describe('flow (shared request-data tracking)', () => {
       tainted(handler("sink(req.header('origin'));"), 'headers');
       assert.ok(only(handler("sink(req.param('id'));")));
     });
+    it('inline handlers that destructure the request', () => {
+      tainted("app.post('/x', ({ body }, res) => { sink(body.name); });", 'body', 'body');
+      tainted("router.get('/x/:id', async ({ params: { id } }, res) => { sink(id); });", 'params', 'id');
+      clean("items.forEach(({ body }) => { sink(body); });");
+    });
+    it('not: `req`/`request` bound to a library (supertest, request)', () => {
+      clean("import request from 'supertest';\nit('x', async () => { const r = await request.get('/x'); sink(request.body); });");
+      clean("const request = require('request');\nsink(request.get('https://example.com'));");
+    });
     it('not: other request properties, the response, look-alike names', () => {
       clean(handler('sink(req.user.id);'));
       clean(handler('sink(req.session.token);'));
@@ -151,8 +160,9 @@ describe('flow (shared request-data tracking)', () => {
       '}',
     ].join('\n');
     it('@Body(), @Query(), @Param(), @Headers() parameters', () => {
-      tainted(nest('@Body() dto: CreateUserDto', 'sink(dto.name);'), 'body', 'dto');
-      tainted(nest("@Body('email') email: string", 'sink(email);'), 'body');
+      tainted(nest('@Body() dto: CreateUserDto', 'sink(dto.name);'), 'body', '@Body()');
+      tainted(nest("@Body('email') email: string", 'sink(email);'), 'body', "@Body('email')");
+      tainted(nest('@Body() { email }: LoginDto', 'sink(email);'), 'body');
       tainted(nest("@Query('q') q: string", 'sink(`%${q}%`);'), 'query');
       tainted(nest("@Param('id') id: string", 'sink(id);'), 'params');
       tainted(nest('@Param() params: Record<string, string>', 'sink(params.id);'), 'params');
@@ -388,6 +398,34 @@ describe('flow (shared request-data tracking)', () => {
       clean(handler('const s = req.query.sort;\nif (ALLOWED.has(s)) {\n  sink(s);\n}'));
       clean(handler("const s = req.query.sort;\nconst order = ALLOWED.includes(s) ? sink(s) : 'id';"));
       clean(handler("switch (req.query.sort) {\n  case 'name':\n  case 'date':\n    sink(req.query.sort);\n    break;\n}"));
+    });
+    it('Koa: ctx.throw() and ctx.assert()', () => {
+      clean("router.get('/x', async (ctx) => {\n  const sort = ctx.query.sort;\n  if (!SORTABLE.has(sort)) ctx.throw(400, 'bad sort');\n  sink(sort);\n});");
+      clean("router.get('/x', async (ctx) => {\n  const sort = ctx.query.sort;\n  ctx.assert(SORTABLE.has(sort), 400, 'bad sort');\n  sink(sort);\n});");
+      tainted("router.get('/x', async (ctx) => {\n  const sort = ctx.query.sort;\n  if (!SORTABLE.has(sort)) ctx.status = 400;\n  sink(sort);\n});", 'query');
+    });
+    it('joi `if (error) return` and zod `if (!r.success) return` vouch for the validated object', () => {
+      clean(handler('const { error } = schema.validate(req.body);\nif (error) return res.status(400).json(error.details);\nsink(req.body.name);'));
+      clean(handler('const r = Schema.safeParse(req.query);\nif (!r.success) return res.status(400).end();\nsink(req.query.q);'));
+      tainted(handler('const { error } = schema.validate(req.body);\nif (error) console.warn(error);\nsink(req.body.name);'), 'body');
+    });
+    it('typeof, Number.isInteger and isNaN guards; parseInt does not vouch', () => {
+      clean(handler("const n = req.query.n;\nif (typeof n !== 'number') return;\nsink(n);"));
+      clean(handler('const n = req.body.n;\nif (!Number.isInteger(n)) throw new TypeError();\nsink(n);'));
+      clean(handler('const n = req.query.n;\nif (isNaN(n)) return res.sendStatus(400);\nsink(n);'));
+      tainted(handler('const n = req.query.n;\nif (Number.isNaN(parseInt(n))) return res.sendStatus(400);\nsink(n);'), 'query');
+      tainted(handler("const n = req.query.n;\nif (typeof n !== 'string') return;\nsink(n);"), 'query');
+    });
+    it('a helper that checks its parameter against an allowlist returns a clean value', () => {
+      const code = [
+        "const SORTABLE = ['name', 'created_at'];",
+        'function sortColumn(s) {',
+        "  if (!SORTABLE.includes(s)) throw new Error('bad sort');",
+        '  return s;',
+        '}',
+        'app.get("/x", (req, res) => sink(sortColumn(req.query.sort)));',
+      ].join('\n');
+      clean(code);
     });
     it('switch whose default returns', () => {
       clean(handler("const s = req.query.sort;\nswitch (s) {\n  case 'name':\n  case 'date':\n    break;\n  default:\n    return res.status(400).end();\n}\nsink(s);"));
