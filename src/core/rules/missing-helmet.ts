@@ -27,6 +27,9 @@ export const rule: SourceRule = {
     owasp: ['A05:2021'],
   },
   create(ctx) {
+    // Resolving every call's module is this rule's whole cost: skip files that import no server or helmet.
+    const imported = ctx.modules.importedModules();
+    if (![...imported].some((m) => RELEVANT_MODULES.has(m))) return {};
     const apps: ts.CallExpression[] = [];
     let helmetApplied = false;
     return {
@@ -62,6 +65,10 @@ export const rule: SourceRule = {
  * Servers other than Express (they get the http-server fact, not this rule's
  * finding): `new Koa()`, `fastify()`, `http.createServer()`, `NestFactory.create()`, Hono, Hapi, restify.
  */
+const RELEVANT_MODULES: ReadonlySet<string> = new Set([
+  'express', 'helmet', 'koa', 'fastify', 'http', 'https', 'http2', '@nestjs/core', 'hono', '@hapi/hapi', 'hapi', 'restify',
+]);
+
 function isOtherServer(module: string, path: string): boolean {
   switch (module) {
     case 'koa':
