@@ -107,6 +107,7 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-e2e-'));
   const workspace = path.join(tmp, 'vulnerable-express');
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'vulnerable-express'), workspace, { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'src', 'hardening.js'), '');
   const extensionsDir = path.join(tmp, 'extensions');
   const userDataDir = path.join(tmp, 'user-data');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -228,22 +229,21 @@ async function main(): Promise<void> {
       {
         name: 'typing pf-helmet inserts the snippet',
         run: async (p) => {
-          await openFile(p, 'src/app.js');
-          await p.keyboard.press('Control+End');
-          await p.keyboard.press('Enter');
-          await p.keyboard.press('Enter');
-          await p.keyboard.type('pf-helme', { delay: 40 });
+          // A file of its own: the cursor position is certain and other completions do not compete.
+          await openFile(p, 'src/hardening.js');
+          await p.keyboard.type('pf-helmet', { delay: 40 });
           const suggestion = p.locator('.suggest-widget .monaco-list-row', { hasText: 'pf-helmet' }).first();
           await poll('the pf-helmet suggestion', async () => {
             if (await suggestion.isVisible()) return true;
             await p.keyboard.press('Control+Space');
+            await p.waitForTimeout(500);
             return false;
-          }, 20_000);
+          }, 30_000);
           await shot(p, '4-snippet-suggestion');
-          await p.keyboard.press('Enter');
+          await suggestion.click();
           await p.keyboard.press('Escape');
           await p.keyboard.press('Control+S');
-          const file = path.join(workspace, 'src', 'app.js');
+          const file = path.join(workspace, 'src', 'hardening.js');
           await poll('the snippet on disk', () => fs.readFileSync(file, 'utf8').includes('contentSecurityPolicy'));
           await shot(p, '5-snippet-inserted');
         },
