@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { analyzeSource, parse, type FileResult } from '../src/core/analyze';
 import { RULE_BY_ID, SOURCE_RULES } from '../src/core/registry';
 import type { ProjectInfo, SourceRule } from '../src/core/types';
+import { main } from '../src/cli/main';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -34,4 +35,22 @@ export function listDirs(dir: string): string[] {
 export function listFilesIn(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort();
+}
+
+/** A stream stand-in that keeps what is written. */
+class Sink {
+  text = '';
+  isTTY = false;
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** Runs the CLI in process, as a user would from a shell, and returns what it printed. */
+export function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = main(args, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -13,7 +13,7 @@ import { analyzeWorkspace } from '../../src/core/workspace';
 import { main } from '../../src/cli/main';
 import { FolderState } from '../../src/extension/lib/folder-state';
 import { DEFAULT_SETTINGS } from '../../src/extension/lib/settings';
-import { FIXTURES, sourceRule } from '../helpers';
+import { cli, FIXTURES, sourceRule } from '../helpers';
 
 const RULE = 'insecure-random';
 
@@ -38,22 +38,6 @@ function findings(text: string, file = 'src/tokens.ts'): Finding[] {
 
 function prints(text: string, file?: string): string[] {
   return findings(text, file).map((f) => f.fingerprint!);
-}
-
-class Sink {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = main(args, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream });
-  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 function copyApp(name: string): string {

@@ -3,27 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv-draft-04';
-import { main } from '../../src/cli/main';
-import { FIXTURES } from '../helpers';
+import { cli, FIXTURES } from '../helpers';
 
 const VULNERABLE = path.join(FIXTURES, 'apps', 'vulnerable-express');
 const HARDENED = path.join(FIXTURES, 'apps', 'hardened-express');
-
-class Sink {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = main(args, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 function tempCopy(dir: string): string {
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-cli-'));
