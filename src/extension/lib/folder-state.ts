@@ -7,7 +7,7 @@ import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary }
 import { ConfigError, loadConfig, type PreflightConfig } from '../../core/config';
 import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
 import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
-import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, type Signoff } from '../../core/signoffs';
+import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, signoffPath, type Signoff } from '../../core/signoffs';
 import type { RowId } from '../../core/types';
 import { analyzeConfigFile, projectContextFor } from '../../core/config-files';
 import { buildReport } from '../../cli/report';
@@ -66,13 +66,7 @@ export class FolderState {
 
   /** The baseline's fingerprints, re-read when the file changed; undefined when there is none or it is corrupt. */
   private baselineFingerprints(): Set<string> | undefined {
-    let stamp: string;
-    try {
-      const st = fs.statSync(baselinePath(this.root));
-      stamp = `${st.size}:${st.mtimeMs}`;
-    } catch {
-      stamp = 'absent';
-    }
+    const stamp = fileStamp(baselinePath(this.root));
     if (stamp === this.baselineStamp) return this.baseline;
     this.baselineStamp = stamp;
     const previousError = this.baselineError;
@@ -197,17 +191,23 @@ export class FolderState {
 
   /** A problem with .preflight/signoffs.json, shown instead of silently dropping sign-offs. */
   signoffError?: string;
+  private signoffList: Signoff[] = [];
+  /** Size and mtime of signoffs.json when last read: the checklist is computed on every save, the file read only when it changed. */
+  private signoffStamp?: string;
 
   signoffs(): Signoff[] {
+    const stamp = fileStamp(signoffPath(this.root));
+    if (stamp === this.signoffStamp) return this.signoffList;
+    this.signoffStamp = stamp;
     try {
-      const list = readSignoffs(this.root);
+      this.signoffList = readSignoffs(this.root);
       this.signoffError = undefined;
-      return list;
     } catch (e) {
       if (!(e instanceof SignoffError)) throw e;
+      this.signoffList = [];
       this.signoffError = e.message;
-      return [];
     }
+    return this.signoffList;
   }
 
   checklist(): ChecklistRow[] {
@@ -220,10 +220,12 @@ export class FolderState {
   /** Records a sign-off for a review row; throws SignoffError when the file is corrupt (it is then left as is). */
   signOff(row: RowId, note: string, by = currentUser(this.root), now = new Date()): void {
     const current = this.checklist().find((r) => r.id === row);
+    this.signoffStamp = undefined;
     addSignoff(this.root, { row, note, by, at: now.toISOString(), findingsAtSignoff: current?.findings.length ?? 0 });
   }
 
   revoke(row: RowId): void {
+    this.signoffStamp = undefined;
     revokeSignoff(this.root, row);
   }
 
@@ -239,5 +241,15 @@ export class FolderState {
       evidence: this.evidence(), facts: this.facts(), skipped: [], notes: this.notes,
     };
     return formatMarkdown(buildReport(path.basename(this.root), result, this.signoffs(), baselined));
+  }
+}
+
+/** Size and modification time of a file, 'absent' when there is none: a cheap "did it change" check. */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'absent';
   }
 }
