@@ -12,7 +12,12 @@
  * written to bench-corpus/ (git-ignored). Figures only: targets are printed
  * beside the ratios, nothing fails.
  *
- *   node --expose-gc --import tsx scripts/bench.ts [--files N] [--seed N]
+ * It runs the analyzer bundled the way dist/cli.js and dist/core.js ship it
+ * (`node scripts/build.mjs --bench` writes dist/bench.js): loaded through tsx,
+ * every cross-module read goes through an interop getter and the figures
+ * would describe tsx rather than Preflight.
+ *
+ *   npm run bench -- [--files N] [--seed N]
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,9 +26,9 @@ import * as path from 'node:path';
 import { analyzeSource, parse, SOURCE_EXTENSIONS } from '../src/core/analyze';
 import { DEFAULT_CONFIG, type PreflightConfig } from '../src/core/config';
 import { RULES, SOURCE_RULES } from '../src/core/registry';
-import type { SourceRule, Visitors } from '../src/core/types';
 import { analyzeWorkspace, listFiles, projectInfo } from '../src/core/workspace';
 import { generateCorpus } from './corpus';
+import { instrument } from './instrument';
 
 const ROOT = path.resolve(__dirname, '..');
 const CORPUS = path.join(ROOT, 'bench-corpus');
@@ -134,47 +139,6 @@ function table(header: string[], rows: string[][], alignLeft = 1): string {
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].map((l) => '  ' + l).join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// (d) instrumentation: each rule's create() and visitors, timed.
-
-function instrument(rules: readonly SourceRule[], spent: Map<string, number>): SourceRule[] {
-  const add = (id: string, dt: number): void => void spent.set(id, (spent.get(id) ?? 0) + dt);
-  return rules.map((rule) => ({
-    ...rule,
-    create(ctx) {
-      const t0 = performance.now();
-      const visitors = rule.create(ctx);
-      add(rule.id, performance.now() - t0);
-      const out: Visitors = {};
-      for (const key of Object.keys(visitors)) {
-        if (key === 'onEnd') {
-          const end = visitors.onEnd!;
-          out.onEnd = () => {
-            const t = performance.now();
-            try {
-              end();
-            } finally {
-              add(rule.id, performance.now() - t);
-            }
-          };
-          continue;
-        }
-        const fn = visitors[Number(key)];
-        if (!fn) continue;
-        out[Number(key)] = (node) => {
-          const t = performance.now();
-          try {
-            fn(node);
-          } finally {
-            add(rule.id, performance.now() - t);
-          }
-        };
-      }
-      return out;
-    },
-  }));
 }
 
 // ---------------------------------------------------------------------------

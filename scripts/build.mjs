@@ -6,6 +6,11 @@ import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// `npm run bench` measures the analyzer as it ships: bundled by esbuild, not loaded through tsx.
+const bench = process.argv.includes('--bench');
+// `--outdir <dir>` puts the bench bundles elsewhere, so that several checkouts or people can measure at once.
+const outdirAt = process.argv.indexOf('--outdir');
+const benchOut = outdirAt >= 0 ? process.argv[outdirAt + 1] : 'dist';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Keeps `require('./core')` as a runtime require of dist/core.js. */
@@ -30,7 +35,10 @@ const common = {
   define: { __PREFLIGHT_VERSION__: JSON.stringify(version) },
 };
 
-const builds = [
+const builds = bench ? [
+  { ...common, entryPoints: ['scripts/bench.ts'], outfile: `${benchOut}/bench.js` },
+  { ...common, entryPoints: ['scripts/rule-cost.ts'], outfile: `${benchOut}/rule-cost.js` },
+] : [
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['src/extension/core.ts'], outfile: 'dist/core.js' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [sharedCore] },

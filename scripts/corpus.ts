@@ -1187,7 +1187,8 @@ export function generateCorpus(dir: string, options: CorpusOptions = {}): Corpus
   return out;
 }
 
-if (require.main === module) {
+// Run directly (`npx tsx scripts/corpus.ts [dir]`); not when bundled into dist/bench.js, where require.main is the bench.
+if (require.main === module && /corpus\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
   const dir = process.argv[2] ?? path.join(__dirname, '..', 'bench-corpus');
   const files = generateCorpus(dir);
   const lines = files.reduce((a, f) => a + f.lines, 0);

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts';
 import { Flow } from './flow';
 import { ModuleResolver } from './modules';
 import { fingerprintSourceFindings } from './baseline';
@@ -88,6 +88,13 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
   };
   const startOf = (node: ts.Node): number => node.getStart(sourceFile);
 
+  // Every identifier text in the file, interned by the parser as it went (TypeScript's
+  // internal `identifiers`). Without it, every name counts as mentioned: a gate never hides a finding.
+  const identifiers = (sourceFile as unknown as { identifiers?: ReadonlyMap<string, string> }).identifiers;
+  const mentions = identifiers instanceof Map
+    ? (...names: string[]): boolean => names.some((n) => identifiers.has(n))
+    : (): boolean => true;
+
   const handlers: Visitor[][] = [];
   const endHooks: (() => void)[] = [];
   for (const rule of options.rules) {
@@ -101,6 +108,7 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
       project,
       modules,
       flow,
+      mentions,
       report(node, detail?: ReportDetail) {
         const start = 'kind' in node ? startOf(node as ts.Node) : (node as { start: number }).start;
         const end = node.end;

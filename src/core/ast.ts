@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts';
 import { skipWrappers } from './modules';
 
 /** Small, shared predicates over the plain TypeScript AST. */

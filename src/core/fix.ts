@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts';
 import { requiredModule } from './modules';
 import { eol } from './ast';
 import type { Fix, TextEdit } from './types';

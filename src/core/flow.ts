@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
 import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from './scopes';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from './ts';
 
 /**
  * Name resolution without a type checker: each scope's declarations are

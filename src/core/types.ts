@@ -139,6 +139,14 @@ export interface RuleContext {
   readonly modules: import('./modules').ModuleResolver;
   /** Where request data flows. */
   readonly flow: import('./flow').Flow;
+  /**
+   * True when any of the names occurs as an identifier anywhere in the file
+   * (a variable, a property name after a dot, an import name). The parser
+   * collects these while parsing, so the answer costs a lookup. Rules use it in
+   * create() to skip files they cannot fire on: `jwt.sign` cannot be called in
+   * a file that never says `sign`.
+   */
+  mentions(...names: string[]): boolean;
   report(node: ts.Node | { start: number; end: number }, detail?: ReportDetail): void;
   evidence(kind: EvidenceKind, node: ts.Node, message: string): void;
   fact(kind: FactKind, node: ts.Node): void;

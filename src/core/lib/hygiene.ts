@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup, type Binding } from '../scopes';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, eol, stringValue } from '../ast';
 import { requestPart, type Source } from '../flow';
 import { skipWrappers, type Origin } from '../modules';

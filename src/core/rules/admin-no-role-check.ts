@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, routeCall, type RouteCall } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';

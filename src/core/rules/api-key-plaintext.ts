@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, propertyName, stringValue } from '../ast';
 import { enclosingFn, exprWords, isTestFile, nameWords, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';

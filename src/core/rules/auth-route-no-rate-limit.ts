@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { getProperty, numberValue, routeCall, stringValue } from '../ast';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { objectLiteralOf } from './cors-wildcard-origin';

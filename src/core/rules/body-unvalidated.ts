@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, stringValue } from '../ast';
 import { ensureImport, preferredQuote } from '../fix';
 import { skipWrappers, type Origin } from '../modules';

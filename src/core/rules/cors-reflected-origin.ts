@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import type { Fix, SourceRule } from '../types';
 import {
   ACAO, corsSetup, credentialsAllowedNear, headerWrites, isOriginRead, isServerlessResponseHeader, originGuarded,

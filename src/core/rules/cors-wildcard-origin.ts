@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile, lookup } from '../scopes';

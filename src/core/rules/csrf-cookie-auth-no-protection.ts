@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, stringValue } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import {

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, stringValue } from '../ast';
 import {
   CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isDoubleSubmitCheck, isTestFile, sessionCookie, sessionModuleOf,

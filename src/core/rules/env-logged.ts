@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { fileMayCreateGraphqlServer, graphqlServerOf, isTestFile, isTrue, type GraphqlServer } from '../lib/protocols';
 import { preferredQuote } from '../fix';
 import type { RuleContext, SourceRule } from '../types';

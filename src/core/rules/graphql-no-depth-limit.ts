@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { numberValue } from '../ast';
 import { addPropertiesEdits, ensureImport } from '../fix';
 import { fileImportsLimitLibrary, fileMayCreateGraphqlServer, graphqlServerOf, isTestFile, limitLibraryOf, mayConfigureLimit, type GraphqlServer } from '../lib/protocols';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, getPropertyValue, stringValue } from '../ast';
 import { constNumber, isTestFile } from '../lib/hygiene';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import {
   calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, type RouteCall,
 } from '../ast';

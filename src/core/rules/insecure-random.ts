@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { numberValue, propertyName, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, eol, isFunctionLike, propertyName, stringValue } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';

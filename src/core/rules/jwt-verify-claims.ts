@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import type { SourceRule } from '../types';
 import { checkAlgorithms, fileUsesJwt, hasClaimOption, verifyCallOf, isTestFile } from './jwt-verify-algorithms';
 

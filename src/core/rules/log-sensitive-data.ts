@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';

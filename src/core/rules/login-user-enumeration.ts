@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';

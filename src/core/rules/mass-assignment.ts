@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, propertyName } from '../ast';
 import type { Source } from '../flow';
 import { skipWrappers } from '../modules';

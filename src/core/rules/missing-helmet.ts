@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
 import type { Fix, SourceRule } from '../types';

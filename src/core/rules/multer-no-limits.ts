@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { eol, getProperty, hasSpread, indentAt, numberValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';

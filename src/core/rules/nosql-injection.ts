@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';

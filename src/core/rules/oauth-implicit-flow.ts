@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { getProperty, propertyName } from '../ast';
 import { isImplicitResponseType, isTestFile } from '../lib/protocols';
 import { skipWrappers } from '../modules';

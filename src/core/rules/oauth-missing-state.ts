@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, getProperty, propertyName, stringValue } from '../ast';
 import { requestPart } from '../flow';
 import {

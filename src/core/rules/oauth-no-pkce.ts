@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, propertyName, stringValue } from '../ast';
 import { isTestFile } from '../lib/protocols';
 import type { SourceRule } from '../types';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName, eol, indentAt } from '../ast';
 import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestFile } from '../lib/hygiene';
 import { skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject } from '../ast';
 import { skipWrappers } from '../modules';
 import { resolveObject } from './jwt-verify-algorithms';

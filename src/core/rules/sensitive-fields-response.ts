@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import {

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
 import { isTestFile } from '../lib/hygiene';
 import { skipWrappers, type Origin } from '../modules';

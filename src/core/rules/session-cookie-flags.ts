@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName, getProperty, getPropertyValue, hasSpread } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName, getProperty, getPropertyValue } from '../ast';
 import { constNumber, isTestFile } from '../lib/hygiene';
 import { skipWrappers } from '../modules';

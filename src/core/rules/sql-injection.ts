@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, stringValue } from '../ast';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from '../scopes';

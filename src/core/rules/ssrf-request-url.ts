@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { SAFE_FETCH_PARTS } from '../lib/safe-fetch-source';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, propertyName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';

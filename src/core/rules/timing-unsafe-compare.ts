@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { isRequestObject } from '../flow';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { SourceRule } from '../types';

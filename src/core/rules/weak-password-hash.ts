@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { dottedName, numberValue, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup } from '../scopes';

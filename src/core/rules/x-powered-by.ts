@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, eol, indentAt, stringValue } from '../ast';
 import type { Fix, SourceRule } from '../types';
 

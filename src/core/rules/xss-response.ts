@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import { ts } from '../ts';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunction } from '../scopes';
