@@ -144,5 +144,12 @@ function fix(dir: string, all: boolean, dryRun: boolean, io: Io): number {
     }
   }
   io.stdout.write(count === 0 ? 'nothing to fix\n' : `${count} fix${count === 1 ? '' : 'es'} ${dryRun ? 'available' : 'applied'}\n`);
+  // Fixes on the same code as another land one per pass; a dry run shows the first pass only.
+  const waiting = changes.reduce((n, c) => n + (c.waiting ?? 0), 0);
+  if (waiting > 0) {
+    io.stdout.write(dryRun
+      ? `${waiting} more fix${waiting === 1 ? '' : 'es'} on the same code wait for these to land; they are not shown\n`
+      : `${waiting} fix${waiting === 1 ? '' : 'es'} still waiting after 10 passes: run preflight fix again\n`);
+  }
   return 0;
 }

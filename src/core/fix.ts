@@ -52,6 +52,34 @@ export function applyFixes(text: string, fixes: readonly Fix[]): { text: string;
   return { text: applyEdits(text, dedupeInsertions(taken)).text, applied, skipped };
 }
 
+/** A fix with the range of the finding it belongs to. */
+export interface SitedFix {
+  start: number;
+  end: number;
+  fix: Fix;
+}
+
+/**
+ * One pass of "fix all": the fixes to apply now, and those that must wait for
+ * the next analysis. A fix waits when its finding overlaps the finding of a fix
+ * already taken: two rules judging the same code would each write their own
+ * version of one change (session-cookie-flags and csrf-cookie-auth-no-protection
+ * both add a `cookie:` key to one `session({...})`). Once the first lands, the
+ * second rule sees it and amends it instead. Fixes whose edits clash wait too.
+ */
+export function fixesForOnePass<T extends SitedFix>(text: string, items: readonly T[]): { text: string; applied: T[]; waiting: T[] } {
+  const taken: T[] = [];
+  const waiting: T[] = [];
+  for (const item of items) {
+    if (taken.some((t) => item.start < t.end && t.start < item.end)) waiting.push(item);
+    else taken.push(item);
+  }
+  const result = applyFixes(text, taken.map((t) => t.fix));
+  const applied = taken.filter((t) => result.applied.includes(t.fix));
+  waiting.push(...taken.filter((t) => !result.applied.includes(t.fix)));
+  return { text: result.text, applied, waiting };
+}
+
 /** Identical insertions (the same import added by two fixes) are applied once. */
 function dedupeInsertions(edits: TextEdit[]): TextEdit[] {
   const seen = new Set<string>();

@@ -129,6 +129,23 @@ describe('cli', () => {
     assert.ok(after.findings.length < before.findings.length);
   });
 
+  it('fix --all lets two rules judging one session() land one after the other, never two cookie keys', () => {
+    const dir = tempCopy(VULNERABLE);
+    const dry = cli('fix', dir, '--all', '--dry-run');
+    assert.match(dry.stdout, /\d+ more fix(es)? on the same code wait for these to land/);
+    const r = cli('fix', dir, '--all');
+    assert.equal(r.code, 0);
+    const app = fs.readFileSync(path.join(dir, 'src', 'app.js'), 'utf8');
+    const options = /session\(\{[\s\S]*?\}\),/.exec(app)?.[0] ?? '';
+    assert.equal((options.match(/\bcookie:/g) ?? []).length, 1, options);
+    assert.doesNotMatch(r.stdout, /still waiting/);
+    const again = JSON.parse(cli('check', dir, '--format', 'json', '--fail-on', 'never').stdout);
+    for (const id of ['session-cookie-flags', 'csrf-cookie-auth-no-protection']) {
+      assert.ok(!again.findings.some((f: { ruleId: string; fixable: boolean; message: string }) => f.ruleId === id && f.fixable), `${id} still has a fixable finding`);
+    }
+    assert.match(cli('fix', dir, '--all', '--dry-run').stdout, /nothing to fix/);
+  });
+
   it('--dry-run writes nothing', () => {
     const dir = tempCopy(VULNERABLE);
     const app = path.join(dir, 'src', 'app.js');

@@ -1,5 +1,5 @@
 import type { Finding, Fix, TextEdit } from '../../core/types';
-import { applyFixes } from '../../core/fix';
+import { fixesForOnePass } from '../../core/fix';
 
 /**
  * The comment line that suppresses `ruleId` on `line` (1-based), indented like
@@ -18,8 +18,14 @@ export function suppressionEdit(text: string, line: number, ruleId: string): { e
   return { edit: { start, end: start, newText: comment + eol }, cursor: start + comment.length };
 }
 
-/** The fixes `Fix All` applies: the preferred fix of each finding, none overlapping another. */
+/**
+ * The fixes `Fix All` applies: the preferred fix of each finding, one per
+ * piece of code (see fixesForOnePass); the next Fix All takes the rest.
+ */
 export function fixAllFixes(findings: readonly Finding[], text: string): Fix[] {
-  const candidates = findings.map((f) => f.fixes.find((x) => x.preferred)).filter((f): f is Fix => !!f);
-  return applyFixes(text, candidates).applied;
+  const candidates = findings.flatMap((f) => {
+    const fix = f.fixes.find((x) => x.preferred);
+    return fix ? [{ start: f.start, end: f.end, fix }] : [];
+  });
+  return fixesForOnePass(text, candidates).applied.map((c) => c.fix);
 }
