@@ -151,7 +151,7 @@ const PLANTED: readonly Planted[] = [
   { rule: 'error-leak', file: 'src/middleware/errorHandler.js', line: 'res.status(err.status || 500).json({', what: 'error handler sends err.message and err.stack' },
   { rule: 'hardcoded-secret', file: 'src/config.js', line: "const STRIPE_FALLBACK_KEY = 'sk_live_", what: 'hard-coded live Stripe key' },
   { rule: 'hardcoded-secret', file: 'src/config.js', line: "jwtSecret: process.env.JWT_SECRET || '", what: 'JWT secret fallback' },
-  { rule: 'env-not-gitignored', file: '.env', what: '.env not git-ignored' },
+  { rule: 'env-not-gitignored', file: '.gitignore', what: '.env not git-ignored' },
   { rule: 'env-logged', file: 'src/server.js', line: "console.log('starting shopfront-api with env', process.env);", what: 'process.env logged' },
   { rule: 'no-lockfile', file: 'package.json', what: 'no lockfile' },
   { rule: 'log-sensitive-data', file: 'src/routes/auth.js', line: 'console.log(`login attempt: ${email} / ${req.body.password}`);', what: 'password logged' },

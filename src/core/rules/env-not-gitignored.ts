@@ -34,16 +34,15 @@ export const rule: ProjectRule = {
   },
   check(project) {
     const exposed = project.files.filter(isEnvFile);
-    const findings: ProjectFinding[] = exposed.map((file) => ({
+    // One finding per gap: on .gitignore, naming the files, when lines added there cover them all
+    // (a fix can only edit its own finding's file); otherwise on each exposed file.
+    const gitignore = exposed.length > 0 && project.files.includes('.gitignore') ? project.readText('.gitignore') : undefined;
+    const fixable = gitignore !== undefined ? gitignoreFinding(gitignore, exposed, project) : undefined;
+    const findings: ProjectFinding[] = fixable ? [fixable] : exposed.map((file) => ({
       file,
       line: 1,
       message: `${file} is not git-ignored: its secrets will be committed; add it to .gitignore and rotate what leaked.`,
     }));
-    const gitignore = exposed.length > 0 && project.files.includes('.gitignore') ? project.readText('.gitignore') : undefined;
-    if (gitignore !== undefined) {
-      const fixed = gitignoreFinding(gitignore, exposed, project);
-      if (fixed) findings.push(fixed);
-    }
     const evidence = [];
     if (exposed.length === 0 && project.isGitIgnored('.env')) {
       evidence.push({ kind: 'env-ignored' as const, message: '.env is git-ignored', file: '.gitignore', line: lineOf(project.readText('.gitignore') ?? '', /^\/?\.env\b/m) });
