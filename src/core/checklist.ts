@@ -65,8 +65,10 @@ function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<str
   // Sorted, so that every caller (CLI, editor, export) shows the same order for the same findings.
   const findings = input.findings.filter((f) => f.row === def.id).sort(byLocation);
   const evidence = input.evidence.filter((e) => def.passEvidence.includes(e.kind)).sort(byLocation);
+  const supporting = input.evidence.filter((e) => def.supportingEvidence?.includes(e.kind)).sort(byLocation);
   const base = {
-    number: def.number, id: def.id, title: def.title, criteria: def.criteria, extended: def.extended ?? false, findings, evidence,
+    number: def.number, id: def.id, title: def.title, criteria: def.criteria, extended: def.extended ?? false, findings,
+    evidence: [...evidence, ...supporting],
   };
   const optOut = input.config?.rowOptOuts?.[def.id];
   if (optOut) return { ...base, status: 'n/a', reason: `opted out: ${optOut}` };
@@ -80,12 +82,15 @@ function decideRow(def: RowDefinition, input: ChecklistInput, factKinds: Set<str
   if (evidence.length === 0 && def.passWhenClean) {
     return { ...base, status: 'pass', reason: def.passWhenClean };
   }
+  // One line per other criterion with evidence: "; also: refresh tokens rotate in src/auth.js:40".
+  const also = [...new Map(supporting.map((e) => [e.kind, e])).values()].map((e) => `${e.message} in ${e.file}:${e.line}`);
+  const alsoText = also.length > 0 ? `; also: ${also.join('; ')}` : '';
   if (evidence.length > 0) {
     const e = evidence[0];
     const more = evidence.length > 1 ? ` (+${evidence.length - 1} more)` : '';
-    return { ...base, status: 'pass', reason: `${e.message} in ${e.file}:${e.line}${more}` };
+    return { ...base, status: 'pass', reason: `${e.message} in ${e.file}:${e.line}${more}${alsoText}` };
   }
-  return { ...base, status: 'review', reason: def.reviewReason };
+  return { ...base, status: 'review', reason: `${def.reviewReason}${alsoText}` };
 }
 
 function byLocation(a: { file: string; line: number; column?: number; ruleId?: string; message: string }, b: typeof a): number {

@@ -12,6 +12,12 @@ export interface RowDefinition {
   naReason?: string;
   /** Any one of these evidence kinds lets the row pass (when no finding maps to it). */
   passEvidence: EvidenceKind[];
+  /**
+   * Evidence of the row's other criteria (refresh tokens rotate, HTTP redirects
+   * to HTTPS, pages are capped): listed with the row and in its reason, but not
+   * enough to pass it alone, since the main criterion is still unproven.
+   */
+  supportingEvidence?: EvidenceKind[];
   /** Shown when the row needs a person: nothing either way. */
   reviewReason: string;
   /**
@@ -34,7 +40,8 @@ export const ROWS: readonly RowDefinition[] = [
     number: 2, id: 'token-expiry', title: 'Token expiration',
     criteria: 'access tokens expire in 15 min or less; refresh tokens rotate on use, reuse kills the family',
     subject: ['jwt'], naReason: 'no JWT library imported',
-    passEvidence: ['jwt-short-expiry'], reviewReason: 'no token signing with a short expiry was found',
+    passEvidence: ['jwt-short-expiry'], supportingEvidence: ['refresh-rotation'],
+    reviewReason: 'no token signing with a short expiry was found',
   },
   {
     number: 3, id: 'token-storage', title: 'Token storage',
@@ -98,7 +105,8 @@ export const ROWS: readonly RowDefinition[] = [
     number: 13, id: 'https', title: 'HTTPS only',
     criteria: 'HSTS with preload; HTTP redirected; secure cookie flag',
     subject: ['http-server'], naReason: 'no HTTP server found',
-    passEvidence: ['hsts'], reviewReason: 'no HSTS header was found (it may be set by a proxy: sign off if so)',
+    passEvidence: ['hsts'], supportingEvidence: ['https-redirect'],
+    reviewReason: 'no HSTS header was found (it may be set by a proxy: sign off if so)',
   },
   {
     number: 14, id: 'logging', title: 'Logging',
@@ -110,7 +118,8 @@ export const ROWS: readonly RowDefinition[] = [
     number: 15, id: 'request-limits', title: 'Request size limits',
     criteria: 'body size capped, uploads capped, pagination bounded',
     subject: ['http-server'], naReason: 'no HTTP server found',
-    passEvidence: ['body-limit'], reviewReason: 'no explicit body size limit was found (the 100 kB default may apply)',
+    passEvidence: ['body-limit'], supportingEvidence: ['pagination-bounded', 'server-timeout'],
+    reviewReason: 'no explicit body size limit was found (the 100 kB default may apply)',
   },
   {
     number: 16, id: 'ssrf', title: 'SSRF protection',
