@@ -160,13 +160,32 @@ function isLocalRouter(id: ts.Identifier): boolean {
 }
 
 /** A role-checking middleware: by its name or arguments, or a local function that tests the role. */
-function isGuard(m: ts.Node): boolean {
+function isGuardWith(m: ts.Node, roleInside: (fn: ts.Node) => boolean): boolean {
   if (isRoleGuard(m)) return true;
   const fn = resolveHandler(m as ts.Expression);
-  return !!fn && checksRoleInside(fn);
+  return !!fn && roleInside(fn);
 }
 
 function check(ctx: RuleContext, routes: RouteCall[]): void {
+  // One file's functions are walked for a role test at most once, however many routes name them.
+  const insideCache = new Map<ts.Node, boolean>();
+  const roleInside = (fn: ts.Node): boolean => {
+    let v = insideCache.get(fn);
+    if (v === undefined) {
+      v = checksRoleInside(fn);
+      insideCache.set(fn, v);
+    }
+    return v;
+  };
+  const guardCache = new Map<ts.Node, boolean>();
+  const isGuard = (m: ts.Node): boolean => {
+    let v = guardCache.get(m);
+    if (v === undefined) {
+      v = isGuardWith(m, roleInside);
+      guardCache.set(m, v);
+    }
+    return v;
+  };
   const guards: Guard[] = [];
   /** Local routers mounted at an admin path: router name → the mount call and its guard. */
   const mounted = new Map<string, { mount: RouteCall; guard?: ts.Node }>();
@@ -232,7 +251,7 @@ function check(ctx: RuleContext, routes: RouteCall[]): void {
     }
     const last = r.handlers[r.handlers.length - 1];
     const fn = last ? resolveHandler(last) : undefined;
-    if (fn && checksRoleInside(fn)) {
+    if (fn && roleInside(fn)) {
       ctx.evidence('admin-role-check', fn, `role checked in the handler of ${label}`);
       continue;
     }

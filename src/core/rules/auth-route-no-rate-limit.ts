@@ -28,6 +28,10 @@ const SIZE_LIMIT_NAME = /size|body|upload|file|payload|json|length|param/i;
 /** Inside a handler body `limit` alone is a query builder (`.limit(10)`): require a clearer name. */
 const LIMITER_CALL_NAME = /rate_?limit|limiter|throttl|brute|slow_?down/i;
 
+/** Modules noteApp recognises as creating an app. */
+const APP_MODULES = ['express', 'koa', 'fastify', 'polka', 'hyper-express', 'ultimate-express', 'hono', '@nestjs/core', 'restify', '@tinyhttp/app'];
+const LIMITER_MODULE_LIST: readonly string[] = [...LIMITER_MODULES];
+
 /** Route frameworks: a file importing one of these declares server routes, not client calls. */
 const SERVER_MODULES: ReadonlySet<string> = new Set([
   'express', 'express-promise-router', 'express-async-router', 'koa', 'koa-router', '@koa/router', 'fastify',
@@ -120,6 +124,11 @@ export const rule: SourceRule = {
     let limiterSeen = false;
     let serverFile: boolean | undefined;
     const configured = new Set(ctx.project.rateLimiters);
+    // noteApp can only succeed on a callee resolved to one of these modules, noteLimiterCreation on a
+    // LIMITER_MODULES one: either needs the module's specifier spelled in this file.
+    const t = ctx.text;
+    const mayCreateApp = APP_MODULES.some((m) => t.includes(m));
+    const mayCreateLimiter = LIMITER_MODULE_LIST.some((m) => t.includes(m));
 
     const isServerFile = (): boolean => {
       if (serverFile === undefined) {
@@ -203,7 +212,7 @@ export const rule: SourceRule = {
     };
 
     function noteApp(node: ts.CallExpression | ts.NewExpression): void {
-      if (createsApp) return;
+      if (createsApp || !mayCreateApp) return;
       const o = ctx.modules.callee(node);
       if (!o) return;
       const p = o.path.join('.');
@@ -219,6 +228,7 @@ export const rule: SourceRule = {
     }
 
     function noteLimiterCreation(node: ts.CallExpression | ts.NewExpression): void {
+      if (!mayCreateLimiter) return;
       const callee = skipWrappers(node.expression);
       if (!ts.isIdentifier(callee)) return;
       const o = ctx.modules.callee(node);

@@ -89,6 +89,11 @@ export const rule: SourceRule = {
     owasp: ['A05:2021'],
   },
   create(ctx) {
+    // Reports and evidence need `x.useBodyParser(…)` or a callee resolved to one of the parser modules,
+    // whose specifier the file must spell ('bodyparser' covers koa-bodyparser and @koa/bodyparser).
+    const t = ctx.text;
+    if (!ctx.mentions('useBodyParser') && !t.includes('express') && !t.includes('body-parser') && !t.includes('bodyparser') &&
+        !t.includes('koa-body') && !t.includes('fastify')) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;

@@ -34,6 +34,8 @@ const NON_SCHEMA_RECEIVERS: ReadonlySet<string> = new Set(['JSON', 'Date', 'path
 /** Methods that are schema validation only when the receiver is a schema library value, not any object. */
 const AMBIGUOUS_METHODS: ReadonlySet<string> = new Set(['is', 'create', 'cast', 'decode', 'assert', 'Check', 'Decode', 'Parse']);
 const REQUEST_HELPERS: ReadonlySet<string> = new Set(['validationResult', 'matchedData', 'plainToInstance', 'plainToClass', 'transformAndValidate']);
+/** The names validatingCall accepts without a regex or an import: a file mentioning none of them (nor the regex, nor an import) has no validating call. */
+const NAMED_CALLS: readonly string[] = [...[...PARSE_METHODS].filter((m) => !AMBIGUOUS_METHODS.has(m)), ...REQUEST_HELPERS];
 
 export interface Validation {
   /** What validates: 'zod', 'joi', 'express-validator', or the middleware's name. */
@@ -156,11 +158,12 @@ function validationImportsOf(sf: ts.SourceFile): Set<string> {
 
 /** `v.parse(…)`, `validator.isEmail(…)`, `isEmail(…)`: the callee's root name is imported from a validation library. */
 function rootedAtValidationImport(sf: ts.SourceFile, expr: ts.Expression): boolean {
+  const names = validationImportsOf(sf);
+  if (names.size === 0) return false;
   let e: ts.Node = skipWrappers(expr);
   for (let i = 0; i < 8 && (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)); i++) e = skipWrappers(e.expression);
   if (!ts.isIdentifier(e)) return false;
-  const names = validationImportsOf(sf);
-  return names.size > 0 && names.has(e.text);
+  return names.has(e.text);
 }
 
 /** The first schema validation of request data inside a handler. */
@@ -311,6 +314,9 @@ export const rule: SourceRule = {
   create(ctx) {
     const routes = new RouteIndex();
     let factDone = false;
+    // validatingCall needs a validation-like callee name or a callee rooted at a validation import:
+    // without either in the file, the walk's evidence check can never succeed.
+    const mayValidateCall = ctx.mentions(...NAMED_CALLS) || /validat|sanitiz/i.test(ctx.text) || validationImportsOf(ctx.sourceFile).size > 0;
     let evidenceDone = false;
     const evidence = (v: Validation): void => {
       if (evidenceDone) return;
@@ -321,7 +327,7 @@ export const rule: SourceRule = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         routes.add(node);
         // Validation anywhere (controllers wired up elsewhere too) is evidence for the row.
-        if (evidenceDone || node.arguments.length === 0) return;
+        if (evidenceDone || !mayValidateCall || node.arguments.length === 0) return;
         const v = validatingCall(ctx, node);
         if (v) evidence(v);
       },

@@ -46,6 +46,9 @@ export const rule: SourceRule = {
     const imported = ctx.modules.importedModules();
     const mayProtect = [...imported].some((m) => CSRF_MODULES.has(m) || m === 'express-session' || m === 'cookie-session');
     const mayUseCsurf = ctx.text.includes(DEPRECATED_CSRF_MODULE);
+    // Without these, no path can report (csurf) or give evidence (double submit, sameSite auth cookie, protection set up).
+    const mayCookie = ctx.mentions('cookie', 'setCookie');
+    if (!mentionsCsrf && !mayProtect && !mayUseCsurf && !mayCookie) return {};
     let doubleSubmitSeen = false;
     const onCheck = (node: ts.BinaryExpression | ts.CallExpression): void => {
       if (doubleSubmitSeen || !isDoubleSubmitCheck(node)) return;

@@ -68,6 +68,8 @@ export const rule: SourceRule = {
     owasp: ['A04:2021', 'A05:2021'],
   },
   create(ctx) {
+    // Every report and the evidence need a sink: `x.send|json|jsonp|end|write|render(…)` or Koa's `ctx.body = …`.
+    if (!ctx.mentions('send', 'json', 'jsonp', 'end', 'write', 'render', 'body')) return {};
     const reported = new Set<ts.Node>();
     const onFunction = (fn: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration): void => {
       if (fn.parameters.length !== 4 || !fn.body) return;

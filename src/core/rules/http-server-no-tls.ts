@@ -47,6 +47,8 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    // Reports need `x.listen(…)`; evidence needs `redirect(…)`, `writeHead(…)` or a redirect module's specifier.
+    if (!ctx.mentions('listen', 'redirect', 'writeHead') && !REDIRECT_MODULES.some((m) => ctx.text.includes(m))) return {};
     const plain: { call: ts.CallExpression; port: number }[] = [];
     let redirects = false;
     const redirect = (node: ts.Node, what: string): void => {

@@ -429,6 +429,7 @@ const MUTATING: ReadonlySet<string> = new Set([
 ]);
 
 export const LOOKUP_METHODS: ReadonlySet<string> = new Set([...DIRECT_ID, ...FILTER_METHODS, ...REPO_DIRECT_ID]);
+const LOOKUP_METHOD_NAMES: readonly string[] = [...LOOKUP_METHODS];
 
 const ID_KEY = /^(?:_?id|uuid|guid)$/i;
 /** Keys that scope a lookup to an owner or tenant: userId, owner, authorId, tenant_id, orgId … */
@@ -741,6 +742,8 @@ export const rule: SourceRule = {
     owasp: ['A01:2021'],
   },
   create(ctx) {
+    // Findings, the fact and the evidence all need a lookup call `x.<method>(…)` named in LOOKUP_METHODS.
+    if (!ctx.mentions(...LOOKUP_METHOD_NAMES)) return {};
     const routes = new RouteIndex();
     const lookups: IdLookup[] = [];
     return {

@@ -30,6 +30,7 @@ const FILTER_METHODS: ReadonlySet<string> = new Set([
   'find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'updateMany',
   'deleteOne', 'deleteMany', 'countDocuments', 'count', 'exists', 'where', 'aggregate', 'replaceOne',
 ]);
+const FILTER_METHOD_LIST: readonly string[] = [...FILTER_METHODS];
 /** Built-ins and well-known globals with a `find`. */
 const NOT_MODELS: ReadonlySet<string> = new Set([
   'Array', 'Object', 'Promise', 'Math', 'JSON', 'Reflect', 'Map', 'Set', 'WeakMap', 'String', 'Number', 'Date', 'Buffer', 'Symbol', 'Intl', 'R', 'Enumerable', 'Immutable',
@@ -82,6 +83,10 @@ export const rule: SourceRule = {
       ctx.fact('database', node);
     };
     const shapeAllowed = (): boolean => (shapeOk ??= mongoShapesPlausible(ctx));
+    // Sanitizers resolve to express-mongo-sanitize or mongoose, whose specifiers the file must spell.
+    const mongoText = ctx.text.includes('mongo');
+    // Facts need a MongoDB module's specifier; reports need a filter method's name.
+    if (!mongoText && !ctx.text.includes('monk') && !ctx.text.includes('typegoose') && !ctx.mentions(...FILTER_METHOD_LIST)) return {};
     return {
       [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
@@ -94,7 +99,7 @@ export const rule: SourceRule = {
           if (m) note(m, node);
           return;
         }
-        if (!sanitizerSeen && (name === 'set' || name === 'sanitize' || ts.isIdentifier(node.expression)) && isSanitizer(ctx, node, name)) {
+        if (!sanitizerSeen && mongoText && (name === 'set' || name === 'sanitize' || ts.isIdentifier(node.expression)) && isSanitizer(ctx, node, name)) {
           sanitizerSeen = true;
           const what = name === 'set' ? "mongoose sanitizeFilter casts `$` operators in filters to $eq" : 'express-mongo-sanitize strips `$` keys from request data';
           ctx.evidence('nosql-sanitizer', node, what);

@@ -49,6 +49,10 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    // Reports need `x.listen(…)`; evidence needs x.setTimeout(…), an assignment to one of TIMEOUT_PROPERTIES,
+    // or createServer / a fastify-named factory with timeout options.
+    const mayFastify = /fastify/i.test(ctx.text);
+    if (!mayFastify && !ctx.mentions('listen', 'setTimeout', 'createServer', ...TIMEOUT_PROPERTIES)) return {};
     const listens: { call: ts.CallExpression; kind: ServerKind; receiver: ts.Expression }[] = [];
     let tuned: ts.Node | undefined;
     const tune = (node: ts.Node, what: string): void => {
@@ -72,7 +76,7 @@ export const rule: SourceRule = {
           }
         }
         const callee = calleeName(node);
-        if (!callee || (callee !== 'createServer' && !/fastify/i.test(callee))) return;
+        if (!callee || (callee !== 'createServer' && !(mayFastify && /fastify/i.test(callee)))) return;
         const o = ctx.modules.callee(node);
         if (!o) return;
         const isFactory = ((o.module === 'http' || o.module === 'https') && o.path.join('.') === 'createServer') ||

@@ -25,6 +25,10 @@ export const rule: SourceRule = {
     owasp: ['A05:2021'],
   },
   create(ctx) {
+    // Only an `express()` app declared here is reported: its origin needs the 'express' specifier in this file.
+    if (!ctx.text.includes('express')) return {};
+    // helmet (or hide-powered-by) resolves only through its specifier too.
+    const mayHelmet = ctx.text.includes('helmet') || ctx.text.includes('hide-powered-by');
     const apps: { call: ts.CallExpression; decl: ts.VariableDeclaration; name: string }[] = [];
     const disabled = new Set<string>();
     let helmet = false;
@@ -39,23 +43,25 @@ export const rule: SourceRule = {
             return;
           }
           // helmet.hidePoweredBy() / helmet.xPoweredBy()
-          if (!helmet && (name === 'hidePoweredBy' || name === 'xPoweredBy')) {
+          if (!helmet && mayHelmet && (name === 'hidePoweredBy' || name === 'xPoweredBy')) {
             const o = ctx.modules.callee(node);
             if (o?.module === 'helmet' || o?.module === 'hide-powered-by') helmet = true;
           }
           return;
         }
         if (!ts.isIdentifier(e) && !ts.isCallExpression(e)) return;
+        // Only two outcomes: helmet() seen (needs its specifier), or `const app = express()`.
+        const decl = node.parent;
+        const declared = ts.isVariableDeclaration(decl) && decl.initializer === node && ts.isIdentifier(decl.name);
+        if (!declared && (helmet || !mayHelmet)) return;
         const o = ctx.modules.callee(node);
         if (!o) return;
         if (o.module === 'helmet' && o.path.length === 0) {
           helmet = true;
           return;
         }
-        if (o.module !== 'express' || o.path.length !== 0) return;
-        const decl = node.parent;
-        if (!ts.isVariableDeclaration(decl) || decl.initializer !== node || !ts.isIdentifier(decl.name)) return;
-        apps.push({ call: node, decl, name: decl.name.text });
+        if (!declared || o.module !== 'express' || o.path.length !== 0) return;
+        apps.push({ call: node, decl: decl as ts.VariableDeclaration, name: ((decl as ts.VariableDeclaration).name as ts.Identifier).text });
       },
       onEnd() {
         if (helmet) return;
