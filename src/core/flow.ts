@@ -1,7 +1,7 @@
 import { ts } from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
-import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from './scopes';
+import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
 
 /**
  * Intra-procedural, on-demand tracking of request data. Nothing is computed
@@ -241,28 +241,6 @@ export class Flow {
 }
 
 const MAX_NAME_OCCURRENCES = 64;
-
-function isIdentifierChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127;
-}
-
-/** The identifier starting at `pos`, found by descending from the file (O(depth)); undefined in comments and strings. */
-function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
-  let node: ts.Node = sf;
-  for (;;) {
-    let next: ts.Node | undefined;
-    ts.forEachChild(node, (c) => {
-      if (c.pos <= pos && pos < c.end) {
-        next = c;
-        return true;
-      }
-      return undefined;
-    });
-    if (!next) return undefined;
-    if (ts.isIdentifier(next)) return next.getStart(sf) === pos ? next : undefined;
-    node = next;
-  }
-}
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);

@@ -172,9 +172,11 @@ function add(
 }
 
 /**
- * Assignments `name = expr` to a binding, in source order, found by scanning
- * the function (or file) that declares it. Used to take the last write before
- * a use, a cheap stand-in for flow sensitivity.
+ * Assignments `name = expr` to a binding, in source order, anywhere in the
+ * function (or file) that declares it. Used to take the last write before a
+ * use, a cheap stand-in for flow sensitivity. Found from the text: each
+ * occurrence of the name followed by `=` (or a comment) is looked up in the
+ * tree, so a question costs the name's occurrences, not a walk of the function.
  */
 const assignmentCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
@@ -183,23 +185,50 @@ export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
   let byName = assignmentCache.get(container);
   if (!byName) {
     byName = new Map();
-    const m = byName;
-    const visit = (n: ts.Node): void => {
-      if (
-        ts.isBinaryExpression(n) &&
-        n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-        ts.isIdentifier(n.left)
-      ) {
-        const list = m.get(n.left.text);
-        if (list) list.push(n);
-        else m.set(n.left.text, [n]);
-      }
-      ts.forEachChild(n, visit);
-    };
-    ts.forEachChild(container, visit);
     assignmentCache.set(container, byName);
   }
-  return byName.get(binding.name) ?? [];
+  const name = binding.name;
+  let list = byName.get(name);
+  if (list) return list;
+  list = [];
+  const sf = container.getSourceFile();
+  const text = sf.text;
+  for (let i = text.indexOf(name, container.pos); i >= 0 && i < container.end; i = text.indexOf(name, i + name.length)) {
+    if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + name.length))) continue;
+    let j = i + name.length;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
+    const c = text.charCodeAt(j);
+    const next = text.charCodeAt(j + 1);
+    // `=` but not `==`/`===`/`=>`; `/` may open a comment before the `=`.
+    if (!((c === 61 && next !== 61 && next !== 62) || c === 47)) continue;
+    const id = identifierAt(sf, i);
+    const bin = id?.parent;
+    if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === ts.SyntaxKind.EqualsToken) list.push(bin);
+  }
+  byName.set(name, list);
+  return list;
+}
+
+export function isIdentifierChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127;
+}
+
+/** The identifier starting at `pos`, found by descending from the file (O(depth)); undefined in comments and strings. */
+export function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    let next: ts.Node | undefined;
+    ts.forEachChild(node, (c) => {
+      if (c.pos <= pos && pos < c.end) {
+        next = c;
+        return true;
+      }
+      return undefined;
+    });
+    if (!next) return undefined;
+    if (ts.isIdentifier(next)) return next.getStart(sf) === pos ? next : undefined;
+    node = next;
+  }
 }
 
 export function enclosingFunctionOrFile(node: ts.Node): ts.Node {
