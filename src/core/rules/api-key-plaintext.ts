@@ -71,6 +71,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    const kinds: FieldKinds = new Map();
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const name = calleeName(node);
@@ -78,11 +79,13 @@ export const rule: SourceRule = {
         const store = STORE_METHODS.has(name);
         const find = LOOKUP_METHODS.has(name);
         if (!store && !find) return;
-        const context = receiverWords(node);
+        // Receiver words matter only for generic field names: computed on first need.
+        let words: string[] | undefined;
+        const context = (): string[] => (words ??= receiverWords(node));
         for (const arg of node.arguments) {
           for (const p of fieldsOf(arg)) {
-            if (store) checkStored(ctx, p, context);
-            if (find) checkLookup(ctx, p, context);
+            if (store) checkStored(ctx, kinds, p, context);
+            if (find) checkLookup(ctx, kinds, p, context);
           }
         }
       },
@@ -90,14 +93,16 @@ export const rule: SourceRule = {
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
         const e = skipWrappers(node.expression);
         if (!ts.isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
-        for (const arg of node.arguments) for (const p of fieldsOf(arg)) checkStored(ctx, p, nameWords(e.text));
+        let words: string[] | undefined;
+        const context = (): string[] => (words ??= nameWords(e.text));
+        for (const arg of node.arguments) for (const p of fieldsOf(arg)) checkStored(ctx, kinds, p, context);
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
       [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         const field = node.left.name.text;
-        const context = exprWords(node.left.expression);
-        if (!isKeyField(field, context, node.right)) return;
+        const left = node.left;
+        if (!isKeyField(kinds, field, () => exprWords(left.expression), node.right)) return;
         if (!generated(node.right)) return;
         const fn = enclosingFn(node);
         if (!fn || !savesAfter(fn, node)) return;
@@ -135,30 +140,48 @@ function fieldsOf(arg: ts.Expression, depth = 0): (ts.PropertyAssignment | ts.Sh
   return out;
 }
 
-function isKeyField(field: string, context: string[], value: ts.Expression): boolean {
-  const w = nameWords(field);
-  const joined = w.join('');
-  if (KEY_FIELDS.has(joined) || (w.length >= 2 && w[w.length - 2] === 'api' && (w[w.length - 1] === 'key' || w[w.length - 1] === 'token'))) return true;
-  if (!GENERIC_FIELDS.has(joined)) return false;
-  const ctxText = context.join('') + '|' + exprWords(value).join('');
+function isKeyField(kinds: FieldKinds, field: string, context: string[] | (() => string[]), value: ts.Expression): boolean {
+  const kind = fieldKind(kinds, field);
+  if (kind !== 'generic') return kind === 'key';
+  const ctxText = (typeof context === 'function' ? context() : context).join('') + '|' + exprWords(value).join('');
   return CONTEXT_HINT.test(ctxText);
+}
+
+/** What a field name alone says: an API-key field, a generic one (key, token…) that depends on context, or neither. */
+type FieldKind = 'key' | 'generic' | 'no';
+
+/** Field names seen in this file, by kind: the same few names recur, and nameWords is the costly part. */
+type FieldKinds = Map<string, FieldKind>;
+
+function fieldKind(fieldKinds: FieldKinds, field: string): FieldKind {
+  let kind = fieldKinds.get(field);
+  if (kind === undefined) {
+    const w = nameWords(field);
+    const joined = w.join('');
+    kind = KEY_FIELDS.has(joined) || (w.length >= 2 && w[w.length - 2] === 'api' && (w[w.length - 1] === 'key' || w[w.length - 1] === 'token')) ? 'key'
+      : GENERIC_FIELDS.has(joined) ? 'generic' : 'no';
+    fieldKinds.set(field, kind);
+  }
+  return kind;
 }
 
 function valueOf(p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment): ts.Expression {
   return ts.isPropertyAssignment(p) ? p.initializer : p.name;
 }
 
-function checkStored(ctx: RuleContext, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[]): void {
+function checkStored(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[] | (() => string[])): void {
   const field = propertyName(p.name);
+  if (!field) return;
   const value = valueOf(p);
-  if (!field || !isKeyField(field, context, value) || !generated(value)) return;
+  if (!isKeyField(kinds, field, context, value) || !generated(value)) return;
   ctx.report(p, { message: `Generated key stored in plaintext as \`${field}\`: anyone who reads the database can use it; store a SHA-256 hash and look keys up by hash.` });
 }
 
-function checkLookup(ctx: RuleContext, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[]): void {
+function checkLookup(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[] | (() => string[])): void {
   const field = propertyName(p.name);
+  if (!field) return;
   const value = valueOf(p);
-  if (!field || !isKeyField(field, context, value)) return;
+  if (!isKeyField(kinds, field, context, value)) return;
   const source = ctx.flow.source(value);
   if (!source) return;
   ctx.report(p, {

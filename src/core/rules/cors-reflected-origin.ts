@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import type { Fix, SourceRule } from '../types';
 import {
-  ACAO, corsSetup, credentialsAllowedNear, headerWrites, isOriginRead, isServerlessResponseHeader, originGuarded,
+  ACAO, corsGates, corsSetup, credentialsAllowedNear, headerWrites, isOriginRead, isServerlessResponseHeader, originGuarded,
   type HeaderWrite,
 } from './cors-wildcard-origin';
 
@@ -37,6 +37,8 @@ export const rule: SourceRule = {
     owasp: ['A05:2021', 'A01:2021'],
   },
   create(ctx) {
+    const { maySetup, mayHeader } = corsGates(ctx);
+    if (!maySetup && !mayHeader) return {};
     const report = (node: ts.Node, what: string, credentials: boolean, fix?: Fix): void => {
       ctx.report(node, {
         fixes: fix ? [fix] : [],
@@ -55,18 +57,19 @@ export const rule: SourceRule = {
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (name === 'setHeader' || name === 'header' || name === 'set' || name === 'append' || name === 'headers' || name === 'writeHead' || name === 'setHeaders') {
-            for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
+            if (mayHeader) for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
             return;
           }
           if (name !== 'register' && name !== 'enableCors' && name !== 'create') return;
         } else if (!ts.isIdentifier(e)) {
           return;
         }
+        if (!maySetup) return;
         const setup = corsSetup(ctx, node);
         if (setup?.kind === 'reflect') report(setup.node, setup.label, setup.credentials, setup.fix);
       },
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
-        if (!ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
+        if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });
       },

@@ -408,6 +408,24 @@ export function credentialsAllowedNear(node: ts.Node): boolean {
 
 export const ACAO = 'access-control-allow-origin';
 
+/** A backslash escape that can spell a letter or `-` in a string (`\x2d`, `\u0041`, `\s`, a line continuation): then string contents are not plain text. */
+const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
+
+/**
+ * Per-file gates of the two CORS rules. `maySetup`: corsSetup can return a setup
+ * (every cors module and plugin spells `cors` in its specifier; NestFactory.create
+ * needs a `cors` key; enableCors is a name). `mayHeader`: some string can name
+ * Access-Control-Allow-Origin (headerWrites, serverless header objects).
+ */
+export function corsGates(ctx: RuleContext): { maySetup: boolean; mayHeader: boolean } {
+  const text = ctx.text;
+  const escapes = LETTER_ESCAPE.test(text);
+  return {
+    maySetup: text.includes('cors') || ctx.mentions('enableCors') || escapes,
+    mayHeader: escapes || /access-control-allow-origin/i.test(text),
+  };
+}
+
 export const rule: SourceRule = {
   id: 'cors-wildcard-origin',
   row: 'cors',
@@ -431,6 +449,8 @@ export const rule: SourceRule = {
     owasp: ['A05:2021', 'A01:2021'],
   },
   create(ctx) {
+    const { maySetup, mayHeader } = corsGates(ctx);
+    if (!maySetup && !mayHeader) return {};
     const report = (node: ts.Node, what: string, credentials: boolean, fix?: Fix): void => {
       ctx.report(node, {
         message: credentials
@@ -457,13 +477,14 @@ export const rule: SourceRule = {
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (SET_METHODS.has(name) || OBJECT_METHODS.has(name)) {
-            for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
+            if (mayHeader) for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
             return;
           }
           if (name !== 'register' && name !== 'enableCors' && name !== 'create') return;
         } else if (!ts.isIdentifier(e)) {
           return;
         }
+        if (!maySetup) return;
         const setup = corsSetup(ctx, node);
         if (!setup) return;
         ctx.fact('cors', node);
@@ -471,7 +492,7 @@ export const rule: SourceRule = {
         else if (setup.kind === 'allowlist') ctx.evidence('cors-allowlist', node, `${setup.label} with an explicit origin allowlist`);
       },
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
-        if (!ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
+        if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });
       },

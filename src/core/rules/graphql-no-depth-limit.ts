@@ -47,6 +47,9 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    // Every server or limit module the import scans accept spells one of these in its specifier.
+    const text = ctx.text;
+    if (!text.includes('graphql') && !text.includes('apollo') && !text.includes('mercurius') && !text.includes('envelop') && !text.includes('graphile')) return {};
     const serverFile = fileMayCreateGraphqlServer(ctx);
     const limitFile = fileImportsLimitLibrary(ctx);
     if (!serverFile && !limitFile) return {};

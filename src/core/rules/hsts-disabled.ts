@@ -18,6 +18,8 @@ const HELMET_PLUGINS: ReadonlySet<string> = new Set(['@fastify/helmet', 'fastify
 const HSTS_KEYS = ['hsts', 'strictTransportSecurity'];
 /** What the fixes set: one year, the value preload lists ask for. */
 const ONE_YEAR = 31536000;
+/** A backslash escape that can spell a letter or `-` in a string (`\x2d`, `\u0053`, `\s`, a line continuation): then string contents are not plain text. */
+const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
 /** `max-age=300`, `max-age="300"` in a header value; group 1 runs up to the number. */
 const MAX_AGE = /(max-age\s*=\s*"?)(\d+)/i;
 
@@ -43,27 +45,35 @@ export const rule: SourceRule = {
     owasp: ['A02:2021', 'A05:2021'],
   },
   create(ctx) {
+    const text = ctx.text;
+    // helmet, koa-helmet, hsts, @fastify/helmet and fastify-helmet are spelled in their specifiers.
+    const mayModule = text.includes('helmet') || text.includes('hsts');
+    // A header name is a string's content (possibly spelled with escapes).
+    const mayHeader = /strict-transport-security/i.test(text) || LETTER_ESCAPE.test(text);
+    if (!mayModule && !mayHeader) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (name === 'register') {
+            if (!mayModule) return;
             const plugin = node.arguments[0];
             const o = plugin && ctx.modules.origin(plugin);
             if (o && HELMET_PLUGINS.has(o.module) && o.path.length <= 1) helmetOptions(ctx, node, node.arguments[1]);
             return;
           }
           if (name === 'hsts' || name === 'strictTransportSecurity') {
-            hstsMiddleware(ctx, node);
+            if (mayModule) hstsMiddleware(ctx, node);
             return;
           }
+          if (!mayHeader) return;
           for (const w of headerWrites(node)) {
             if (w.name === 'strict-transport-security') headerValue(ctx, w.node, w.value);
           }
           return;
         }
-        if (!ts.isIdentifier(e)) return;
+        if (!mayModule || !ts.isIdentifier(e)) return;
         const o = ctx.modules.callee(node);
         if (!o) return;
         if (HELMET_MODULES.has(o.module) && o.path.length === 0) helmetOptions(ctx, node, node.arguments[0]);
@@ -71,7 +81,7 @@ export const rule: SourceRule = {
       },
       // next.config.js headers(): { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains; preload' }
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
-        if (!ts.isIdentifier(node.name) || node.name.text !== 'key') return;
+        if (!mayHeader || !ts.isIdentifier(node.name) || node.name.text !== 'key') return;
         if (stringValue(node.initializer)?.toLowerCase() !== 'strict-transport-security') return;
         const obj = node.parent as ts.ObjectLiteralExpression;
         const value = getPropertyValue(obj, 'value');

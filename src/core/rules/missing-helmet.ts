@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
+import { skipWrappers } from '../modules';
 import type { Fix, SourceRule } from '../types';
 
 /**
@@ -30,10 +31,13 @@ export const rule: SourceRule = {
     // Resolving every call's module is this rule's whole cost: skip files that import no server or helmet.
     const imported = ctx.modules.importedModules();
     if (![...imported].some((m) => RELEVANT_MODULES.has(m))) return {};
+    // helmet's middleware can be any `helmet.x()`; without the specifier only the server shapes remain.
+    const mayHelmet = ctx.text.includes('helmet');
     const apps: ts.CallExpression[] = [];
     let helmetApplied = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        if (!mayHelmet && !mayBeServerCallee(node.expression)) return;
         const origin = ctx.modules.callee(node);
         if (!origin) return;
         if (origin.module === 'express' && origin.path.length === 0) {
@@ -48,6 +52,7 @@ export const rule: SourceRule = {
       },
       // new Koa(), new Hono()
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+        if (!mayBeServerCallee(node.expression)) return;
         const origin = ctx.modules.callee(node);
         if (origin && isOtherServer(origin.module, origin.path.join('.'))) ctx.fact('http-server', node);
       },
@@ -68,6 +73,22 @@ export const rule: SourceRule = {
 const RELEVANT_MODULES: ReadonlySet<string> = new Set([
   'express', 'helmet', 'koa', 'fastify', 'http', 'https', 'http2', '@nestjs/core', 'hono', '@hapi/hapi', 'hapi', 'restify',
 ]);
+
+/**
+ * Last names of a property-access callee whose origin can be express itself (`express_1.default`)
+ * or a server of isOtherServer: a property access ends its origin's path with its own name, except `.default` on a module.
+ */
+const SERVER_TAILS: ReadonlySet<string> = new Set([
+  'default', 'koa', 'fastify', 'createServer', 'createSecureServer', 'create', 'Hono', 'server', 'Server',
+]);
+
+/** False when the callee cannot resolve to express itself or another server (helmet aside): a cheap test before resolution. */
+function mayBeServerCallee(callee: ts.Expression): boolean {
+  const e = skipWrappers(callee);
+  if (ts.isPropertyAccessExpression(e)) return SERVER_TAILS.has(e.name.text);
+  if (ts.isElementAccessExpression(e)) return ts.isStringLiteralLike(e.argumentExpression) && SERVER_TAILS.has(e.argumentExpression.text);
+  return true;
+}
 
 function isOtherServer(module: string, path: string): boolean {
   switch (module) {

@@ -58,6 +58,12 @@ export const rule: SourceRule = {
     owasp: ['A08:2021'],
   },
   create(ctx) {
+    // Evidence needs one of these callee names; a route needs a webhook path (its text says hook or stripe,
+    // unless spelled with escapes); a named handler needs `webhook` in its name.
+    if (
+      !ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive') &&
+      !/hook|stripe/i.test(ctx.text) && !LETTER_ESCAPE.test(ctx.text)
+    ) return {};
     const routes: RouteCall[] = [];
     const named: { fn: HandlerFn; anchor: ts.Node; name: string }[] = [];
     /** Receivers (by text) with a verifying `use(…)`, and where it was registered. */
@@ -183,10 +189,15 @@ export function isWebhookPath(path: string): boolean {
 
 /** `stripeWebhook`, `handleWebhook`, `webhookHandler`, `onGithubWebhook`; not `registerWebhook` or `listWebhooks`. */
 function isWebhookHandlerName(name: string): boolean {
+  // words() are runs of letters of the name: 'webhook' must occur in it.
+  if (!WEBHOOK_IN_NAME.test(name)) return false;
   const w = words(name);
   if (!w.includes('webhook') && !w.includes('webhooks')) return false;
   return !w.some((x) => WEBHOOK_ADMIN_VERBS.has(x));
 }
+const WEBHOOK_IN_NAME = /webhook/i;
+/** A backslash escape that can spell a letter in a string or name (`\x68`, `\u0068`, `\h`, a line continuation). */
+const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
 const WEBHOOK_ADMIN_VERBS: ReadonlySet<string> = new Set([
   'register', 'create', 'list', 'get', 'delete', 'remove', 'update', 'send', 'trigger', 'dispatch', 'setup', 'subscribe', 'unsubscribe', 'test', 'verify', 'validate', 'sign',
 ]);
