@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';
-import { enclosingFunctionName, fileUsesJwt, isTestFile } from './jwt-verify-algorithms';
+import { enclosingFunctionName, fileUsesJwt, isTestFile, mayUseJwt } from './jwt-verify-algorithms';
 
 /** Claims that identify or authorize: reading one of them from an unverified token trusts the attacker. */
 const IDENTITY_PROPS: ReadonlySet<string> = new Set([
@@ -52,13 +52,13 @@ export const rule: SourceRule = {
     owasp: ['A07:2021', 'A02:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
-    let jwtFile: boolean | undefined;
+    // The callee's name is an identifier `decode` / `decodeJwt` (or a string key, which registers too),
+    // and a report needs a top-level JWT import.
+    if (isTestFile(ctx.file) || !ctx.mentions('decode', 'decodeJwt') || !mayUseJwt(ctx.text) || !fileUsesJwt(ctx)) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const name = calleeName(node);
         if (name !== 'decode' && name !== 'decodeJwt') return;
-        if (!(jwtFile ??= fileUsesJwt(ctx))) return;
         const o = ctx.modules.callee(node);
         if (!o || o.path.length !== 1) return;
         const jose = o.module === 'jose' && o.path[0] === 'decodeJwt';

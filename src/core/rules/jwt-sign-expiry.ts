@@ -5,7 +5,7 @@ import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import {
-  addOptionEdits, enclosingFunctionName, fileUsesJwt, jwtFactVisitors, nameWords, resolveObject, resolveString, type ResolvedObject, isTestFile,
+  addOptionEdits, enclosingFunctionName, fileUsesJwt, jwtFactVisitors, mayUseJwt, nameWords, resolveObject, resolveString, type ResolvedObject, isTestFile,
 } from './jwt-verify-algorithms';
 
 /** Access tokens: 15 minutes. */
@@ -54,7 +54,8 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    // No JWT module spelled in the file: no `jwt` fact, and inJwtFile() is always false.
+    if (isTestFile(ctx.file) || !mayUseJwt(ctx.text)) return {};
     const facts = jwtFactVisitors(ctx);
     let jwtFile: boolean | undefined;
     const inJwtFile = (): boolean => (jwtFile ??= fileUsesJwt(ctx)) || facts.seen();

@@ -3,7 +3,7 @@ import { calleeName, eol, isFunctionLike, propertyName, stringValue } from '../a
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from '../scopes';
-import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
 
 /*
  * Shared by the auth-and-tokens rules (jwt-verify-claims, jwt-sign-expiry,
@@ -48,6 +48,16 @@ const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress
  */
 export function isTestFile(file: string): boolean {
   return TEST_FILE.test(file.replace(/\\/g, '/'));
+}
+
+/**
+ * False only when the file cannot import or require any JWT library: every
+ * module in JWT_MODULES spells 'jsonwebtoken', 'jose' or 'jwt' in its specifier.
+ * A plain substring check, so sound as a create() gate for the `jwt` fact and
+ * for `fileUsesJwt`.
+ */
+export function mayUseJwt(text: string): boolean {
+  return text.includes('jwt') || text.includes('jsonwebtoken') || text.includes('jose');
 }
 
 /** True when the file imports or requires any JWT library at its top level (cached by the resolver). */
@@ -432,7 +442,8 @@ export const rule: SourceRule = {
     owasp: ['A02:2021', 'A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    // No JWT module spelled in the file: no `jwt` fact, and `check` never gets past its first line.
+    if (isTestFile(ctx.file) || !mayUseJwt(ctx.text)) return {};
     const facts = jwtFactVisitors(ctx);
     const expressJwtMajor = rangeMajor(ctx.project.dependencies['express-jwt']);
     let jwtFile: boolean | undefined;
@@ -470,16 +481,18 @@ export const rule: SourceRule = {
       const fixes: Fix[] = edits.length > 0 ? [{ title: `Pin algorithms: ['${algName}']`, edits }] : [];
       ctx.report(node, { message: missingMessage(v, algName), fixes });
     };
-    return {
+    const visitors: Visitors = {
       [ts.SyntaxKind.ImportDeclaration]: (node: ts.ImportDeclaration) => facts.onImport(node),
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         facts.onCall(node);
         check(node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
-        check(node);
-      },
     };
+    // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
+    if (ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt')) {
+      visitors[ts.SyntaxKind.NewExpression] = (node: ts.Node) => check(node as ts.NewExpression);
+    }
+    return visitors;
   },
 };
 

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import type { SourceRule } from '../types';
-import { checkAlgorithms, fileUsesJwt, hasClaimOption, verifyCallOf, isTestFile } from './jwt-verify-algorithms';
+import { checkAlgorithms, fileUsesJwt, hasClaimOption, mayUseJwt, verifyCallOf, isTestFile } from './jwt-verify-algorithms';
 
 /**
  * A verification that pins algorithms (so jwt-verify-algorithms is satisfied)
@@ -31,10 +31,9 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
-    let jwtFile: boolean | undefined;
+    // Every report needs a top-level JWT import (fileUsesJwt), which needs the specifier spelled in the text.
+    if (isTestFile(ctx.file) || !mayUseJwt(ctx.text) || !fileUsesJwt(ctx)) return {};
     const check = (node: ts.CallExpression | ts.NewExpression): void => {
-      if (!(jwtFile ??= fileUsesJwt(ctx))) return;
       const v = verifyCallOf(ctx, node);
       if (!v || !v.options) return;
       if (checkAlgorithms(v.options).state !== 'pinned') return;
@@ -45,6 +44,8 @@ export const rule: SourceRule = {
         message: `${v.label} pins algorithms but does not check ${what}: ${missing.includes('audience') ? 'tokens the same key signed for another service' : 'tokens from another issuer sharing the key'} are accepted; add ${missing.map((m) => `\`${m}\``).join(' and ')} to the options.`,
       });
     };
+    // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
+    if (!(ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt'))) return { [ts.SyntaxKind.CallExpression]: check };
     return {
       [ts.SyntaxKind.CallExpression]: check,
       [ts.SyntaxKind.NewExpression]: check,

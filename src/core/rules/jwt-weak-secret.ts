@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
-import type { RuleContext, SourceRule } from '../types';
+import type { RuleContext, SourceRule, Visitors } from '../types';
 import { isPlaceholder, isSecretName, isTestFile, keyFormatIn, looksLikeRealSecret, storedName } from './hardcoded-secret';
 import { enclosingFunctionName, nameWords, resolveObject } from './jwt-verify-algorithms';
 
@@ -82,7 +82,7 @@ export const rule: SourceRule = {
       });
     };
 
-    return {
+    const visitors: Visitors = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const name = calleeName(node);
         const args = node.arguments;
@@ -106,8 +106,11 @@ export const rule: SourceRule = {
           if (key) signs.push({ call: node, key, refresh: isRefreshSign(node), typed: isTyped(node) });
         }
       },
-      // A JWT secret fallback outside any call: `jwtSecret: process.env.JWT_SECRET || 'dev'`.
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+    };
+    // A JWT secret fallback outside any call: `jwtSecret: process.env.JWT_SECRET || 'dev'`.
+    // envVarName needs `process.env.X` / `import.meta.env.X`: the name `env` (also as `['env']`).
+    if (ctx.mentions('env')) {
+      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression) => {
         const op = node.operatorToken.kind;
         if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return;
         const right = skipWrappers(node.right);
@@ -118,18 +121,19 @@ export const rule: SourceRule = {
         while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
         if (!isJwtSecretName(env) && !isJwtSecretName(storedName(outer))) return;
         judge({ literal: right, fallback: true, direct: false }, 'JWT');
-      },
-      onEnd() {
-        const refresh = signs.find((s) => s.refresh && !s.typed);
-        if (!refresh) return;
-        const access = signs.find((s) => !s.refresh && !s.typed && s.key === refresh.key);
-        if (!access) return;
-        ctx.report(refresh.call.arguments[1], {
-          message: `${refresh.key} signs both access and refresh tokens: a refresh token is accepted wherever an access token is; use a separate secret for refresh tokens (or a typ claim checked on verify).`,
-          related: [{ node: access.call, message: 'the access token signed with the same secret' }],
-        });
-      },
+      };
+    }
+    visitors.onEnd = () => {
+      const refresh = signs.find((s) => s.refresh && !s.typed);
+      if (!refresh) return;
+      const access = signs.find((s) => !s.refresh && !s.typed && s.key === refresh.key);
+      if (!access) return;
+      ctx.report(refresh.call.arguments[1], {
+        message: `${refresh.key} signs both access and refresh tokens: a refresh token is accepted wherever an access token is; use a separate secret for refresh tokens (or a typ claim checked on verify).`,
+        related: [{ node: access.call, message: 'the access token signed with the same secret' }],
+      });
     };
+    return visitors;
   },
 };
 

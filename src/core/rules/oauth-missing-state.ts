@@ -6,7 +6,7 @@ import {
   outermostStringExpression, staticText,
 } from '../lib/protocols';
 import { skipWrappers } from '../modules';
-import type { RuleContext, SourceRule } from '../types';
+import type { RuleContext, SourceRule, Visitors } from '../types';
 import { resolveObject } from './jwt-verify-algorithms';
 import { handlerFunction, middlewareTokens, routeOf, type HandlerFn } from './idor-lookup';
 
@@ -68,7 +68,10 @@ export const rule: SourceRule = {
       ctx.fact('oauth', node);
     };
     const seenUrls = new Set<ts.Node>();
-    const imported = ctx.modules.importedModules();
+    // Every module below spells one of these in its specifier: skip the import scan in files that spell none.
+    const mayImportOAuth = ctx.text.includes('passport-') || ctx.text.includes('openid-client') || ctx.text.includes('simple-oauth2') ||
+      ctx.text.includes('google');
+    const imported = mayImportOAuth ? ctx.modules.importedModules() : new Set<string>();
     const oauthClientFile = imported.has('openid-client') || imported.has('simple-oauth2') || imported.has('google-auth-library') || imported.has('googleapis');
     const passportFile = [...imported].some(isPassportOAuthModule);
     const mayHaveCallbacks = /callback/i.test(ctx.text);
@@ -85,7 +88,10 @@ export const rule: SourceRule = {
       ctx.report(outer, { message: 'OAuth authorization URL without a `state` parameter: add a random per-request state, store it in the session and check it in the callback (login CSRF).' });
     };
 
-    return {
+    // Each visitor fires only on its own ground: authorization URLs and parameter objects spell `client_id`,
+    // strategies need a passport OAuth import, client calls an OAuth client import, callback routes a `callback` path.
+    if (!mayHaveParams && !passportFile && !oauthClientFile && !mayHaveCallbacks) return {};
+    const visitors: Visitors = {
       [ts.SyntaxKind.StringLiteral](node: ts.StringLiteral) {
         if (node.text.includes('client_id=')) checkUrl(node);
       },
@@ -154,6 +160,15 @@ export const rule: SourceRule = {
         });
       },
     };
+    if (!mayHaveParams) {
+      // No `client_id` in the text: no literal holds `client_id=`, and URLSearchParams / stringify are not checked.
+      delete visitors[ts.SyntaxKind.StringLiteral];
+      delete visitors[ts.SyntaxKind.NoSubstitutionTemplateLiteral];
+      delete visitors[ts.SyntaxKind.TemplateExpression];
+      if (!passportFile) delete visitors[ts.SyntaxKind.NewExpression];
+      if (!oauthClientFile && !mayHaveCallbacks) delete visitors[ts.SyntaxKind.CallExpression];
+    }
+    return visitors;
   },
 };
 

@@ -49,7 +49,7 @@ export const rule: SourceRule = {
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
     const hasCodeUrl = ctx.text.includes('response_type');
-    const openidClient = ctx.modules.imports('openid-client');
+    const openidClient = ctx.text.includes('openid-client') && ctx.modules.imports('openid-client');
     if (!hasCodeUrl && !openidClient) return {};
     if (mentionsPkceInCode(ctx.sourceFile)) return {};
     const reported = new Set<number>();

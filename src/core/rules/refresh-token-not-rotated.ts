@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, dottedName, propertyName } from '../ast';
+import { calleeName, dottedName, HTTP_METHODS, propertyName } from '../ast';
 import { exprWords, isTestFile, nameWords } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule } from '../types';
@@ -75,7 +75,9 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    // Every candidate is a route whose path says `refresh` or a function whose name does (any case):
+    // a file that never spells it has nothing to judge.
+    if (isTestFile(ctx.file) || !/refresh/i.test(ctx.text)) return {};
     const candidates = new Map<ts.Node, ts.Node>();
     const add = (fn: HandlerFn | undefined, at: ts.Node): void => {
       if (fn && fn.body && !candidates.has(fn)) candidates.set(fn, at);
@@ -83,7 +85,8 @@ export const rule: SourceRule = {
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e)) return;
+        // routeOf answers only `x.<http method>(…)` with arguments.
+        if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0 || !HTTP_METHODS.has(e.name.text.toLowerCase())) return;
         const route = routeOf(node);
         if (!route || route.method === 'use' || !route.path || !/refresh/i.test(route.path)) return;
         add(handlerFunction(route.handlers[route.handlers.length - 1]), route.pathNode ?? node);
@@ -130,25 +133,48 @@ interface Summary {
 function summarize(ctx: RuleContext, fn: ts.Node): Summary {
   const s: Summary = { verifies: false, signs: false, newRefresh: false, invalidates: false, reuseCheck: false };
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) || ts.isNewExpression(n)) call(ctx, n, s);
-    else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      const left = skipWrappers(n.left);
-      if (ts.isPropertyAccessExpression(left)) {
-        // stored.usedAt = new Date(); user.refreshToken = newRefreshToken
-        if (USE_FIELDS.has(left.name.text) || hasRefresh(nameWords(left.name.text))) s.invalidates = true;
+    const kind = n.kind;
+    if (kind === CALL || kind === NEW) call(ctx, n as ts.CallExpression | ts.NewExpression, s);
+    else if (kind === BINARY) {
+      const b = n as ts.BinaryExpression;
+      if (b.operatorToken.kind === EQUALS) {
+        const left = skipWrappers(b.left);
+        if (left.kind === PROPERTY_ACCESS) {
+          // stored.usedAt = new Date(); user.refreshToken = newRefreshToken
+          const name = (left as ts.PropertyAccessExpression).name.text;
+          if (USE_FIELDS.has(name) || (REFRESH.test(name) && hasRefresh(nameWords(name)))) s.invalidates = true;
+        }
       }
-    } else if (ts.isPropertyAccessExpression(n) && REUSE_WORDS.has(n.name.text)) s.reuseCheck = true;
-    else if (ts.isPropertyAssignment(n) && USE_FIELDS.has(propertyName(n.name) ?? '')) s.invalidates = true;
+    } else if (kind === PROPERTY_ACCESS) {
+      if (REUSE_WORDS.has((n as ts.PropertyAccessExpression).name.text)) s.reuseCheck = true;
+    } else if (kind === PROPERTY_ASSIGNMENT) {
+      if (USE_FIELDS.has(propertyName((n as ts.PropertyAssignment).name) ?? '')) s.invalidates = true;
+    }
     ts.forEachChild(n, visit);
   };
   visit(fn);
   return s;
 }
 
+const CALL = ts.SyntaxKind.CallExpression;
+const NEW = ts.SyntaxKind.NewExpression;
+const BINARY = ts.SyntaxKind.BinaryExpression;
+const EQUALS = ts.SyntaxKind.EqualsToken;
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+const PROPERTY_ASSIGNMENT = ts.SyntaxKind.PropertyAssignment;
+const REFRESH = /refresh/i;
+/**
+ * nameWords gives lower-cased pieces of the name, so a word can only be one of those `call` looks at
+ * (verify, find, a TOKEN_WORDS word after a sign verb, refresh or a PAIR_WORDS word after one) when the
+ * name contains it. Names without any of them skip the split.
+ */
+const WORDS_MATTER = /verify|find|token|jwt|access|session/i;
+const NO_WORDS: string[] = [];
+
 function call(ctx: RuleContext, n: ts.CallExpression | ts.NewExpression, s: Summary): void {
   const name = calleeName(n);
   if (!name) return;
-  const words = nameWords(name);
+  const words = WORDS_MATTER.test(name) ? nameWords(name) : NO_WORDS;
   if (INVALIDATE_METHODS.has(name) || INVALIDATE_PREFIXES.test(name)) {
     s.invalidates = true;
     if (/^rotate/i.test(name)) s.newRefresh = true;

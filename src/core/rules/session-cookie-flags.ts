@@ -55,10 +55,10 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     const calls: { call: ts.CallExpression; module: string; options: ts.Expression }[] = [];
-    /** `sess.cookie.secure = true` and the like: dotted target → assigned value. */
-    const assigned = new Map<string, ts.Expression>();
-    // Cheap gate: a file that imports no session library has nothing to check.
-    if (!importsSessionLibrary(ctx.sourceFile)) return {};
+    /** `sess.cookie.secure = true` and the like, in walk order; turned into dotted target → value in onEnd. */
+    const writes: ts.BinaryExpression[] = [];
+    // Cheap gate: a file that imports no session library has nothing to check (every one spells `session`).
+    if (!ctx.text.includes('session') || !importsSessionLibrary(ctx.sourceFile)) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const args = node.arguments;
@@ -74,6 +74,9 @@ export const rule: SourceRule = {
           }
           return;
         }
+        // A property-access callee resolves to a path ending in its own name (`x.default` on a module: the module):
+        // only `.default` / `.session` can give a path of [], ['default'] or ['session'].
+        if (ts.isPropertyAccessExpression(e) && e.name.text !== 'default' && e.name.text !== 'session') return;
         const origin = ctx.modules.callee(node);
         if (!origin || !SESSION_MODULES.has(origin.module)) return;
         if (origin.path.length > 1 || (origin.path.length === 1 && origin.path[0] !== 'default' && origin.path[0] !== 'session')) return;
@@ -82,10 +85,15 @@ export const rule: SourceRule = {
       },
       [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
-        const target = dottedName(node.left);
-        if (target) assigned.set(target, node.right);
+        writes.push(node);
       },
       onEnd() {
+        if (calls.length === 0) return;
+        const assigned = new Map<string, ts.Expression>();
+        for (const w of writes) {
+          const target = dottedName(w.left);
+          if (target) assigned.set(target, w.right);
+        }
         for (const c of calls) check(ctx, c.call, c.module, c.options, assigned);
       },
     };

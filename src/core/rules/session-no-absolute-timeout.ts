@@ -58,12 +58,19 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file) || !ctx.modules.imports('express-session')) return {};
+    if (isTestFile(ctx.file) || !ctx.text.includes('express-session') || !ctx.modules.imports('express-session')) return {};
     const calls: ts.CallExpression[] = [];
     let absolute = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
+        // A property-access callee resolves to a path ending in its own name (`x.default` on a module: the module):
+        // only `.default` / `.session` can give a path of [], ['default'] or ['session'].
+        const e = node.expression;
+        if (e.kind === ts.SyntaxKind.PropertyAccessExpression) {
+          const name = (e as ts.PropertyAccessExpression).name.text;
+          if (name !== 'default' && name !== 'session') return;
+        }
         const o = ctx.modules.callee(node);
         if (o && o.module === 'express-session' && (o.path.length === 0 || (o.path.length === 1 && (o.path[0] === 'default' || o.path[0] === 'session')))) {
           calls.push(node);

@@ -43,6 +43,9 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
+    // Logout routes end in a `logout`/`log-out`/`signout`/`sign-out` segment and logout functions are named so
+    // (any case): a file that never spells one has nothing to judge.
+    if (!LOGOUT_TEXT.test(ctx.text)) return {};
     const deps = ctx.project.dependencies;
     const projectUsesSessions = SESSION_PACKAGES.some((p) => p in deps);
     const routes: RouteCall[] = [];
@@ -103,6 +106,7 @@ export const rule: SourceRule = {
 };
 
 const SESSION_PACKAGES = ['express-session', 'cookie-session', 'passport', '@fastify/session', '@fastify/secure-session', 'koa-session'];
+const LOGOUT_TEXT = /log-?out|sign-?out/i;
 const LOGOUT_FN_NAME = /^(do|handle|post|user|process)?(logout|logOut|signOut|signout)(user|handler|controller|action|route)?$/i;
 
 /** `/logout`, `/auth/sign-out`, `/api/session/logout`. */

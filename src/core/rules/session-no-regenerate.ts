@@ -55,17 +55,41 @@ export const rule: SourceRule = {
     const handlers: LoginHandler[] = [];
     // Cookie-based sessions carry their content in the cookie: there is no id to fix.
     if (cookieSessionsOnly(ctx.project.dependencies)) return {};
-    const passportRegenerates = passportRegeneratesOnLogin(ctx.project.dependencies['passport']);
-    return mergeVisitors(loginHandlerVisitors((h) => handlers.push(h)), {
+    // Evidence needs `<x>.session.regenerate(…)`: the names `session` and `regenerate`.
+    const evidence = ctx.mentions('regenerate') && ctx.mentions('session');
+    // A report needs a login handler (a route whose path has a login segment, or a function named
+    // login/signin: the text spells one) holding a `<req>.session…` write or a `<req>.login()` / `logIn()` call.
+    const reports = ctx.mentions('session', 'login', 'logIn') && LOGIN_TEXT.test(ctx.text);
+    if (!evidence && !reports) return {};
+    const onCall = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         if (isSessionRegenerate(node)) ctx.evidence('session-regenerate', node, 'session regenerated on login');
       },
+    };
+    if (!reports) return onCall;
+    const passportRegenerates = passportRegeneratesOnLogin(ctx.project.dependencies['passport']);
+    const login = loginHandlerVisitors((h) => handlers.push(h));
+    // Its call visitor keeps only `x.post('/login…', …)` routes (routeCall with method 'post'): skip other calls before routeCall.
+    const route = login[ts.SyntaxKind.CallExpression];
+    if (route) {
+      login[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression) => {
+        const e = node.expression;
+        if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return;
+        const method = (e as ts.PropertyAccessExpression).name.text;
+        if (method === 'post' || (method.length === 4 && method.toLowerCase() === 'post')) route(node);
+      };
+    }
+    return mergeVisitors(login, {
+      ...(evidence ? onCall : {}),
       onEnd() {
         for (const h of handlers) if (h.fn) check(ctx, h, h.fn, passportRegenerates);
       },
     });
   },
 };
+
+/** Login path segments (login, log-in, signin, sign-in, session(s), authenticate) and login function names, any case. */
+const LOGIN_TEXT = /log-?in|sign-?in|session|authenticate/i;
 
 /** `req.session.regenerate(cb)`. */
 function isSessionRegenerate(node: ts.CallExpression): boolean {
