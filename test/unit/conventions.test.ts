@@ -21,6 +21,13 @@ describe('conventions', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('src takes ts from src/core/ts.ts, never a value import of ts-morph (its interop getters cost a tenth of analysis time)', () => {
+    const offenders = walk(path.join(ROOT, 'src'))
+      .filter((f) => /\.[cm]?[jt]sx?$/.test(f) && !f.endsWith(path.join('src', 'core', 'ts.ts')))
+      .filter((f) => /import\s+(?!type\b)[^;]*from\s+['"]ts-morph['"]|require\(\s*['"]ts-morph['"]\s*\)/.test(fs.readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(ROOT, f)), []);
+  });
+
   it('each rule lives in src/core/rules/<id>.ts and ids are unique kebab-case', () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'duplicate rule ids');

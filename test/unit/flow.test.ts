@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ts } from 'ts-morph';
+import { ts } from '../../src/core/ts';
 import { parse } from '../../src/core/analyze';
 import { calleeName } from '../../src/core/ast';
 import { Flow, type Source, type SourceOptions } from '../../src/core/flow';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { parse } from '../../src/core/analyze';
 import { classifyPath } from '../../src/core/rules/auth-route-no-rate-limit';
 import { parseBytes } from '../../src/core/rules/body-limit-large';
-import { ts } from 'ts-morph';
+import { ts } from '../../src/core/ts';
 import { run } from '../helpers';
 
 function firstExpression(code: string): ts.Expression {

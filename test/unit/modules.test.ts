@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ts } from 'ts-morph';
+import { ts } from '../../src/core/ts';
 import { parse } from '../../src/core/analyze';
 import { ModuleResolver } from '../../src/core/modules';
 
