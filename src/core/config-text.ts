@@ -9,7 +9,7 @@
 import { DockerfileParser, type Dockerfile, type From, type Instruction } from 'dockerfile-ast';
 import ignore, { type Ignore } from 'ignore';
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import { lineAt, lineStartsOf } from './suppress';
+import { isExpired, lineAt, lineStartsOf, parseBody } from './suppress';
 import type { Evidence, Fact, Finding, Fix, ProjectContext, ProjectFinding, ProjectResult, ProjectRule, RuleMeta, Severity } from './types';
 
 // ---------------------------------------------------------------------------
@@ -387,17 +387,21 @@ export function npmInstallCommand(command: ShellWord[]): NpmInstall | undefined 
 
 const HASH_SUPPRESSION = /^[ \t]*#[ \t]*preflight-ignore-(next-line|file)\b([^\r\n]*)/gm;
 
-/** Rules suppressed per line (`# preflight-ignore-next-line id -- reason`) or per file, in `#`-comment files. */
-function hashSuppressed(text: string, ruleId: string): (line: number) => boolean {
+/**
+ * Rules suppressed per line (`# preflight-ignore-next-line id -- reason`) or per
+ * file, in `#`-comment files. The body reads as in source files (suppress.ts):
+ * `until YYYY-MM-DD` after the reason makes it expire, and past that day it no
+ * longer hides anything, so the finding comes back.
+ */
+function hashSuppressed(text: string, ruleId: string, now: Date): (line: number) => boolean {
   if (!text.includes('preflight-ignore')) return () => false;
   const lines = new Set<number>();
   let file = false;
   HASH_SUPPRESSION.lastIndex = 0;
   for (let m = HASH_SUPPRESSION.exec(text); m; m = HASH_SUPPRESSION.exec(text)) {
-    const body = m[2];
-    const sep = body.indexOf('--');
-    const ids = (sep >= 0 ? body.slice(0, sep) : body).split(/[\s,]+/).filter(Boolean);
-    if (!ids.includes(ruleId) && !ids.includes('*')) continue;
+    const body = parseBody(m[2]);
+    if (!body.ruleIds.includes(ruleId) && !body.ruleIds.includes('*')) continue;
+    if (isExpired(body, now)) continue;
     if (m[1] === 'file') file = true;
     else lines.add(positionAt(text, m.index).line + 1);
   }
@@ -405,11 +409,11 @@ function hashSuppressed(text: string, ruleId: string): (line: number) => boolean
 }
 
 /** A rule's checkFile over one text, with `#` suppressions applied. */
-export function runCheckFile(rule: ProjectRule, rel: string, text: string, project: ProjectContext): ProjectResult {
+export function runCheckFile(rule: ProjectRule, rel: string, text: string, project: ProjectContext, now = new Date()): ProjectResult {
   if (!rule.checkFile) return { findings: [], evidence: [] };
   const r = rule.checkFile(rel, text, project);
   if (r.findings.length === 0 || configKind(rel) === 'package-json') return r;
-  const suppressed = hashSuppressed(text, rule.id);
+  const suppressed = hashSuppressed(text, rule.id, now);
   return { ...r, findings: r.findings.filter((f) => f.file !== rel || !suppressed(f.line)) };
 }
 

@@ -46,7 +46,7 @@ export function parseSuppressions(text: string): Suppression[] {
 const UNTIL = /(?:^|\s)until\s+(\d[\d./-]*\d)\.?$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function parseBody(body: string): { ruleIds: string[]; reason?: string; until?: string; invalidUntil?: string } {
+export function parseBody(body: string): { ruleIds: string[]; reason?: string; until?: string; invalidUntil?: string } {
   const sep = body.indexOf('--');
   const idsPart = sep >= 0 ? body.slice(0, sep) : body;
   let reason = sep >= 0 ? body.slice(sep + 2).trim() : '';
@@ -77,7 +77,7 @@ export function isCalendarDate(s: string): boolean {
 }
 
 /** True when `now` is past the suppression's last day (compared as UTC dates). */
-export function isExpired(s: Suppression, now: Date): boolean {
+export function isExpired(s: Pick<Suppression, 'until'>, now: Date): boolean {
   if (s.until === undefined) return false;
   return now.toISOString().slice(0, 10) > s.until;
 }

@@ -191,6 +191,18 @@ describe('config-file analysis of one file', () => {
     assert.deepEqual(analyzeConfigFile('.github/workflows/a.yml', yml, memoryProject({}), { rules: RULES }).findings, []);
   });
 
+  it('`#` suppressions expire: `until` a past day hides nothing, a future day still hides', () => {
+    const body = (until: string) => [
+      `# preflight-ignore-next-line dockerfile-unpinned-base -- the deploy pipeline pins the digest until ${until}`,
+      'FROM node:20-alpine',
+      'USER node',
+      '',
+    ].join('\n');
+    const ids = (text: string) => analyzeConfigFile('Dockerfile', text, memoryProject({ Dockerfile: text }), { rules: RULES }).findings.map((f) => f.ruleId);
+    assert.deepEqual(ids(body('2020-01-31')), ['dockerfile-unpinned-base']);
+    assert.deepEqual(ids(body('2999-12-31')), []);
+  });
+
   it('judges only config files, outside fixture trees', () => {
     assert.equal(isConfigFile('Dockerfile'), true);
     assert.equal(isConfigFile('docker/api.Dockerfile'), true);
