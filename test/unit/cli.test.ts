@@ -64,7 +64,10 @@ describe('cli', () => {
       assert.equal(rule.id, res.ruleId);
       assert.ok(rule.help.markdown.includes('## How to fix'));
       assert.ok(rule.helpUri.endsWith(`/docs/rules/${rule.id}.md`));
+      assert.match(res.partialFingerprints['preflightFindingHash/v1'], /^[0-9a-f]{16,}$/);
     }
+    const prints = run.results.map((x: { partialFingerprints: Record<string, string> }) => x.partialFingerprints['preflightFindingHash/v1']);
+    assert.equal(new Set(prints).size, prints.length, 'fingerprints are unique within a run');
   });
 
   it('markdown output is a checklist table with checkboxes', () => {

@@ -3,8 +3,12 @@ import { renderRuleDoc } from '../../core/docs';
 import { docsUrl, REPOSITORY_URL, TOOL_NAME, VERSION } from '../../core/meta';
 import { RULES } from '../../core/registry';
 import { SUPPRESSION_EXPIRED_RULE_ID, SUPPRESSION_RULE_ID } from '../../core/analyze';
+import { fingerprintsOf } from '../../core/baseline';
 import type { RuleMeta, Severity } from '../../core/types';
 import type { Report } from '../report';
+
+/** Versioned, as SARIF asks: a change to how fingerprints are computed gets a new key. */
+export const FINGERPRINT_KEY = 'preflightFindingHash/v1';
 
 const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
 
@@ -62,13 +66,17 @@ export function formatSarif(report: Report): string {
       },
     };
   });
-  const results: Sarif.Result[] = report.findings.map((f) => {
+  // The baseline's fingerprints, which survive line shifts and re-indentation: code scanning
+  // matches results across runs by them instead of by line.
+  const fingerprints = fingerprintsOf(report.findings);
+  const results: Sarif.Result[] = report.findings.map((f, i) => {
     const result: Sarif.Result = {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId),
       level: LEVEL[f.severity],
       message: { text: f.message },
       locations: [location(f.file, f.line, f.column, f.endLine, f.endColumn)],
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprints[i] },
       properties: { row: f.row, fixable: f.fixes.length > 0 },
     };
     if (f.related?.length) {
