@@ -25,7 +25,7 @@ export interface AnalyzeOptions {
   project?: ProjectInfo;
   /** Per-rule severity or `off`, from config. */
   ruleSettings?: Record<string, RuleSetting>;
-  /** Wall-clock budget for the walk; past it the file is reported as skipped. */
+  /** Wall-clock budget for parsing, the walk and the end-of-file hooks; past it the file is reported as skipped. */
   timeBudgetMs?: number;
   /** The date expiring suppressions (`until YYYY-MM-DD`) are judged against; today by default. */
   now?: Date;
@@ -65,6 +65,9 @@ const forEachChild = ts.forEachChild;
 export function analyzeSource(file: string, text: string, options: AnalyzeOptions): FileResult {
   const settings = options.ruleSettings ?? {};
   const project = options.project ?? DEFAULT_PROJECT;
+  // The budget covers parsing, the walk and the end-of-file hooks.
+  const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  const deadline = Date.now() + budget;
   let sourceFile: ts.SourceFile;
   try {
     sourceFile = parse(file, text);
@@ -161,8 +164,6 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
     if (visitors.onEnd) endHooks.push(visitors.onEnd);
   }
 
-  const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-  const deadline = Date.now() + budget;
   let count = 0;
   const visit = (node: ts.Node): void => {
     const list = handlers[node.kind];
@@ -173,7 +174,10 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
 
   try {
     visit(sourceFile);
-    for (const hook of endHooks) hook();
+    for (const hook of endHooks) {
+      if (Date.now() > deadline) throw new TimeBudgetExceeded();
+      hook();
+    }
   } catch (e) {
     if (e instanceof TimeBudgetExceeded) {
       return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: `analysis took longer than ${budget} ms` };

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { analyzeSource, type FileResult } from '../../src/core/analyze';
 import { applyFixes } from '../../src/core/fix';
 import { SOURCE_RULES } from '../../src/core/registry';
+import type { SourceRule } from '../../src/core/types';
 import { analyzeWorkspace, type WorkspaceResult } from '../../src/core/workspace';
 import { prng, syntheticRouterFile } from '../../scripts/corpus';
 import { FIXTURES } from '../helpers';
@@ -363,7 +364,7 @@ describe('robustness', function () {
     });
 
     it('a 5 MB file of realistic code: analyzed or skipped, never thrown', () => {
-      // A short budget: parsing 5 MB is most of the cost and is not under the budget.
+      // A short budget, which parsing 5 MB may use up by itself: then the file is skipped with a note.
       assert.deepEqual(check('huge.ts', 'huge', bigFile(), {}, 250), []);
     });
   });
@@ -600,3 +601,24 @@ function minified(): string {
     .filter((l) => l !== '' && !l.startsWith('//'))
     .join('');
 }
+
+describe('time budget', () => {
+  /** A rule whose end-of-file hook takes `ms` of wall time, and one that reports at the end. */
+  const slowEnd = (ms: number): SourceRule => ({
+    ...SOURCE_RULES[0], id: 'slow-end',
+    create: () => ({ onEnd: () => { const until = Date.now() + ms; while (Date.now() < until); } }),
+  });
+  const reportsAtEnd: SourceRule = {
+    ...SOURCE_RULES[0], id: 'reports-at-end',
+    create: (ctx) => ({ onEnd: () => ctx.report(ctx.sourceFile.statements[0]) }),
+  };
+
+  it('covers end-of-file hooks: a file whose hooks run past it is skipped, not half-analyzed', () => {
+    const text = 'const a = 1;\n';
+    const ok = analyzeSource('a.ts', text, { rules: [slowEnd(0), reportsAtEnd], timeBudgetMs: 10_000 });
+    assert.deepEqual(ok.findings.map((f) => f.ruleId), ['reports-at-end']);
+    const late = analyzeSource('a.ts', text, { rules: [slowEnd(60), reportsAtEnd], timeBudgetMs: 20 });
+    assert.match(late.skipped ?? '', /longer than 20 ms/);
+    assert.deepEqual(late.findings, []);
+  });
+});
