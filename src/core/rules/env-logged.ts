@@ -3,7 +3,7 @@ import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, SourceRule } from '../types';
-import { isLogCall, LOG_METHODS } from './log-sensitive-data';
+import { isLogCall, LOG_METHODS, logCallHints } from './log-sensitive-data';
 
 /**
  * The whole environment written to a log or a response:
@@ -121,6 +121,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Once per file: no mention of process.env, nothing to find.
     if (!ctx.text.includes('process.env')) return {};
+    const hints = logCallHints(ctx.text);
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
@@ -135,7 +136,7 @@ export const rule: SourceRule = {
           return;
         }
         if (ts.isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
-        if (!isLogCall(ctx, node)) return;
+        if (!isLogCall(ctx, node, hints)) return;
         const env = node.arguments.map((a) => exposedEnv(a)).find(Boolean);
         if (env) {
           ctx.report(node, {

@@ -47,8 +47,34 @@ function fileImportsLogger(ctx: RuleContext): boolean {
   return known;
 }
 
+/**
+ * Per-file text checks a rule may compute once and pass to isLogCall: can an import or
+ * require of this file name a logger module other than `debug` (`loggerModule`), or
+ * `debug` itself (`debugModule`)? A receiver resolves to a module only through a
+ * specifier spelled in the text, so false means no origin lookup can succeed.
+ */
+export interface LogCallHints {
+  loggerModule(): boolean;
+  debugModule(): boolean;
+}
+
+const quoted = (names: Iterable<string>): RegExp =>
+  new RegExp(`['"\`:](?:${[...names].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
+const LOGGER_SPECIFIER = quoted([...LOGGER_MODULES].filter((m) => m !== 'debug'));
+const DEBUG_SPECIFIER = quoted(['debug']);
+
+/** LogCallHints for one file's text, each answer computed on first use. */
+export function logCallHints(text: string): LogCallHints {
+  let logger: boolean | undefined;
+  let debug: boolean | undefined;
+  return {
+    loggerModule: () => (logger ??= LOGGER_SPECIFIER.test(text)),
+    debugModule: () => (debug ??= DEBUG_SPECIFIER.test(text)),
+  };
+}
+
 /** True for `console.*(…)`, logger method calls and `debug('ns')`-style log functions. */
-export function isLogCall(ctx: RuleContext, call: ts.CallExpression): boolean {
+export function isLogCall(ctx: RuleContext, call: ts.CallExpression, hints?: LogCallHints): boolean {
   const callee = skipWrappers(call.expression);
   if (ts.isPropertyAccessExpression(callee)) {
     if (!LOG_METHODS.has(callee.name.text)) return false;
@@ -59,11 +85,13 @@ export function isLogCall(ctx: RuleContext, call: ts.CallExpression): boolean {
     }
     if (looksLikeLoggerName(receiver)) return true;
     // `const app = Fastify({ logger: true }); app.log.info(…)` is named above; this is `winstonInstance.info(…)`.
+    if (hints && !hints.loggerModule()) return false;
     if (!fileImportsLogger(ctx)) return false;
     const o = ctx.modules.origin(receiver);
     return !!o && LOGGER_MODULES.has(o.module) && o.module !== 'debug';
   }
   if (ts.isIdentifier(callee)) {
+    if (hints && !hints.debugModule()) return false;
     if (!fileImportsLogger(ctx)) return false;
     // const log = debug('app:auth'); log('…')
     const b = lookup(callee.text, callee);
@@ -153,6 +181,9 @@ export const rule: SourceRule = {
     let securityEvidence = 0;
     let loggingFact = false;
     const credentialFunctions = new Map<ts.Node, boolean>();
+    const hints = logCallHints(ctx.text);
+    // `redact` is a property name (identifier or string key) wherever noteRedact could find one.
+    const redactNamed = ctx.mentions('redact');
 
     const noteLoggingModule = (module: string, node: ts.Node): void => {
       if (loggingFact || !LOGGING_FACT_MODULES.has(module)) return;
@@ -265,8 +296,8 @@ export const rule: SourceRule = {
         const callee = skipWrappers(node.expression);
         if (node.arguments.length === 0) return;
         // pino({ redact }), pinoHttp({ redact }), Fastify({ logger: { redact } })
-        const a0 = skipWrappers(node.arguments[0]);
-        if (ts.isObjectLiteralExpression(a0)) {
+        const a0 = redactNamed ? skipWrappers(node.arguments[0]) : undefined;
+        if (a0 && ts.isObjectLiteralExpression(a0)) {
           noteRedact(a0);
           const logger = getPropertyValue(a0, 'logger');
           const inner = logger && skipWrappers(logger);
@@ -290,7 +321,7 @@ export const rule: SourceRule = {
             ctx.evidence('security-logging', node, `audit log call ${dottedName(callee)}()`);
           }
         }
-        if (!isLogCall(ctx, node)) return;
+        if (!isLogCall(ctx, node, hints)) return;
         const isConsole = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'console';
         if (securityEvidence < 3) {
           const message = node.arguments.map((a) => stringValue(a) ?? (ts.isTemplateExpression(a) ? a.head.text : undefined)).find((t) => t !== undefined);

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, dottedName, propertyName } from '../ast';
+import { calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName } from '../ast';
 import type { Source } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -52,24 +52,45 @@ function isCapitalized(name: string): boolean {
   return /^[A-Z][A-Za-z0-9_]*$/.test(name) && !/^[A-Z0-9_]+$/.test(name);
 }
 
+/**
+ * Per-file answers the rule computes once (kept in create()'s closure). `dataModules` is false when no
+ * import or require of the file can spell a DATA_MODULES package, so no value can resolve to one.
+ */
+interface Hints {
+  dataModules(): boolean;
+  savedLater(target: ts.Identifier): boolean;
+}
+
+const NO_HINTS: Hints = { dataModules: () => true, savedLater: isSavedLater };
+
+/** A specifier naming a DATA_MODULES package (or a subpath of one): an origin's module is always spelled so in the text. */
+const DATA_SPECIFIER = new RegExp(`['"\`:](?:${[...DATA_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`/]`);
+
+function dataOrigin(ctx: RuleContext, recv: ts.Node, hints: Hints): boolean {
+  if (!hints.dataModules()) return false;
+  const origin = ctx.modules.origin(recv);
+  return !!origin && DATA_MODULES.has(packageOf(origin.module));
+}
+
 /** A module-like, model-like or repository-like receiver of a write. */
-function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: string, depth = 0): boolean {
+function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: string, depth = 0, hints: Hints = NO_HINTS): boolean {
   if (!recv || depth > 6) return false;
   recv = skipWrappers(recv);
-  const origin = ctx.modules.origin(recv);
-  if (origin && DATA_MODULES.has(packageOf(origin.module))) return true;
+  // Name checks first; a value from an ORM / database package is a target too (dataOrigin), resolved last.
   if (ts.isIdentifier(recv)) {
     const name = recv.text;
-    if (BUILTINS.has(name)) return false;
+    if (BUILTINS.has(name)) return dataOrigin(ctx, recv, hints);
     if (/repo(?:sitory)?$|model$|collection$/i.test(name) || QUERY_BUILDER_ROOTS.test(name) || /prisma/i.test(name)) return true;
     if (isCapitalized(name)) {
+      const origin = ctx.modules.origin(recv);
+      if (origin && DATA_MODULES.has(packageOf(origin.module))) return true;
       // `import Stripe from 'stripe'`, `import { Queue } from 'bullmq'`: a package's classes are SDKs, not models.
       // Local modules and path aliases that name models (`@app/models`, `~/db/entities`) are.
       if (origin && !LOCAL_MODULE.test(origin.module) && !MODEL_MODULE.test(origin.module)) return false;
       return true;
     }
     // instance.update(values) on a record loaded a few lines up (Sequelize).
-    return method === 'update' && isLoadedRecord(recv);
+    return (method === 'update' && isLoadedRecord(recv)) || dataOrigin(ctx, recv, hints);
   }
   if (ts.isPropertyAccessExpression(recv)) {
     const name = recv.name.text;
@@ -77,25 +98,27 @@ function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: strin
     if (/repo(?:sitory)?$|model$|collection$/i.test(name) || isCapitalized(name)) return true;
     const base = dottedName(recv.expression) ?? '';
     if (/prisma|(?:^|\.)db$/i.test(base)) return true;
-    return false;
+    return dataOrigin(ctx, recv, hints);
   }
-  if (ts.isCallExpression(recv)) {
-    const name = calleeName(recv) ?? '';
-    if (/^get(?:Custom)?Repository$|^collection$|^model$|^table$|^into$|^from$/.test(name)) return true;
-    // knex('users').where(…).update(…): walk to the chain's root call.
-    let root: ts.Expression = recv;
-    for (let i = 0; i < 16 && ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipWrappers(root.expression)); i++) {
-      root = (skipWrappers(root.expression) as ts.PropertyAccessExpression).expression;
-    }
-    root = skipWrappers(root) as ts.Expression;
-    if (ts.isCallExpression(root)) {
-      const callee = skipWrappers(root.expression);
-      if (ts.isIdentifier(callee) && QUERY_BUILDER_ROOTS.test(callee.text)) return true;
-      if (ts.isPropertyAccessExpression(callee)) return isDataTarget(ctx, callee.expression, method, depth + 1);
-    }
-    return ts.isIdentifier(root) && QUERY_BUILDER_ROOTS.test(root.text);
+  if (ts.isCallExpression(recv)) return callTarget(ctx, recv, method, depth, hints) || dataOrigin(ctx, recv, hints);
+  return dataOrigin(ctx, recv, hints);
+}
+
+function callTarget(ctx: RuleContext, recv: ts.CallExpression, method: string, depth: number, hints: Hints): boolean {
+  const name = calleeName(recv) ?? '';
+  if (/^get(?:Custom)?Repository$|^collection$|^model$|^table$|^into$|^from$/.test(name)) return true;
+  // knex('users').where(…).update(…): walk to the chain's root call.
+  let root: ts.Expression = recv;
+  for (let i = 0; i < 16 && ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipWrappers(root.expression)); i++) {
+    root = (skipWrappers(root.expression) as ts.PropertyAccessExpression).expression;
   }
-  return false;
+  root = skipWrappers(root) as ts.Expression;
+  if (ts.isCallExpression(root)) {
+    const callee = skipWrappers(root.expression);
+    if (ts.isIdentifier(callee) && QUERY_BUILDER_ROOTS.test(callee.text)) return true;
+    if (ts.isPropertyAccessExpression(callee)) return isDataTarget(ctx, callee.expression, method, depth + 1, hints);
+  }
+  return ts.isIdentifier(root) && QUERY_BUILDER_ROOTS.test(root.text);
 }
 
 /** A variable holding a record loaded by a lookup or built with `new Model()`: `const user = await User.findByPk(id)`. */
@@ -124,27 +147,44 @@ function isLoadedRecord(id: ts.Identifier): boolean {
 
 /** `target.save()` or `repo.save(target)` later in the function: the assigned object is persisted. */
 function isSavedLater(target: ts.Identifier): boolean {
-  const b = lookup(target.text, target);
-  if (!b) return false;
+  const fn = savedLaterScope(target);
+  return !!fn && (savedCalls(fn).get(target.text) ?? -1) > target.pos;
+}
+
+/** The function (or file) isSavedLater searches; undefined when the target is not bound here. */
+function savedLaterScope(target: ts.Identifier): ts.Node | undefined {
+  if (!lookup(target.text, target)) return undefined;
   let fn: ts.Node | undefined = target.parent;
   while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
-  if (!fn) return false;
-  let found = false;
+  return fn;
+}
+
+/**
+ * For one function: each name's last position (call `pos`) as the receiver or an argument
+ * of a save/update/persist/flush call anywhere inside it. isSavedLater asks whether that
+ * position lies after the target.
+ */
+function savedCalls(fn: ts.Node): Map<string, number> {
+  const last = new Map<string, number>();
+  const note = (x: ts.Node | undefined, pos: number): void => {
+    if (!x) return;
+    const s = skipWrappers(x);
+    if (!ts.isIdentifier(s)) return;
+    const prev = last.get(s.text);
+    if (prev === undefined || pos > prev) last.set(s.text, pos);
+  };
   const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n) && n.pos > target.pos) {
+    if (ts.isCallExpression(n)) {
       const name = calleeName(n);
       if (name === 'save' || name === 'update' || name === 'persist' || name === 'flush') {
-        const recv = calleeObject(n);
-        const r = recv ? skipWrappers(recv) : undefined;
-        const names = (x: ts.Node | undefined): boolean => !!x && ts.isIdentifier(skipWrappers(x)) && (skipWrappers(x) as ts.Identifier).text === target.text;
-        if (names(r) || n.arguments.some((a) => names(a))) found = true;
+        note(calleeObject(n), n.pos);
+        for (const a of n.arguments) note(a, n.pos);
       }
     }
     ts.forEachChild(n, visit);
   };
   visit(fn);
-  return found;
+  return last;
 }
 
 /** The request part written whole; `field` when it is one object inside the body (`req.body.article`). */
@@ -185,14 +225,14 @@ function prismaData(arg: ts.Node | undefined): ts.Expression[] | undefined {
 }
 
 /** The write a call performs and the data it writes, when the target is a data store. */
-export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpression): Write | undefined {
+export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpression, hints: Hints = NO_HINTS): Write | undefined {
   const args = node.arguments ?? ts.factory.createNodeArray();
   if (ts.isNewExpression(node)) {
     const callee = skipWrappers(node.expression);
     if (!ts.isIdentifier(callee) || !isCapitalized(callee.text) || BUILTINS.has(callee.text) || NOT_MODELS.test(callee.text)) return undefined;
-    if (args.length !== 1 || !isDataTarget(ctx, callee, 'new')) return undefined;
+    if (args.length !== 1 || !isDataTarget(ctx, callee, 'new', 0, hints)) return undefined;
     // new ObjectId(id), new Sequelize(url), new Pool(config): the library's own classes, not models.
-    const origin = ctx.modules.origin(callee);
+    const origin = hints.dataModules() ? ctx.modules.origin(callee) : undefined;
     if (origin && DATA_MODULES.has(packageOf(origin.module)) && origin.path.length <= 1) return undefined;
     return { call: node, data: [args[0]] };
   }
@@ -205,7 +245,7 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
     if (!recv || !ts.isIdentifier(skipWrappers(recv)) || (skipWrappers(recv) as ts.Identifier).text !== 'Object' || args.length < 2) return undefined;
     const target = skipWrappers(args[0]);
     if (!ts.isIdentifier(target) && !ts.isPropertyAccessExpression(target)) return undefined;
-    const persisted = ts.isIdentifier(target) ? isLoadedRecord(target) || isSavedLater(target) : dottedName(target)?.startsWith('this.') === true;
+    const persisted = ts.isIdentifier(target) ? isLoadedRecord(target) || hints.savedLater(target) : dottedName(target)?.startsWith('this.') === true;
     return persisted ? { call: node, data: args.slice(1) } : undefined;
   }
   if (!recv) return undefined;
@@ -213,14 +253,14 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
   if (name === 'set') {
     // doc.set(req.body) (mongoose), db.update(users).set(req.body) (drizzle); Map.set and res.set take two arguments.
     if (args.length !== 1) return undefined;
-    const record = ts.isIdentifier(r) && (isLoadedRecord(r) || isSavedLater(r));
-    if (!record && !(ts.isCallExpression(r) && isDataTarget(ctx, r, name))) return undefined;
+    const record = ts.isIdentifier(r) && (isLoadedRecord(r) || hints.savedLater(r));
+    if (!record && !(ts.isCallExpression(r) && isDataTarget(ctx, r, name, 0, hints))) return undefined;
     return { call: node, data: [args[0]] };
   }
 
   const prisma = prismaData(args[0]);
   if (prisma && ts.isPropertyAccessExpression(r)) return { call: node, data: prisma };
-  if (!isDataTarget(ctx, recv, name)) return undefined;
+  if (!isDataTarget(ctx, recv, name, 0, hints)) return undefined;
 
   if (name === 'merge') return args.length >= 2 ? { call: node, data: args.slice(1) } : undefined;
   if (name === 'update') {
@@ -353,12 +393,25 @@ export const rule: SourceRule = {
     owasp: ['A08:2021', 'A01:2021'],
   },
   create(ctx) {
-    const routes = new RouteIndex();
     const candidates: { write: Write; source: WholeSource; dataNode: ts.Node }[] = [];
+    // Calls RouteIndex.add would take (x.use(…), x.get(…), …), fed to it in onEnd only when there is something to judge.
+    const routeCalls: ts.CallExpression[] = [];
     let factDone = false;
     let evidenceDone = false;
+    let dataModules: boolean | undefined;
+    const saved = new Map<ts.Node, Map<string, number>>();
+    const hints: Hints = {
+      dataModules: () => (dataModules ??= DATA_SPECIFIER.test(ctx.text)),
+      savedLater(target) {
+        const fn = savedLaterScope(target);
+        if (!fn) return false;
+        let last = saved.get(fn);
+        if (!last) saved.set(fn, (last = savedCalls(fn)));
+        return (last.get(target.text) ?? -1) > target.pos;
+      },
+    };
     const visit = (node: ts.CallExpression | ts.NewExpression): void => {
-      const write = writeOf(ctx, node);
+      const write = writeOf(ctx, node, hints);
       if (!write) return;
       for (const d of write.data) {
         const whole = wholeRequest(ctx, d);
@@ -381,14 +434,19 @@ export const rule: SourceRule = {
     };
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        routes.add(node);
         const e = node.expression;
-        if (ts.isPropertyAccessExpression(e) && WRITE_METHODS.has(e.name.text)) visit(node);
+        if (!ts.isPropertyAccessExpression(e)) return;
+        const name = e.name.text;
+        if (WRITE_METHODS.has(name)) visit(node);
+        if (name === 'use' || HTTP_METHODS.has(name.toLowerCase())) routeCalls.push(node);
       },
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
         if (node.arguments?.length === 1) visit(node);
       },
       onEnd() {
+        if (candidates.length === 0) return;
+        const routes = new RouteIndex();
+        for (const c of routeCalls) routes.add(c);
         const inHandler = new Map<ts.Node, Validation | null>();
         for (const c of candidates) {
           // A schema on the route (zod strips unknown keys, joi rejects them) or in the handler vets the body first.

@@ -7,7 +7,7 @@ import {
 } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { Fix, RuleContext, SourceRule } from '../types';
+import type { Fix, RuleContext, SourceRule, Visitors } from '../types';
 
 /**
  * A whole user record from the database sent in a response, password hash
@@ -73,24 +73,19 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    // Nothing is reported without a send: `res.json(x)` (sentValue: a send method on a response name),
+    // Koa's `ctx.body = x`, or a return from a method decorated as a route.
+    const responseSends = ctx.mentions('json', 'send', 'jsonp') && ctx.mentions('res', 'response', 'reply', 'resp');
+    const koa = ctx.mentions('ctx');
+    const routeMethods = ctx.mentions(...ROUTE_DECORATORS);
+    if (!responseSends && !koa && !routeMethods) return {};
     const sends: { sent: ts.Expression; at: ts.Node }[] = [];
     const learned: Learned = { excluded: new Map(), hiddenByDefault: new Set(), mongoose: new Set() };
-    return {
+    const visitors: Visitors = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const sent = sentValue(node);
         if (sent) sends.push({ sent, at: node });
         else learn(node, learned);
-      },
-      // Koa: ctx.body = user
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left) || node.left.name.text !== 'body') return;
-        if (dottedName(node.left) === 'ctx.body') sends.push({ sent: node.right, at: node });
-      },
-      // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
-      [ts.SyntaxKind.ReturnStatement](node: ts.ReturnStatement) {
-        if (!node.expression) return;
-        const fn = enclosingFn(node);
-        if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
       },
       onEnd() {
         if (sends.length === 0) return;
@@ -101,8 +96,26 @@ export const rule: SourceRule = {
         }
       },
     };
+    // Koa: ctx.body = user
+    if (koa) {
+      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression) => {
+        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left) || node.left.name.text !== 'body') return;
+        if (dottedName(node.left) === 'ctx.body') sends.push({ sent: node.right, at: node });
+      };
+    }
+    // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
+    if (routeMethods) {
+      visitors[ts.SyntaxKind.ReturnStatement] = (node: ts.ReturnStatement) => {
+        if (!node.expression) return;
+        const fn = enclosingFn(node);
+        if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
+      };
+    }
+    return visitors;
   },
 };
+
+const ROUTE_DECORATORS = ['Get', 'Post', 'Put', 'Patch', 'Delete', 'All'];
 
 function isRouteMethod(m: ts.MethodDeclaration): boolean {
   return (ts.getDecorators(m) ?? []).some((d) => {
@@ -150,7 +163,8 @@ function judge(ctx: RuleContext, id: ts.Identifier, at: ts.Node, models: () => M
   const scope = fn ?? at.getSourceFile();
   if (scrubbed(scope, id.text, at)) return false;
   const key = rec.model ? modelKey(rec.model) : undefined;
-  const info = key ? models().get(key) : undefined;
+  // A query that selects a secret, or a record created with one, is judged without the models (fixFor offers nothing then).
+  const info = key && !rec.selectsSecret && !rec.createsSecret ? models().get(key) : undefined;
   const excluded = key ? learned.excluded.get(key) : undefined;
   let why: string | undefined;
   if (rec.selectsSecret) why = 'the query selects a secret field';

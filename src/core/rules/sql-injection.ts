@@ -54,6 +54,11 @@ const QUERY_BUILDER_CONDITIONS: ReadonlySet<string> = new Set(['where', 'andWher
 /** Generic method names (Map.get, regex.exec, router.all) need extra proof that the text is SQL. */
 const GENERIC_NAMES: ReadonlySet<string> = new Set(['get', 'all', 'run', 'exec', 'each', 'many', 'one', 'none', 'any']);
 
+/** Every name sinkKind can accept: a call by any other name is no sink. */
+const SINK_NAMES: ReadonlySet<string> = new Set([
+  ...STATEMENT_METHODS, ...FRAGMENT_METHODS, ...PRISMA_UNSAFE, ...QUERY_BUILDER_CONDITIONS, 'literal', 'raw',
+]);
+
 const SQL_LEAD = /^\s*\(?\s*(select|insert|update|delete|with|replace|merge|upsert|create|alter|drop|truncate|call|exec|execute|show|describe|explain|pragma|grant|revoke|declare)\s/i;
 const SQL_BODY = /\b(from|into|set|table|values|where|database|index|view|schema|join|as)\b/i;
 const TAGS: ReadonlySet<string> = new Set(['sql', 'SQL', '$queryRaw', '$executeRaw', 'Prisma.sql']);
@@ -96,11 +101,12 @@ export const rule: SourceRule = {
       dbFacts.add(m);
       ctx.fact('database', node);
     };
-    const giveEvidence = (node: ts.Node, message: string): void => {
+    const giveEvidence: GiveEvidence = (node, message) => {
       if (evidenceGiven) return;
       evidenceGiven = true;
-      ctx.evidence('parameterized-query', node, message);
+      ctx.evidence('parameterized-query', node, typeof message === 'string' ? message : message());
     };
+    giveEvidence.done = () => evidenceGiven;
     return {
       [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
@@ -117,7 +123,10 @@ export const rule: SourceRule = {
           if (m) noteModule(m, node);
           return;
         }
-        if (!name || node.arguments.length === 0) return;
+        if (!name || node.arguments.length === 0 || !SINK_NAMES.has(name)) return;
+        // `express.raw({ … })`, `query({ … })` without text: checkSink stops there whatever the kind.
+        const a0 = skipWrappers(node.arguments[0]);
+        if (ts.isObjectLiteralExpression(a0) && !getPropertyValue(a0, 'text') && !getPropertyValue(a0, 'sql')) return;
         const kind = sinkKind(ctx, node, name);
         if (!kind) return;
         checkSink(ctx, node, name, kind, giveEvidence);
@@ -176,12 +185,19 @@ function inQueryBuilderChain(call: ts.CallExpression): boolean {
   return false;
 }
 
+/** Gives the file's one parameterized-query evidence; the message is built only when it is given. */
+interface GiveEvidence {
+  (node: ts.Node, message: string | (() => string)): void;
+  /** True once the evidence is given: later candidates need not be examined for it. */
+  done?: () => boolean;
+}
+
 function checkSink(
   ctx: RuleContext,
   call: ts.CallExpression,
   name: string,
   kind: SinkKind,
-  giveEvidence: (node: ts.Node, message: string) => void,
+  giveEvidence: GiveEvidence,
 ): void {
   let arg: ts.Expression = call.arguments[0];
   // pg's `query({ text, values })` config form.
@@ -190,13 +206,14 @@ function checkSink(
     const text = getPropertyValue(bare, 'text') ?? getPropertyValue(bare, 'sql');
     if (!text) return;
     arg = text;
-    if (getPropertyValue(bare, 'values') && isConstantSql(text)) giveEvidence(call, `${receiverText(call)}${name} passes values separately from the SQL text`);
+    if (!giveEvidence.done?.() && getPropertyValue(bare, 'values') && isConstantSql(text)) giveEvidence(call, () => `${receiverText(call)}${name} passes values separately from the SQL text`);
   }
   const built = builtString(arg);
   if (!built) {
+    if (giveEvidence.done?.()) return;
     const sqlText = constantText(arg);
     if (sqlText !== undefined && hasPlaceholders(sqlText) && (call.arguments.length > 1 || name === 'prepare') && looksLikeSql(sqlText, sqlText, name)) {
-      giveEvidence(call, `${receiverText(call)}${name} uses placeholders with separate values`);
+      giveEvidence(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     }
     return;
   }
@@ -219,7 +236,7 @@ function checkSink(
     if (!variable && (kind === 'prisma-unsafe' || valuePosition(before)) && isVariableShape(expr)) variable = expr;
   }
   if (!tainted && !variable) {
-    if (call.arguments.length > 1 && hasPlaceholders(text)) giveEvidence(call, `${receiverText(call)}${name} uses placeholders with separate values`);
+    if (call.arguments.length > 1 && !giveEvidence.done?.() && hasPlaceholders(text)) giveEvidence(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     return;
   }
 

@@ -26,6 +26,8 @@ const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set(['compile', 'precompile', 
 const SANITIZE_NAME = /saniti[sz]e|purify|xss|escape|clean|strip|dompurify/i;
 const SAFE_WRAPPERS: ReadonlySet<string> = new Set(['SafeString', 'markSafe']);
 const UPPER_CONST = /^[A-Z][A-Z0-9_]*$/;
+/** An import or require of an engine module spells its specifier in the text: without one, importsAny(ENGINE_MODULES) is false. */
+const ENGINE_SPECIFIER = new RegExp(`['"\`:](?:${[...ENGINE_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
 
 export const rule: SourceRule = {
   id: 'template-unescaped',
@@ -53,7 +55,10 @@ export const rule: SourceRule = {
     owasp: ['A03:2021'],
   },
   create(ctx) {
-    let relevant: boolean | undefined;
+    const engines = ENGINE_SPECIFIER.test(ctx.text);
+    // Every report needs a SafeString/markSafe call, an engine module, or a dangerouslySetInnerHTML name (JSX attribute or key).
+    if (!engines && !ctx.mentions('SafeString', 'markSafe', 'dangerouslySetInnerHTML')) return {};
+    let relevant: boolean | undefined = engines ? undefined : false;
     const check = (node: ts.CallExpression | ts.NewExpression): void => {
       const name = calleeName(node);
       if (!name) return;
@@ -61,8 +66,8 @@ export const rule: SourceRule = {
         safeWrapper(ctx, node);
         return;
       }
-      if (!(relevant ??= importsAny(ctx, ENGINE_MODULES))) return;
       if (!ENGINE_FUNCTIONS.has(name) && !ts.isIdentifier(skipWrappers(node.expression))) return;
+      if (!(relevant ??= importsAny(ctx, ENGINE_MODULES))) return;
       const o = calleeOrigin(ctx, node);
       if (!o) return;
       if (HANDLEBARS_MODULES.has(o.module)) noEscape(ctx, node);
