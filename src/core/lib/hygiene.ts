@@ -229,49 +229,81 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
   const schemas = new Map<string, { fields: string[]; hidden: boolean }>();
   const hiddenLater = new Set<string>();
   const modelCalls: { model: string; schema: string; bound?: string }[] = [];
-  const visit = (n: ts.Node, depth: number): void => {
-    if (depth > 6) return;
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-      const init = skipWrappers(n.initializer);
-      if (ts.isNewExpression(init) && isMongooseSchema(ctx, init)) schemas.set(n.name.text, schemaFields(init));
-      const call = ts.isCallExpression(init) ? init : undefined;
-      if (call && calleeName(call) === 'model') {
-        const m = modelCallOf(call);
-        if (m) modelCalls.push({ ...m, bound: n.name.text });
-      }
-    } else if (ts.isCallExpression(n)) {
-      const name = calleeName(n);
-      if (name === 'model') {
-        const m = modelCallOf(n);
-        if (m) modelCalls.push(m);
-      } else if (name === 'set' && ts.isPropertyAccessExpression(n.expression) && /^to(JSON|Object)$/.test(stringValue(n.arguments[0]) ?? '')) {
-        const d = dottedName(n.expression.expression);
-        if (d) hiddenLater.add(d);
-      }
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      // userSchema.methods.toJSON = function () { … }
-      const d = dottedName(n.left);
-      const m = d && /^(.+)\.(methods|options)\.toJSON$/.exec(d);
-      if (m) hiddenLater.add(m[1]);
-    } else if (ts.isInterfaceDeclaration(n)) {
-      merge(n.name.text, n.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
-    } else if (ts.isTypeAliasDeclaration(n) && ts.isTypeLiteralNode(n.type)) {
-      merge(n.name.text, n.type.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
-    } else if (ts.isClassDeclaration(n) && n.name) {
-      const fields: string[] = [];
-      let hidden = false;
-      for (const m of n.members) {
-        const name = ts.isPropertyDeclaration(m) ? memberName(m) : undefined;
-        if (!name || !isSensitiveField(name)) continue;
-        fields.push(name);
-        if (hidesProperty(m as ts.PropertyDeclaration)) hidden = true;
-      }
-      merge(n.name.text, fields, hidden, false);
-      return;
-    }
-    ts.forEachChild(n, (c) => visit(c, ts.isBlock(c) || ts.isSourceFile(c) ? depth + 1 : depth));
+  // One visit function and a depth counter rather than a closure per child: this walks the whole
+  // file (to six blocks deep) for every file with a response that could carry a user record.
+  let depth = 0;
+  const child = (c: ts.Node): void => {
+    const block = c.kind === ts.SyntaxKind.Block;
+    if (block) depth++;
+    visit(c);
+    if (block) depth--;
   };
-  for (const st of ctx.sourceFile.statements) visit(st, 0);
+  const visit = (n: ts.Node): void => {
+    if (depth > 6) return;
+    switch (n.kind) {
+      case ts.SyntaxKind.VariableDeclaration: {
+        const d = n as ts.VariableDeclaration;
+        if (!ts.isIdentifier(d.name) || !d.initializer) break;
+        const init = skipWrappers(d.initializer);
+        if (ts.isNewExpression(init) && isMongooseSchema(ctx, init)) schemas.set(d.name.text, schemaFields(init));
+        const call = ts.isCallExpression(init) ? init : undefined;
+        if (call && calleeName(call) === 'model') {
+          const m = modelCallOf(call);
+          if (m) modelCalls.push({ ...m, bound: d.name.text });
+        }
+        break;
+      }
+      case ts.SyntaxKind.CallExpression: {
+        const c = n as ts.CallExpression;
+        const name = calleeName(c);
+        if (name === 'model') {
+          const m = modelCallOf(c);
+          if (m) modelCalls.push(m);
+        } else if (name === 'set' && ts.isPropertyAccessExpression(c.expression) && /^to(JSON|Object)$/.test(stringValue(c.arguments[0]) ?? '')) {
+          const d = dottedName(c.expression.expression);
+          if (d) hiddenLater.add(d);
+        }
+        break;
+      }
+      case ts.SyntaxKind.BinaryExpression: {
+        const b = n as ts.BinaryExpression;
+        if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) break;
+        // userSchema.methods.toJSON = function () { … }
+        const d = dottedName(b.left);
+        const m = d && /^(.+)\.(methods|options)\.toJSON$/.exec(d);
+        if (m) hiddenLater.add(m[1]);
+        break;
+      }
+      case ts.SyntaxKind.InterfaceDeclaration: {
+        const i = n as ts.InterfaceDeclaration;
+        merge(i.name.text, i.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
+        break;
+      }
+      case ts.SyntaxKind.TypeAliasDeclaration: {
+        const t = n as ts.TypeAliasDeclaration;
+        if (ts.isTypeLiteralNode(t.type)) {
+          merge(t.name.text, t.type.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
+        }
+        break;
+      }
+      case ts.SyntaxKind.ClassDeclaration: {
+        const k = n as ts.ClassDeclaration;
+        if (!k.name) break;
+        const fields: string[] = [];
+        let hidden = false;
+        for (const m of k.members) {
+          const name = ts.isPropertyDeclaration(m) ? memberName(m) : undefined;
+          if (!name || !isSensitiveField(name)) continue;
+          fields.push(name);
+          if (hidesProperty(m as ts.PropertyDeclaration)) hidden = true;
+        }
+        merge(k.name.text, fields, hidden, false);
+        return;
+      }
+    }
+    ts.forEachChild(n, child);
+  };
+  for (const st of ctx.sourceFile.statements) visit(st);
   for (const [name, s] of schemas) {
     const hidden = s.hidden || hiddenLater.has(name);
     merge(name, s.fields, hidden, true);
