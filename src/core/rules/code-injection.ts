@@ -39,6 +39,13 @@ const TEMPLATE_COMPILERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['node-serialize', new Set(['unserialize'])],
 ]);
 const ALIASABLE_MODULES: ReadonlySet<string> = new Set(['vm', 'vm2', ...TEMPLATE_COMPILERS.keys()]);
+/**
+ * A module origin needs an import or `require` spelling the module as a string
+ * literal (`'vm'`, `"node:vm"`): without one, module sinks and aliases cannot occur.
+ */
+const ALIASABLE_SPECIFIER = new RegExp(
+  `['"\`](?:node:)?(?:${[...ALIASABLE_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`,
+);
 const SINK_NAMES: ReadonlySet<string> = new Set([
   ...GLOBAL_EVALS, ...VM_FUNCTIONS, 'run', 'template', 'render', 'compile', 'renderString', 'precompile', 'unserialize', 'deserialize',
 ]);
@@ -65,11 +72,17 @@ export const rule: SourceRule = {
     owasp: ['A03:2021'],
   },
   create(ctx) {
+    let spelled: boolean | undefined;
+    const modules = (): boolean => (spelled ??= ALIASABLE_SPECIFIER.test(ctx.text));
+    // Sinks: a module function (spelled specifier), a global evaluator or `new Function/Script/…`, or dynamic `import(…)`.
+    if (!ctx.mentions(...GLOBAL_EVALS, ...NEW_SINKS) && !ctx.text.includes('import') && !modules()) return {};
     let relevant: boolean | undefined;
     const check = (node: ts.CallExpression | ts.NewExpression): void => {
       const args = node.arguments;
       if (!args || args.length === 0) return;
-      const values = codeArguments(ctx, node);
+      // Only `Function(…)` runs every argument; other sinks run the first. Constant code and functions carry no request data.
+      if (isInert(args[0]) && (!isFunctionCallee(node) || args.every(isInert))) return;
+      const values = codeArguments(ctx, node, modules);
       if (!values) return;
       for (const v of values) {
         if (ts.isFunctionLike(skipWrappers(v))) continue;
@@ -95,14 +108,32 @@ export const rule: SourceRule = {
       },
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
         const name = calleeName(node);
-        if (name === 'Function' || name === 'Script' || name === 'SourceTextModule') check(node);
+        if (name !== undefined && NEW_SINKS.has(name)) check(node);
       },
     };
   },
 };
 
-/** The arguments of a call that are compiled or run as code, or undefined when it is not such a call. */
-function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression): readonly ts.Expression[] | undefined {
+const NEW_SINKS: ReadonlySet<string> = new Set(['Function', 'Script', 'SourceTextModule']);
+
+/** A string literal or a template without substitutions (constant code), or a function (skipped by check): never reported. */
+function isInert(e: ts.Expression | undefined): boolean {
+  if (!e) return false;
+  const x = skipWrappers(e);
+  return x.kind === ts.SyntaxKind.StringLiteral || x.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral || ts.isFunctionLike(x);
+}
+
+/** A plain `Function` callee: the one sink that runs all its arguments. */
+function isFunctionCallee(call: ts.CallExpression | ts.NewExpression): boolean {
+  const callee = skipWrappers(call.expression);
+  return ts.isIdentifier(callee) && callee.text === 'Function';
+}
+
+/**
+ * The arguments of a call that are compiled or run as code, or undefined when it is not such a call.
+ * `modules()` false: no sink module is spelled in the file, so module-resolved callees cannot be sinks.
+ */
+function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression, modules: () => boolean): readonly ts.Expression[] | undefined {
   const args = call.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   // Dynamic import(x).
   if (call.expression.kind === ts.SyntaxKind.ImportKeyword) return [args[0]];
@@ -124,6 +155,7 @@ function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpress
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'eval' && ts.isIdentifier(callee.expression) && ['globalThis', 'window', 'global'].includes(callee.expression.text)) {
     return [args[0]];
   }
+  if (!modules()) return undefined;
   const o = calleeOrigin(ctx, call);
   if (!o) return undefined;
   if (o.module === 'vm') return vmArguments(o, args);

@@ -27,7 +27,9 @@ import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
  */
 
 const HELPER = 'safeRedirectTarget';
-const SINK_NAMES: ReadonlySet<string> = new Set(['redirect', 'location', 'setHeader', 'set', 'header', 'append', 'writeHead', 'writeHeader']);
+const HEADER_SINKS: readonly string[] = ['location', 'setHeader', 'set', 'header', 'append', 'writeHead', 'writeHeader'];
+const SINK_NAMES: ReadonlySet<string> = new Set(['redirect', ...HEADER_SINKS]);
+const LOCATION_TEXT = /location|\\/i;
 /** Request parts that hold the server's own URL: redirecting to them keeps the user on this site. */
 const SELF_PARTS: ReadonlySet<string> = new Set(['url', 'originalUrl', 'path', 'hostname', 'href']);
 const SELF_HEADERS: ReadonlySet<string> = new Set(['referer', 'referrer', 'host', 'x-forwarded-host', 'x-forwarded-proto', 'origin']);
@@ -64,10 +66,17 @@ export const rule: SourceRule = {
     owasp: ['A01:2021'],
   },
   create(ctx) {
+    // Every sink but `redirect` writes a Location header: the name `location` (any case) spelled in
+    // the file, or escapes (`\u…`, `\x…`, identity escapes) that can spell it otherwise.
+    let location: boolean | undefined;
+    const hasLocation = (): boolean => (location ??= LOCATION_TEXT.test(ctx.text));
+    if (!ctx.mentions('redirect') && !(ctx.mentions(...HEADER_SINKS) && hasLocation())) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        if (node.arguments.length === 0) return;
         const name = calleeName(node);
-        if (!name || !SINK_NAMES.has(name) || node.arguments.length === 0) return;
+        if (!name || !SINK_NAMES.has(name)) return;
+        if (name !== 'redirect' && !hasLocation()) return;
         const target = targetOf(ctx, node, name);
         if (!target) return;
         const source = redirectSource(ctx, target.value, 0);

@@ -30,7 +30,8 @@ const FS_METHODS: ReadonlyMap<string, readonly number[]> = new Map<string, reado
   ...['copy', 'move'].map((m) => [m, [0, 1]] as const),
 ]);
 const RESPONSE_SINKS: ReadonlySet<string> = new Set(['sendFile', 'sendfile', 'download']);
-const SINK_NAMES: ReadonlySet<string> = new Set([...[...FS_METHODS.keys()].flatMap((m) => [m, `${m}Sync`]), ...RESPONSE_SINKS]);
+const FS_SINK_NAMES: readonly string[] = [...FS_METHODS.keys()].flatMap((m) => [m, `${m}Sync`]);
+const SINK_NAMES: ReadonlySet<string> = new Set([...FS_SINK_NAMES, ...RESPONSE_SINKS]);
 
 const PATH_MODULES: ReadonlySet<string> = new Set(['path', 'path/posix', 'path/win32', 'upath', 'pathe']);
 /** path functions whose result still holds the input's `..` segments. */
@@ -64,6 +65,9 @@ export const rule: SourceRule = {
     owasp: ['A01:2021', 'A03:2021'],
   },
   create(ctx) {
+    // A response sink needs its name; an fs sink needs its name and a top-level fs import (below).
+    const responseSinks = ctx.mentions(...RESPONSE_SINKS);
+    if (!responseSinks && !(ctx.mentions(...FS_SINK_NAMES) && importsAny(ctx, FS_MODULES))) return {};
     let usesFs: boolean | undefined;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {

@@ -59,8 +59,13 @@ export const rule: SourceRule = {
         fixes: escapeFix(ctx, node, arg),
       });
     };
+    // Sinks: the global `RegExp` (called or constructed), or a `.match/.matchAll/.search` call.
+    const regExp = ctx.mentions('RegExp');
+    const implicit = ctx.mentions(...IMPLICIT_REGEX);
+    if (!regExp && !implicit) return {};
     return {
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+        if (!regExp) return;
         const arg = node.arguments?.[0];
         if (!arg || !isGlobalRegExp(node.expression) || leftToNosql(node)) return;
         check(node, arg);
@@ -68,10 +73,11 @@ export const rule: SourceRule = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const arg = node.arguments[0];
         if (!arg) return;
-        if (isGlobalRegExp(node.expression)) {
+        if (regExp && isGlobalRegExp(node.expression)) {
           if (!leftToNosql(node)) check(node, arg);
           return;
         }
+        if (!implicit) return;
         const name = calleeName(node);
         if (!name || !IMPLICIT_REGEX.has(name) || node.arguments.length !== 1) return;
         const recv = calleeObject(node);

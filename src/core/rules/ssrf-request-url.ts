@@ -31,6 +31,18 @@ const GUARD_MODULES: ReadonlySet<string> = new Set(['ssrf-req-filter', 'request-
 const GUARD_NAME = /safe|validat|allowlist|allowed|whitelist|isAllowed|assertPublic|isPublic|isPrivate|ssrf|checkUrl|verifyUrl/i;
 const SAFE_FETCH_NAME = /^(safe|ssrfSafe|guarded)(Fetch|Request|Get|Http)$/i;
 const SELF_URL_PARTS: ReadonlySet<string> = new Set(['url', 'originalUrl', 'path', 'href']);
+/**
+ * A module origin comes from an import declaration or `require` whose specifier
+ * is a string literal spelling the module: `'axios'`, `"node:http"`. When none
+ * of the modules this rule cares about is spelled so, every callee's origin is
+ * either absent or irrelevant, and resolution can be skipped.
+ */
+const specifierPattern = (mods: Iterable<string>): RegExp =>
+  new RegExp(`['"\`](?:node:)?(?:${[...mods].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
+const RELEVANT_SPECIFIER = specifierPattern([...CLIENT_MODULES, ...NODE_HTTP, ...GUARD_MODULES, 'dns', 'dns/promises']);
+const GUARD_SPECIFIER = specifierPattern(GUARD_MODULES);
+/** A SAFE_FETCH_NAME identifier spelled somewhere (`ssrfSafeFetch` contains `SafeFetch`); `\u` escapes can spell it otherwise. */
+const SAFE_FETCH_TEXT = /(?:safe|guarded)(?:fetch|request|get|http)|\\u/i;
 const PRIVATE_RANGE_HINT = /ipaddr|isPrivate|BlockList|isIP|\brange\(|169\.254|127\.0\.0|192\.168|\b10\.0\.0|loopback|private/;
 
 interface UrlArg {
@@ -65,6 +77,11 @@ export const rule: SourceRule = {
     owasp: ['A10:2021'],
   },
   create(ctx) {
+    // Every report, fact and evidence needs a relevant module spelled as a specifier,
+    // a `fetch` identifier (global fetch), or a safeFetch-style identifier.
+    const relevantSpelled = RELEVANT_SPECIFIER.test(ctx.text);
+    if (!relevantSpelled && !ctx.mentions('fetch') && !SAFE_FETCH_TEXT.test(ctx.text)) return {};
+    const guardSpelled = relevantSpelled && GUARD_SPECIFIER.test(ctx.text);
     const serverFile = !/\.(tsx|jsx)$/i.test(ctx.file) && !hasUseClient(ctx.sourceFile);
     let outboundNoted = false;
     let guardNoted = false;
@@ -86,7 +103,7 @@ export const rule: SourceRule = {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
       },
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
-        if (guardNoted) return;
+        if (guardNoted || !guardSpelled) return;
         const o = ctx.modules.callee(node);
         if (o && GUARD_MODULES.has(o.module)) guard(node, `${o.module} agent blocks private addresses`);
       },
@@ -100,10 +117,18 @@ export const rule: SourceRule = {
           return;
         }
         if (ts.isPropertyAccessExpression(callee) && !VERBS.has(name) && !isDnsName(name)) return;
-        const o = ctx.modules.callee(node);
+        // Without a relevant module spelled, the callee's origin is absent or irrelevant:
+        // only a global fetch or a safeFetch-style identifier call can matter.
+        if (!relevantSpelled && name !== 'fetch') {
+          if (!guardNoted && ts.isIdentifier(callee)) checkGuardEvidence(ctx, node, name, undefined, guard);
+          return;
+        }
+        const o = relevantSpelled ? ctx.modules.callee(node) : undefined;
         if (!guardNoted) checkGuardEvidence(ctx, node, name, o, guard);
         const target = urlArgument(node, o);
         if (!target) return;
+        // `globalThis.fetch` with a local `globalThis` bound to some other module: not a client.
+        if (!relevantSpelled && ctx.modules.callee(node)) return;
         const isGlobalFetch = !o && name === 'fetch';
         if (o && NODE_HTTP.has(o.module)) outbound(node);
         else if (isGlobalFetch && serverFile && !stringValue(target.url)) outbound(node);

@@ -8,7 +8,7 @@ import { builtString } from './sql-injection';
 import {
   appendHelperEdit, chainRoot, definingExpression, isResponse, isTypeScriptFile, relatedSource, sourceText, trace, wrapEdit, type TraceOptions,
 } from '../lib/injection';
-import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
 
 /**
  * Request data written into an HTML response without escaping:
@@ -60,31 +60,43 @@ export const rule: SourceRule = {
     owasp: ['A03:2021'],
   },
   create(ctx) {
-    return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const name = calleeName(node);
-        if (!name || !SINK_NAMES.has(name) || node.arguments.length === 0) return;
-        const recv = calleeObject(node);
-        if (!recv || !isResponse(recv)) return;
-        const root = chainRoot(recv);
-        const type = contentTypeAt(node, recv, root);
-        if (type === 'other') return;
-        // Express's res.send(string) defaults to text/html; Node's write/end and Fastify's reply.send do not.
-        const htmlDefault = name === 'send' && !(ts.isIdentifier(root) && root.text === 'reply');
-        check(ctx, node, node.arguments[0], type === 'html' || htmlDefault, type === 'html');
-      },
-      // Koa: ctx.body = `<p>${ctx.query.q}</p>`
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
-        const left = node.left;
-        if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
-        const root = skipWrappers(left.expression);
-        if (!ts.isIdentifier(root) || !KOA_NAME.test(root.text)) return;
-        const built = builtString(node.right);
-        if (!built || !built.literals[0].trimStart().startsWith('<')) return;
-        check(ctx, node, node.right, false, false);
-      },
+    // Sinks are `.send/.write/.end(…)` calls; the Koa sink is `ctx.body = …` / `context.body = …`.
+    const calls = ctx.mentions('send', 'write', 'end');
+    const koa = ctx.mentions('body') && ctx.mentions('ctx', 'context');
+    if (!calls && !koa) return {};
+    // Calls that may set a content type, in walk order: every one that ends before a sink has been seen when the sink is.
+    const setters: TypeSetter[] = [];
+    const visitors: Visitors = {};
+    if (calls) visitors[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression): void => {
+      const name = calleeName(node);
+      if (!name) return;
+      if (TYPE_METHODS.has(name) || HEADER_METHODS.has(name)) {
+        const r = chainRoot(node);
+        if (ts.isIdentifier(r)) setters.push({ call: node, root: r.text });
+        return;
+      }
+      if (node.arguments.length === 0 || !SINK_NAMES.has(name)) return;
+      const recv = calleeObject(node);
+      if (!recv || !isResponse(recv)) return;
+      const root = chainRoot(recv);
+      const type = contentTypeAt(node, recv, root, setters);
+      if (type === 'other') return;
+      // Express's res.send(string) defaults to text/html; Node's write/end and Fastify's reply.send do not.
+      const htmlDefault = name === 'send' && !(ts.isIdentifier(root) && root.text === 'reply');
+      check(ctx, node, node.arguments[0], type === 'html' || htmlDefault, type === 'html');
     };
+    // Koa: ctx.body = `<p>${ctx.query.q}</p>`
+    if (koa) visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression): void => {
+      if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+      const left = node.left;
+      if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
+      const root = skipWrappers(left.expression);
+      if (!ts.isIdentifier(root) || !KOA_NAME.test(root.text)) return;
+      const built = builtString(node.right);
+      if (!built || !built.literals[0].trimStart().startsWith('<')) return;
+      check(ctx, node, node.right, false, false);
+    };
+    return visitors;
   },
 };
 
@@ -146,8 +158,16 @@ const XSS_TRACE: TraceOptions = {
   },
 };
 
+/** A call named like a content-type setter (`type`, `set`, `writeHead` …) on a chain rooted at the identifier `root`. */
+interface TypeSetter {
+  call: ts.CallExpression;
+  root: string;
+  /** typeSetBy(call), once asked; null for undefined. */
+  type?: ContentType | null;
+}
+
 /** The content type set on this response before the sink (in its call chain or earlier in the function). */
-function contentTypeAt(sink: ts.CallExpression, recv: ts.Expression, root: ts.Node): ContentType {
+function contentTypeAt(sink: ts.CallExpression, recv: ts.Expression, root: ts.Node, setters: TypeSetter[]): ContentType {
   let type: ContentType;
   // res.type('text/plain').send(x), res.status(200).set('Content-Type', 'text/html').send(x)
   for (let e = skipWrappers(recv); ts.isCallExpression(e); ) {
@@ -161,19 +181,16 @@ function contentTypeAt(sink: ts.CallExpression, recv: ts.Expression, root: ts.No
   const fn = enclosingFunction(sink);
   const body = fn && (fn as ts.FunctionLikeDeclaration).body;
   if (!body) return undefined;
-  const visit = (n: ts.Node): void => {
-    if (n.pos >= sink.pos) return;
-    if (ts.isCallExpression(n) && n.end <= sink.pos) {
-      const r = chainRoot(n);
-      if (ts.isIdentifier(r) && r.text === root.text) {
-        const t = typeSetBy(n);
-        if (t !== undefined) type = t;
-      }
-    }
-    // res.statusCode = 200; res.headers['content-type'] … are rare; calls cover the common forms.
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
+  // The last call in the function (in walk order) that ends before the sink and sets the type on the same root.
+  // res.statusCode = 200; res.headers['content-type'] … are rare; calls cover the common forms.
+  const from = body.pos;
+  const to = body.end;
+  for (const s of setters) {
+    const c = s.call;
+    if (c.end > sink.pos || c.pos < from || c.end > to || s.root !== root.text) continue;
+    if (s.type === undefined) s.type = typeSetBy(c) ?? null;
+    if (s.type !== null) type = s.type;
+  }
   return type;
 }
 
