@@ -18,6 +18,12 @@ const SIGNING_NAMES: ReadonlySet<string> = new Set(['sign', 'signAsync']);
 type Flag = 'httpOnly' | 'secure' | 'sameSite';
 
 /**
+ * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
+ * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
+
+/**
  * `res.cookie(name, value, options?)` / `reply.setCookie(...)` for a cookie
  * that holds a token or session id (by its name or its value), without
  * `httpOnly: true`, a `secure` flag, or a `sameSite` policy.
@@ -46,6 +52,9 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    // Once per file: the callee must be named cookie/setCookie. calleeName also reads a parenthesized
+    // string key (`res[('cookie')]`), which the identifier table does not hold: the text must spell it then.
+    if (!ctx.mentions('cookie', 'setCookie') && !ctx.text.includes('ookie') && !SPELLING_ESCAPE.test(ctx.text)) return {};
     let factDone = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {

@@ -50,9 +50,11 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
+    const cookieFile = ctx.text.includes('cookies') || ctx.text.includes('signedCookies');
+    // A session module's specifier spells `session` unless a string escape writes it.
+    if (!cookieFile && !ctx.text.includes('session') && !SPELLING_ESCAPE.test(ctx.text)) return {};
     const imported = ctx.modules.importedModules();
     const sessionFile = imported.has('express-session') || imported.has('cookie-session');
-    const cookieFile = ctx.text.includes('cookies') || ctx.text.includes('signedCookies');
     if (!sessionFile && !cookieFile) return {};
     const mentionsCsrf = /csrf|xsrf/i.test(ctx.text);
     let protectedHere = imported.has(DEPRECATED_CSRF_MODULE) || [...imported].some((m) => CSRF_MODULES.has(m) && m !== 'lusca');
@@ -157,6 +159,12 @@ export const rule: SourceRule = {
     };
   },
 };
+
+/**
+ * A backslash that can spell a letter or `-` in a string: any escape but the control ones
+ * (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
 /** `app.use('/api', usersRouter)` / `app.use(router)`: a router defined elsewhere, whose routes we cannot count. */
 function isLocalRouter(arg: ts.Expression): boolean {

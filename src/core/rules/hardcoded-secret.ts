@@ -75,6 +75,8 @@ const PASS_QUALIFIERS: ReadonlySet<string> = new Set([
 
 /** Cheap pre-check before splitting a name into words. */
 const SECRETISH = /secret|pass|pwd|key|token/i;
+/** Every name with the word `aws` spells it (nameWords only splits and lower-cases ASCII). */
+const AWS_HINT = /aws/i;
 
 /** True when the name says its value is a secret; the last word (or the whole name) decides. */
 export function isSecretName(name: string | undefined): boolean {
@@ -274,6 +276,10 @@ const SECRET_OPTION_MODULES: ReadonlySet<string> = new Set([
   '@fastify/session', '@fastify/secure-session', '@fastify/cookie', 'fastify-jwt', 'fastify-session', 'koa-jwt', '@nestjs/jwt',
 ]);
 const SECRET_MODULES_HINT = /express-session|cookie-session|express-jwt|koa-session|koa-jwt|passport-jwt|iron-session|next-auth|@fastify\/|fastify-jwt|fastify-session|@nestjs\/jwt/;
+/** SECRET_MODULES_HINT, after substring checks every match needs (each is cheaper than the regex). */
+function mayNameSecretModule(text: string): boolean {
+  return (text.includes('session') || text.includes('jwt') || text.includes('next-auth') || text.includes('@fastify/')) && SECRET_MODULES_HINT.test(text);
+}
 const SECRET_OPTION_KEYS: readonly string[] = ['secret', 'secretOrKey', 'keys', 'secretOrPrivateKey', 'privateKey', 'password'];
 const SIGNING_METHODS: ReadonlySet<string> = new Set(['sign', 'verify']);
 
@@ -310,17 +316,42 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     const testFile = isTestFile(ctx.file);
-    // Once per file: which signing-key libraries can appear at all.
-    const mayUseJwt = ctx.text.includes('jsonwebtoken');
-    const mayUseCookieParser = ctx.text.includes('cookie-parser');
-    const mayUseSecretOptions = SECRET_MODULES_HINT.test(ctx.text);
+    // Once per file, when first needed: which signing-key libraries can appear at all.
+    let jwtHint: boolean | undefined;
+    let cookieParserHint: boolean | undefined;
+    let secretOptionsHint: boolean | undefined;
+    const mayUseJwt = (): boolean => (jwtHint ??= ctx.text.includes('jsonwebtoken'));
+    const mayUseCookieParser = (): boolean => (cookieParserHint ??= ctx.text.includes('cookie-parser'));
+    const mayUseSecretOptions = (): boolean => (secretOptionsHint ??= mayNameSecretModule(ctx.text));
     const reported = new Set<number>();
-    const templateFile = isConfigTemplate(ctx.file);
+    let templateFile: boolean | undefined;
     const report = (node: ts.Node, message: string, envName?: string): void => {
       const start = node.getStart(ctx.sourceFile);
       if (reported.has(start)) return;
       reported.add(start);
+      templateFile ??= isConfigTemplate(ctx.file);
       ctx.report(node, { message, fixes: envName && !templateFile ? [fromEnvFix(ctx.sourceFile, node, envName)] : [] });
+    };
+    // Per name, once per file: the word split is the costly part of judging a literal.
+    const secretNames = new Map<string, boolean>();
+    const isSecretNameHere = (name: string | undefined): boolean => {
+      if (!name || !SECRETISH.test(name)) return false;
+      let v = secretNames.get(name);
+      if (v === undefined) {
+        v = isSecretName(name);
+        secretNames.set(name, v);
+      }
+      return v;
+    };
+    const awsNames = new Map<string, boolean>();
+    const isAwsName = (name: string): boolean => {
+      if (!AWS_HINT.test(name)) return false;
+      let v = awsNames.get(name);
+      if (v === undefined) {
+        v = nameWords(name).includes('aws');
+        awsNames.set(name, v);
+      }
+      return v;
     };
 
     const checkLiteral = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): void => {
@@ -356,13 +387,13 @@ export const rule: SourceRule = {
         let outer: ts.Node = p;
         while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
         const name = storedName(outer);
-        if (!isSecretName(envName) && !isSecretName(name)) return;
+        if (!isSecretNameHere(envName) && !isSecretNameHere(name)) return;
         report(node, `Hard-coded fallback for secret ${envName}: when the variable is unset the app silently runs with this known value; fail at startup instead.`);
         return;
       }
       const name = storedName(node);
       if (!name) return;
-      if (nameWords(name).includes('aws') && /^[A-Za-z0-9/+]{40}$/.test(text) && /[a-z]/.test(text) && /[A-Z]/.test(text) && !isPlaceholder(text)) {
+      if (text.length === 40 && isAwsName(name) && /^[A-Za-z0-9/+]{40}$/.test(text) && /[a-z]/.test(text) && /[A-Z]/.test(text) && !isPlaceholder(text)) {
         report(node, 'Hard-coded AWS secret access key in source: revoke it, then use an IAM role or load it from the environment.', envNameOf(name));
         return;
       }
@@ -372,7 +403,7 @@ export const rule: SourceRule = {
         if (m && !isPlaceholder(m[1]) && entropy(m[1]) >= 3.5) report(node, 'Hard-coded credential in an Authorization header: load the token from the environment.');
         return;
       }
-      if (!isSecretName(name) || !looksLikeRealSecret(text)) return;
+      if (!isSecretNameHere(name) || !looksLikeRealSecret(text)) return;
       report(node, `Hard-coded secret in "${name}": load it from the environment (validated at startup) or a secret manager, and rotate the exposed value.`, envNameOf(name));
     };
 
@@ -463,7 +494,7 @@ export const rule: SourceRule = {
 
       // jwt.sign(payload, 'secret') / jwt.verify(token, 'secret')
       // (a renamed import: `const { sign: signToken } = require('jsonwebtoken')`)
-      if (mayUseJwt && args.length >= 2 && (SIGNING_METHODS.has(method) || ts.isIdentifier(callee))) {
+      if (args.length >= 2 && (SIGNING_METHODS.has(method) || ts.isIdentifier(callee)) && mayUseJwt()) {
         const key = skipWrappers(args[1]);
         if (ts.isStringLiteralLike(key) || ts.isIdentifier(key) || ts.isArrayLiteralExpression(key)) {
           const o = ctx.modules.callee(node);
@@ -476,14 +507,14 @@ export const rule: SourceRule = {
       }
       // cookieParser('secret')
       const a0 = skipWrappers(args[0]);
-      if (mayUseCookieParser && ts.isIdentifier(callee) && (ts.isStringLiteralLike(a0) || ts.isIdentifier(a0) || ts.isArrayLiteralExpression(a0))) {
+      if (ts.isIdentifier(callee) && mayUseCookieParser() && (ts.isStringLiteralLike(a0) || ts.isIdentifier(a0) || ts.isArrayLiteralExpression(a0))) {
         const o = ctx.modules.callee(node);
         if (o && o.module === 'cookie-parser' && o.path.length === 0) checkSigningKey(args[0], 'cookie');
         return;
       }
-      if (!mayUseSecretOptions) return;
       // fastify.register(require('@fastify/jwt'), { secret: 'x' })
       if (method === 'register' && args.length >= 2) {
+        if (!mayUseSecretOptions()) return;
         const plugin = ctx.modules.origin(args[0]);
         if (plugin && SECRET_OPTION_MODULES.has(plugin.module)) checkOptions(args[1], /jwt/.test(plugin.module) ? 'JWT' : 'session');
         return;
@@ -492,6 +523,7 @@ export const rule: SourceRule = {
       const first = skipWrappers(args[0]);
       if (!ts.isObjectLiteralExpression(first)) return;
       if (!SECRET_OPTION_KEYS.some((k) => getProperty(first, k))) return;
+      if (!mayUseSecretOptions()) return;
       const o = ctx.modules.callee(node);
       if (!o || !SECRET_OPTION_MODULES.has(o.module)) return;
       checkOptions(first, /jwt/.test(o.module) ? 'JWT' : 'session');

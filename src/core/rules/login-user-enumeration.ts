@@ -134,6 +134,8 @@ export function segments(path: string): string[] {
 
 /** Paths of login endpoints: `/login`, `/auth/sign-in`, `/api/sessions`, `/login/password`. */
 export function isLoginPath(path: string): boolean {
+  // Every login segment spells one of these (ASCII case-insensitively, as toLowerCase() folds them).
+  if (!LOGIN_PATH_HINT.test(path)) return false;
   const segs = segments(path.toLowerCase());
   if (segs.length === 0) return false;
   const last = segs[segs.length - 1];
@@ -141,6 +143,8 @@ export function isLoginPath(path: string): boolean {
   // passport's own example: POST /login/password
   return segs.length >= 2 && LOGIN_SEGMENTS.has(segs[segs.length - 2]) && last === 'password';
 }
+
+const LOGIN_PATH_HINT = /log-?in|sign-?in|session|authenticate/i;
 
 const LOGIN_SEGMENTS: ReadonlySet<string> = new Set(['login', 'log-in', 'signin', 'sign-in', 'session', 'sessions', 'authenticate']);
 
@@ -172,6 +176,11 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
   };
   return {
     [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      // Only `x.post(…)` (any case) can be a login route: checked before routeCall builds its record.
+      const e = node.expression;
+      if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return;
+      const m = (e as ts.PropertyAccessExpression).name.text;
+      if (m.length !== 4 || m.toLowerCase() !== 'post') return;
       const route = routeCall(node);
       if (!route || route.method !== 'post' || route.path === undefined || !isLoginPath(route.path)) return;
       const last = route.handlers[route.handlers.length - 1];
@@ -622,14 +631,20 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
+    // Once per file. An escape in a string or identifier can spell any name, so it keeps both paths open.
+    const text = ctx.text;
+    const escapes = SPELLING_ESCAPE.test(text);
+    // Login handlers need a login path segment (`/login`, `/sessions`) or a login function name.
+    const mayHandlers = escapes || LOGIN_PATH_HINT.test(text);
+    // Reports need a password comparison: a COMPARE_NAMES callee or a name with pass/pwd in it.
+    const mayCompare = escapes || COMPARE_HINT.test(text);
+    if (!mayHandlers && !mayCompare) return {};
     const classifier = new Classifier(ctx);
     const handlers: LoginHandler[] = [];
     const compares: ts.CallExpression[] = [];
-    const collector = loginHandlerVisitors((h) => handlers.push(h));
+    /** Every if statement of the file in walk order (pre-order, so by position): check() reads a root's slice. */
+    const ifs: ts.IfStatement[] = [];
     const own: Visitors = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        if (isPasswordCompare(ctx, node)) compares.push(node);
-      },
       onEnd() {
         const handlerFns = new Set<ts.Node>();
         for (const h of handlers) {
@@ -646,6 +661,30 @@ export const rule: SourceRule = {
         for (const root of roots) check(root, handlerFns.has(root) || isLoginContext(root));
       },
     };
+    if (mayCompare) {
+      own[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression) => {
+        if (isPasswordCompare(ctx, node)) compares.push(node);
+      };
+      own[ts.SyntaxKind.IfStatement] = (node: ts.IfStatement) => {
+        ifs.push(node);
+      };
+    }
+
+    /** The if statements inside `root` (its descendants), in the order a walk of root meets them. */
+    function ifsIn(root: ts.Node): ts.IfStatement[] {
+      let lo = 0;
+      let hi = ifs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ifs[mid].pos < root.pos) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: ts.IfStatement[] = [];
+      for (let i = lo; i < ifs.length && ifs[i].pos < root.end; i++) {
+        if (ifs[i].end <= root.end) out.push(ifs[i]);
+      }
+      return out;
+    }
 
     /**
      * `loginContext`: the function is known to log users in (a login route or
@@ -656,18 +695,16 @@ export const rule: SourceRule = {
       let user: Outcome | undefined;
       let password: Outcome | undefined;
       let fromRequest = false;
-      walk(root, (n) => {
-        if (!ts.isIfStatement(n)) return false;
+      for (const n of ifsIn(root)) {
         const c = classifier.classify(n);
-        if (!c) return false;
+        if (!c) continue;
         const outcome = outcomeOf(c.branch);
-        if (!outcome) return false;
+        if (!outcome) continue;
         if (c.kind === 'user' && !user) {
           user = outcome;
           fromRequest = classifier.lookedUpFromRequest(n.expression);
         } else if (c.kind === 'password') password ??= outcome;
-        return false;
-      });
+      }
       if (!user || !password) return;
       if (!loginContext && !fromRequest) return;
       const statusDiffers = user.status !== undefined && password.status !== undefined && user.status !== password.status;
@@ -683,9 +720,17 @@ export const rule: SourceRule = {
       });
     }
 
-    return mergeVisitors(collector, own);
+    return mayHandlers ? mergeVisitors(loginHandlerVisitors((h) => handlers.push(h)), own) : own;
   },
 };
+
+/**
+ * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
+ * control ones (\b \f \n \r \t \v), quotes, backslashes, and \u escapes of code points at or above U+0100.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
+/** Text every password-comparison callee spells: COMPARE_NAMES, or a name matching PASSWORD_IN_NAME. */
+const COMPARE_HINT = /compare|verify|check|pass|pwd/i;
 
 const GENERIC_LOGIN_ERROR = 'Invalid email or password';
 const GENERIC_LOGIN_STATUS = '401';

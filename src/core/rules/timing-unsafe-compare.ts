@@ -45,6 +45,20 @@ export const rule: SourceRule = {
     owasp: ['A02:2021'],
   },
   create(ctx) {
+    // Once per file: a report needs an operand named with a secret word, which the text spells unless escaped.
+    if (!SECRET_HINT.test(ctx.text) && !SPELLING_ESCAPE.test(ctx.text)) return {};
+    // Per name, once per file: splitting it into words is the costly part.
+    const verdicts = new Map<string, boolean>();
+    const secretNameHere = (expr: ts.Node): string | undefined => {
+      const name = operandName(expr);
+      if (!name || !SECRET_HINT.test(name)) return undefined;
+      let v = verdicts.get(name);
+      if (v === undefined) {
+        v = isSecretOperandName(name);
+        verdicts.set(name, v);
+      }
+      return v ? name : undefined;
+    };
     return {
       [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
         const op = node.operatorToken.kind;
@@ -52,8 +66,8 @@ export const rule: SourceRule = {
         const left = skipWrappers(node.left);
         const right = skipWrappers(node.right);
         if (isHarmlessOperand(left) || isHarmlessOperand(right)) return;
-        const ls = secretName(left);
-        const rs = secretName(right);
+        const ls = secretNameHere(left);
+        const rs = secretNameHere(right);
         if (!ls && !rs) return;
         const strongNamed = (!!ls && isStrongName(ls)) || (!!rs && isStrongName(rs));
         if (strongNamed) {
@@ -88,20 +102,29 @@ const NOT_SECRET_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The secret word in an operand's name: `signature`, `expectedSig`,
+ * Whether an operand's name holds a secret word: `signature`, `expectedSig`,
  * `computedHmac`, `req.headers['x-signature']`, `providedToken`, `API_KEY`,
  * `req.get('x-api-key')`, `hmac.digest('hex')`.
  */
-function secretName(expr: ts.Node): string | undefined {
-  const name = operandName(expr);
-  if (!name) return undefined;
+function isSecretOperandName(name: string): boolean {
   const w = words(name);
   // api + key → apikey
-  for (let i = 0; i + 1 < w.length; i++) if (w[i] === 'api' && w[i + 1] === 'key') return name;
-  if (!w.some((x) => SECRET_WORDS.has(x))) return undefined;
-  if (w.some((x) => NOT_SECRET_WORDS.has(x))) return undefined;
-  return name;
+  for (let i = 0; i + 1 < w.length; i++) if (w[i] === 'api' && w[i + 1] === 'key') return true;
+  if (!w.some((x) => SECRET_WORDS.has(x))) return false;
+  if (w.some((x) => NOT_SECRET_WORDS.has(x))) return false;
+  return true;
 }
+
+/**
+ * Text every secret operand name spells: a SECRET_WORDS word or `api` (words() only splits and
+ * lower-cases ASCII letters, so each word is a case-insensitive substring of the name).
+ */
+const SECRET_HINT = /sig|hmac|digest|token|secret|hash|api/i;
+/**
+ * A backslash that can spell a letter of a name in a string or identifier: any escape but the
+ * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
 /** A name that says secret on its own (a `hash` may be a content hash or a cache key). */
 function isStrongName(name: string): boolean {

@@ -30,6 +30,13 @@ const HASHING_HINT = /bcrypt|argon2|crypto|md5|sha\d|sha3|scrypt/i;
 const RESOLVED_NAMES: ReadonlySet<string> = new Set([
   'hash', 'hashSync', 'genSalt', 'genSaltSync', 'scrypt', 'scryptSync', 'pbkdf2', 'pbkdf2Sync', 'argon2id',
 ]);
+/** Text every password name spells (see isPasswordName). */
+const PASSWORD_HINT = /pass|pw/i;
+/**
+ * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
+ * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 const MIN_BCRYPT_COST = 10;
 const GOOD_BCRYPT_COST = 12;
 const MIN_PBKDF2_ITERATIONS = 100_000;
@@ -136,6 +143,9 @@ export const rule: SourceRule = {
   create(ctx) {
     // Once per file: no hashing library or crypto in sight.
     if (!HASHING_HINT.test(ctx.text)) return {};
+    // Every path needs a call named in RESOLVED_NAMES (an identifier or property name) or a password
+    // argument (a name with pass/pw in it, spelled in the text unless escaped).
+    if (!ctx.mentions(...RESOLVED_NAMES) && !PASSWORD_HINT.test(ctx.text) && !SPELLING_ESCAPE.test(ctx.text)) return {};
     let factDone = false;
     let evidenceDone = false;
     const fact = (node: ts.Node): void => {
