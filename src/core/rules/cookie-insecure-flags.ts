@@ -5,6 +5,7 @@ import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import { addOptionEdits, expressionName, nameWords, resolveObject, resolveString, type ResolvedObject, isTestFile } from './jwt-verify-algorithms';
 import { isNonCredentialName } from './token-localstorage';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /** Receivers of `.cookie()` / `.setCookie()`: Express and NestJS `res`, Fastify `reply`. */
 const RESPONSE_NAMES: ReadonlySet<string> = new Set(['res', 'response', 'reply', 'resp']);
@@ -17,11 +18,6 @@ const SIGNING_NAMES: ReadonlySet<string> = new Set(['sign', 'signAsync']);
 
 type Flag = 'httpOnly' | 'secure' | 'sameSite';
 
-/**
- * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
- * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
- */
-const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
 /**
  * `res.cookie(name, value, options?)` / `reply.setCookie(...)` for a cookie
@@ -54,7 +50,7 @@ export const rule: SourceRule = {
     if (isTestFile(ctx.file)) return {};
     // Once per file: the callee must be named cookie/setCookie. calleeName also reads a parenthesized
     // string key (`res[('cookie')]`), which the identifier table does not hold: the text must spell it then.
-    if (!ctx.mentions('cookie', 'setCookie') && !ctx.text.includes('ookie') && !SPELLING_ESCAPE.test(ctx.text)) return {};
+    if (!ctx.mentions('cookie', 'setCookie') && !ctx.text.includes('ookie') && !maySpellWithEscapes(ctx.text)) return {};
     let factDone = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {

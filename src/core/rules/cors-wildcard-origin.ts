@@ -4,6 +4,7 @@ import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile, lookup } from '../scopes';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * CORS set up to allow any origin: `cors()` (its default is `*`),
@@ -408,8 +409,6 @@ export function credentialsAllowedNear(node: ts.Node): boolean {
 
 export const ACAO = 'access-control-allow-origin';
 
-/** A backslash escape that can spell a letter or `-` in a string (`\x2d`, `\u0041`, `\s`, a line continuation): then string contents are not plain text. */
-const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
 
 /**
  * Per-file gates of the two CORS rules. `maySetup`: corsSetup can return a setup
@@ -419,7 +418,7 @@ const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
  */
 export function corsGates(ctx: RuleContext): { maySetup: boolean; mayHeader: boolean } {
   const text = ctx.text;
-  const escapes = LETTER_ESCAPE.test(text);
+  const escapes = maySpellWithEscapes(text);
   return {
     maySetup: text.includes('cors') || ctx.mentions('enableCors') || escapes,
     mayHeader: escapes || /access-control-allow-origin/i.test(text),

@@ -9,6 +9,7 @@ import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import { routeOf } from './idor-lookup';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * An app that authenticates by cookie (express-session / cookie-session, or a
@@ -52,7 +53,7 @@ export const rule: SourceRule = {
     if (isTestFile(ctx.file)) return {};
     const cookieFile = ctx.text.includes('cookies') || ctx.text.includes('signedCookies');
     // A session module's specifier spells `session` unless a string escape writes it.
-    if (!cookieFile && !ctx.text.includes('session') && !SPELLING_ESCAPE.test(ctx.text)) return {};
+    if (!cookieFile && !ctx.text.includes('session') && !maySpellWithEscapes(ctx.text)) return {};
     const imported = ctx.modules.importedModules();
     const sessionFile = imported.has('express-session') || imported.has('cookie-session');
     if (!sessionFile && !cookieFile) return {};
@@ -160,11 +161,6 @@ export const rule: SourceRule = {
   },
 };
 
-/**
- * A backslash that can spell a letter or `-` in a string: any escape but the control ones
- * (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
- */
-const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
 /** `app.use('/api', usersRouter)` / `app.use(router)`: a router defined elsewhere, whose routes we cannot count. */
 function isLocalRouter(arg: ts.Expression): boolean {

@@ -3,6 +3,7 @@ import { getProperty, getPropertyValue, numberValue, stringValue } from '../ast'
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { headerWrites, objectLiteralOf } from './cors-wildcard-origin';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * HSTS turned off or made short-lived: `helmet({ hsts: false })`,
@@ -18,8 +19,6 @@ const HELMET_PLUGINS: ReadonlySet<string> = new Set(['@fastify/helmet', 'fastify
 const HSTS_KEYS = ['hsts', 'strictTransportSecurity'];
 /** What the fixes set: one year, the value preload lists ask for. */
 const ONE_YEAR = 31536000;
-/** A backslash escape that can spell a letter or `-` in a string (`\x2d`, `\u0053`, `\s`, a line continuation): then string contents are not plain text. */
-const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
 /** `max-age=300`, `max-age="300"` in a header value; group 1 runs up to the number. */
 const MAX_AGE = /(max-age\s*=\s*"?)(\d+)/i;
 
@@ -49,7 +48,7 @@ export const rule: SourceRule = {
     // helmet, koa-helmet, hsts, @fastify/helmet and fastify-helmet are spelled in their specifiers.
     const mayModule = text.includes('helmet') || text.includes('hsts');
     // A header name is a string's content (possibly spelled with escapes).
-    const mayHeader = /strict-transport-security/i.test(text) || LETTER_ESCAPE.test(text);
+    const mayHeader = /strict-transport-security/i.test(text) || maySpellWithEscapes(text);
     if (!mayModule && !mayHeader) return {};
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {

@@ -3,6 +3,7 @@ import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stri
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /*
  * Shared helpers of the auth-flow rules (login, session, webhook, admin, logout).
@@ -633,7 +634,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Once per file. An escape in a string or identifier can spell any name, so it keeps both paths open.
     const text = ctx.text;
-    const escapes = SPELLING_ESCAPE.test(text);
+    const escapes = maySpellWithEscapes(text);
     // Login handlers need a login path segment (`/login`, `/sessions`) or a login function name.
     const mayHandlers = escapes || LOGIN_PATH_HINT.test(text);
     // Reports need a password comparison: a COMPARE_NAMES callee or a name with pass/pwd in it.
@@ -724,11 +725,6 @@ export const rule: SourceRule = {
   },
 };
 
-/**
- * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
- * control ones (\b \f \n \r \t \v), quotes, backslashes, and \u escapes of code points at or above U+0100.
- */
-const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 /** Text every password-comparison callee spells: COMPARE_NAMES, or a name matching PASSWORD_IN_NAME. */
 const COMPARE_HINT = /compare|verify|check|pass|pwd/i;
 

@@ -6,6 +6,7 @@ import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { words } from './login-user-enumeration';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * A secret compared with `===`: the comparison stops at the first differing
@@ -46,7 +47,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: a report needs an operand named with a secret word, which the text spells unless escaped.
-    if (!SECRET_HINT.test(ctx.text) && !SPELLING_ESCAPE.test(ctx.text)) return {};
+    if (!SECRET_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text)) return {};
     // Per name, once per file: splitting it into words is the costly part.
     const verdicts = new Map<string, boolean>();
     const secretNameHere = (expr: ts.Node): string | undefined => {
@@ -120,11 +121,6 @@ function isSecretOperandName(name: string): boolean {
  * lower-cases ASCII letters, so each word is a case-insensitive substring of the name).
  */
 const SECRET_HINT = /sig|hmac|digest|token|secret|hash|api/i;
-/**
- * A backslash that can spell a letter of a name in a string or identifier: any escape but the
- * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
- */
-const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
 /** A name that says secret on its own (a `hash` may be a content hash or a cache key). */
 function isStrongName(name: string): boolean {

@@ -4,6 +4,7 @@ import { skipWrappers, type Origin } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 import { nameOfTarget, nameWords } from './hardcoded-secret';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * Passwords hashed with a fast digest (`crypto.createHash('sha256').update(password)`,
@@ -32,11 +33,6 @@ const RESOLVED_NAMES: ReadonlySet<string> = new Set([
 ]);
 /** Text every password name spells (see isPasswordName). */
 const PASSWORD_HINT = /pass|pw/i;
-/**
- * A backslash that can spell a letter or `-` of a name in a string or identifier: any escape but the
- * control ones (\\b \\f \\n \\r \\t \\v), quotes, backslashes, and \\u escapes of code points at or above U+0100.
- */
-const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 const MIN_BCRYPT_COST = 10;
 const GOOD_BCRYPT_COST = 12;
 const MIN_PBKDF2_ITERATIONS = 100_000;
@@ -145,7 +141,7 @@ export const rule: SourceRule = {
     if (!HASHING_HINT.test(ctx.text)) return {};
     // Every path needs a call named in RESOLVED_NAMES (an identifier or property name) or a password
     // argument (a name with pass/pw in it, spelled in the text unless escaped).
-    if (!ctx.mentions(...RESOLVED_NAMES) && !PASSWORD_HINT.test(ctx.text) && !SPELLING_ESCAPE.test(ctx.text)) return {};
+    if (!ctx.mentions(...RESOLVED_NAMES) && !PASSWORD_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text)) return {};
     let factDone = false;
     let evidenceDone = false;
     const fact = (node: ts.Node): void => {

@@ -4,6 +4,7 @@ import { requestPart, isRequestObject } from '../flow';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule } from '../types';
 import { find, looksLikeHttpHandler, middlewareOf, nameOf, resolveHandler, routeLabel, segments, walk, words, type HandlerFn } from './login-user-enumeration';
+import { maySpellWithEscapes } from '../lib/gates';
 
 /**
  * A webhook endpoint that trusts whatever is POSTed to it:
@@ -62,7 +63,7 @@ export const rule: SourceRule = {
     // unless spelled with escapes); a named handler needs `webhook` in its name.
     if (
       !ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive') &&
-      !/hook|stripe/i.test(ctx.text) && !LETTER_ESCAPE.test(ctx.text)
+      !/hook|stripe/i.test(ctx.text) && !maySpellWithEscapes(ctx.text)
     ) return {};
     const routes: RouteCall[] = [];
     const named: { fn: HandlerFn; anchor: ts.Node; name: string }[] = [];
@@ -196,8 +197,6 @@ function isWebhookHandlerName(name: string): boolean {
   return !w.some((x) => WEBHOOK_ADMIN_VERBS.has(x));
 }
 const WEBHOOK_IN_NAME = /webhook/i;
-/** A backslash escape that can spell a letter in a string or name (`\x68`, `\u0068`, `\h`, a line continuation). */
-const LETTER_ESCAPE = /\\[^bfnrtv'"`\\]/;
 const WEBHOOK_ADMIN_VERBS: ReadonlySet<string> = new Set([
   'register', 'create', 'list', 'get', 'delete', 'remove', 'update', 'send', 'trigger', 'dispatch', 'setup', 'subscribe', 'unsubscribe', 'test', 'verify', 'validate', 'sign',
 ]);

@@ -1,0 +1,28 @@
+/**
+ * Shared pieces of the file gates rules put at the top of create() (see
+ * CONTRIBUTING.md, "Gate the file"): a gate that looks for a word in the text
+ * must stay open when the word could be written with escapes instead.
+ */
+
+/**
+ * An escape that could spell an ASCII letter, digit or `-` inside a string:
+ * `\x41`, `\u0041`, `\u{41}`, or an identity escape such as `\s`. Control
+ * escapes (`\n`, `\t`, …), quotes, backslashes and `\u` escapes of U+0100 and
+ * above cannot, so they do not count.
+ */
+const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
+
+let lastText: string | undefined;
+let lastResult = false;
+
+/**
+ * True when the text has an escape that could spell a name a gate looks for.
+ * Every rule of a file asks about the same text, so the last answer is kept.
+ */
+export function maySpellWithEscapes(text: string): boolean {
+  if (text !== lastText) {
+    lastText = text;
+    lastResult = SPELLING_ESCAPE.test(text);
+  }
+  return lastResult;
+}
