@@ -8,7 +8,8 @@
  * An escape that could spell an ASCII letter, digit or `-` inside a string:
  * `\x41`, `\u0041`, `\u{41}`, or an identity escape such as `\s`. Control
  * escapes (`\n`, `\t`, …), quotes, backslashes and `\u` escapes of U+0100 and
- * above cannot, so they do not count.
+ * above cannot, so they do not count. The scan does not pair escapes, so
+ * `'C:\\dir'` counts too: it errs towards running the rule.
  */
 const SPELLING_ESCAPE = /\\(?:u(?!0[1-9a-fA-F]|[1-9a-fA-F])|[^bfnrtvu'"`\\])/;
 
