@@ -184,6 +184,8 @@ describe('checklist webview (Chromium)', function () {
     await send(page, state);
     await page.locator('.row-toggle').nth(2).click();
     await page.locator('details.extended summary').click();
+    // <details> fires `toggle` in a later task: wait for the view to have saved it, or a loaded machine reads the state too early.
+    await page.waitForFunction(() => (window as unknown as { __saved?: { extendedOpen?: boolean } }).__saved?.extendedOpen === true);
     const saved = await page.evaluate(() => (window as unknown as { __saved: unknown }).__saved);
     const again = await browser.newPage();
     await again.goto(harness(dir, 'light', saved));
