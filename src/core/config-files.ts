@@ -40,21 +40,25 @@ export function configSyntaxErrors(rel: string, text: string): number {
   return 0;
 }
 
+/** The project rules that judge this one file's text (see ProjectRule.checkFile), settings aside. */
+export function configRulesFor(rel: string, rules: readonly ProjectRule[] = PROJECT_RULES): ProjectRule[] {
+  if (!isConfigFile(rel) || isFixturePath(rel)) return [];
+  return rules.filter((rule) => rule.checkFile && rule.appliesTo?.(rel));
+}
+
 export function analyzeConfigFile(rel: string, text: string, project: ProjectContext, options: ConfigFileOptions = {}): FileResult {
   const findings: Finding[] = [];
   const evidence: Evidence[] = [];
   const facts: Fact[] = [];
   const result: FileResult = { file: rel, findings, evidence, facts, syntaxErrors: configSyntaxErrors(rel, text) };
-  if (!isConfigFile(rel) || isFixturePath(rel)) return result;
   const settings = options.ruleSettings ?? {};
-  for (const rule of options.rules ?? PROJECT_RULES) {
-    if (!rule.checkFile || !rule.appliesTo?.(rel)) continue;
+  for (const rule of configRulesFor(rel, options.rules)) {
     const setting = settings[rule.id];
     if (setting === 'off') continue;
     const r = runCheckFile(rule, rel, text, project);
     for (const f of r.findings) if (f.file === rel) findings.push(projectFinding(rule, f, setting ?? rule.severity));
-    evidence.push(...r.evidence);
-    if (r.facts) facts.push(...r.facts);
+    for (const e of r.evidence) evidence.push({ ...e, rule: rule.id });
+    for (const f of r.facts ?? []) facts.push({ ...f, rule: rule.id });
   }
   findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
   return result;

@@ -71,6 +71,11 @@ export interface Evidence {
   message: string;
   file: string;
   line: number;
+  /**
+   * The project rule that gave it, when one did: the editor re-judges an open
+   * config file with the rules that read it and must replace only their results.
+   */
+  rule?: string;
 }
 
 /**
@@ -114,6 +119,8 @@ export interface Fact {
   kind: FactKind;
   file: string;
   line: number;
+  /** As Evidence.rule. */
+  rule?: string;
 }
 
 export interface RuleDocs {

@@ -94,8 +94,8 @@ export function analyzeWorkspace(root: string, options: WorkspaceOptions = {}): 
     const setting = config.rules[rule.id];
     if (setting === 'off') continue;
     const r = rule.check(ctx);
-    result.evidence.push(...r.evidence);
-    if (r.facts) result.facts.push(...r.facts);
+    for (const e of r.evidence) result.evidence.push({ ...e, rule: rule.id });
+    for (const f of r.facts ?? []) result.facts.push({ ...f, rule: rule.id });
     for (const f of r.findings) result.findings.push(projectFinding(rule, f, setting ?? rule.severity));
   }
   const present = new Set(result.evidence.map((e) => e.kind));

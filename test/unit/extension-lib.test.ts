@@ -104,6 +104,25 @@ describe('extension adapter (no VS Code)', () => {
       assert.ok(!state.findings().some((f) => f.file === victim));
     });
 
+    it('an open config file re-judges only the rules that read it: no-lockfile on package.json and env-not-gitignored on .gitignore stay', () => {
+      const dir = copyApp('vulnerable-express');
+      const state = new FolderState(dir, DEFAULT_SETTINGS);
+      state.applyScan(analyzeWorkspace(dir, { config: state.config }));
+      const onFile = (rel: string) => state.findings().filter((f) => f.file === rel).map((f) => f.ruleId).sort();
+      const before = { pkg: onFile('package.json'), ignore: onFile('.gitignore'), docker: onFile('Dockerfile') };
+      assert.ok(before.pkg.includes('no-lockfile') && before.ignore.includes('env-not-gitignored'), JSON.stringify(before));
+      for (const rel of ['package.json', '.gitignore']) state.analyzeConfigText(rel, fs.readFileSync(path.join(dir, rel), 'utf8'));
+      assert.deepEqual(onFile('package.json'), before.pkg);
+      assert.deepEqual(onFile('.gitignore'), before.ignore);
+      assert.equal(state.checklist().find((r) => r.id === 'dependencies')!.status, 'fail');
+      // The rules that do read the file follow the open text: a non-root USER clears dockerfile-root-user.
+      const docker = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+      assert.ok(before.docker.includes('dockerfile-root-user'));
+      state.analyzeConfigText('Dockerfile', docker.replace(/(CMD[^\n]*)$/m, 'USER node\n$1'));
+      assert.ok(!onFile('Dockerfile').includes('dockerfile-root-user'), onFile('Dockerfile').join());
+      assert.ok(state.evidence().some((e) => e.kind === 'container-non-root' && e.file === 'Dockerfile'));
+    });
+
     it('the Markdown export equals the CLI markdown for the same folder', () => {
       const dir = copyApp('vulnerable-express');
       const state = new FolderState(dir, DEFAULT_SETTINGS);

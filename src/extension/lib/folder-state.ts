@@ -9,7 +9,7 @@ import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
 import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
 import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, signoffPath, type Signoff } from '../../core/signoffs';
 import type { RowId } from '../../core/types';
-import { analyzeConfigFile, projectContextFor } from '../../core/config-files';
+import { analyzeConfigFile, configRulesFor, projectContextFor } from '../../core/config-files';
 import { buildReport } from '../../cli/report';
 import { formatMarkdown } from '../../cli/format/markdown';
 import { mergeConfig, type Settings } from './settings';
@@ -125,10 +125,14 @@ export class FolderState {
   analyzeConfigText(rel: string, text: string): FileResult {
     const ctx = projectContextFor(this.root, this.project, this.config.exclude, new Map([[rel, text]]));
     const result = analyzeConfigFile(rel, text, ctx, { ruleSettings: this.config.rules });
+    // Only the rules that read this file are re-judged: others' results on it stay (no-lockfile's
+    // finding sits on package.json, env-not-gitignored's on .gitignore).
+    const judging = new Set(configRulesFor(rel).map((r) => r.id));
+    const stale = (x: { file: string; rule?: string; ruleId?: string }): boolean => x.file === rel && judging.has(x.ruleId ?? x.rule ?? '');
     this.projectPart = {
-      findings: [...this.projectPart.findings.filter((f) => f.file !== rel), ...result.findings],
-      evidence: [...this.projectPart.evidence.filter((e) => e.file !== rel), ...result.evidence],
-      facts: [...this.projectPart.facts.filter((f) => f.file !== rel), ...result.facts],
+      findings: [...this.projectPart.findings.filter((f) => !stale(f)), ...result.findings],
+      evidence: [...this.projectPart.evidence.filter((e) => !stale(e)), ...result.evidence.filter((e) => e.file === rel)],
+      facts: [...this.projectPart.facts.filter((f) => !stale(f)), ...result.facts.filter((f) => f.file === rel)],
     };
     return result;
   }
