@@ -15,19 +15,20 @@ export function numberValue(node: ts.Node | undefined): number | undefined {
   if (!node) return undefined;
   node = skipWrappers(node);
   if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
-  if (ts.isBinaryExpression(node)) {
-    const l = numberValue(node.left);
-    const r = numberValue(node.right);
-    if (l === undefined || r === undefined) return undefined;
-    switch (node.operatorToken.kind) {
-      case ts.SyntaxKind.AsteriskToken: return l * r;
-      case ts.SyntaxKind.PlusToken: return l + r;
-      case ts.SyntaxKind.MinusToken: return l - r;
-      case ts.SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
-      default: return undefined;
-    }
-  }
+  if (ts.isBinaryExpression(node)) return arithmetic(node.operatorToken.kind, numberValue(node.left), numberValue(node.right));
   return undefined;
+}
+
+/** `l <op> r` for the operators constant sizes and durations are written with (`15 * 60`, `1024 * 1024 + 1`). */
+export function arithmetic(op: ts.SyntaxKind, l: number | undefined, r: number | undefined): number | undefined {
+  if (l === undefined || r === undefined) return undefined;
+  switch (op) {
+    case ts.SyntaxKind.AsteriskToken: return l * r;
+    case ts.SyntaxKind.PlusToken: return l + r;
+    case ts.SyntaxKind.MinusToken: return l - r;
+    case ts.SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
+    default: return undefined;
+  }
 }
 
 /** The name of a property: identifier, string or numeric literal key. */

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
+import { arithmetic, calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup, type Binding } from '../scopes';
 import type { RuleContext } from '../types';
@@ -38,18 +38,7 @@ export function constNumber(expr: ts.Node | undefined, depth = 0): number | unde
     const b = lookup(e.text, e);
     return b && isConstBinding(b) && b.init ? constNumber(b.init, depth + 1) : undefined;
   }
-  if (ts.isBinaryExpression(e)) {
-    const l = constNumber(e.left, depth + 1);
-    const r = constNumber(e.right, depth + 1);
-    if (l === undefined || r === undefined) return undefined;
-    switch (e.operatorToken.kind) {
-      case ts.SyntaxKind.AsteriskToken: return l * r;
-      case ts.SyntaxKind.PlusToken: return l + r;
-      case ts.SyntaxKind.MinusToken: return l - r;
-      case ts.SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
-      default: return undefined;
-    }
-  }
+  if (ts.isBinaryExpression(e)) return arithmetic(e.operatorToken.kind, constNumber(e.left, depth + 1), constNumber(e.right, depth + 1));
   return undefined;
 }
 
