@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { SAFE_FETCH_PARTS } from '../lib/safe-fetch-source';
+import { stringParts, type Part } from '../lib/injection';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
 import type { Source } from '../flow';
@@ -291,7 +292,7 @@ function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hos
     if (ts.isNewExpression(base) || ts.isIdentifier(base)) return taintedOrigin(ctx, base as ts.Expression, depth + 1, false);
   }
   if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
-    return originOfParts(ctx, parts(e), depth);
+    return originOfParts(ctx, stringParts(e), depth);
   }
   if (ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
@@ -302,25 +303,6 @@ function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hos
     }
   }
   return ctx.flow.source(e);
-}
-
-type Part = { text: string } | { expr: ts.Expression };
-
-function parts(e: ts.Expression, out: Part[] = [], depth = 0): Part[] {
-  const x = skipWrappers(e) as ts.Expression;
-  if (depth < 50 && ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-    parts(x.left, out, depth + 1);
-    parts(x.right, out, depth + 1);
-  } else if (ts.isTemplateExpression(x)) {
-    out.push({ text: x.head.text });
-    for (const s of x.templateSpans) {
-      out.push({ expr: s.expression }, { text: s.literal.text });
-    }
-  } else {
-    const s = stringValue(x);
-    out.push(s !== undefined ? { text: s } : { expr: x });
-  }
-  return out;
 }
 
 function originOfParts(ctx: RuleContext, list: Part[], depth: number): Source | undefined {
