@@ -45,6 +45,8 @@ export function fixWorkspace(root: string, options: FixOptions = {}): FileChange
       byFile.set(f.file, list);
     }
     let changed = false;
+    // What waits is what the latest analysis left waiting; a file with nothing to fix this pass has none.
+    for (const c of changes.values()) c.waiting = 0;
     for (const [file, items] of byFile) {
       const abs = path.join(result.root, file);
       const before = fs.readFileSync(abs, 'utf8');

@@ -148,7 +148,7 @@ function fix(dir: string, all: boolean, dryRun: boolean, io: Io): number {
   const waiting = changes.reduce((n, c) => n + (c.waiting ?? 0), 0);
   if (waiting > 0) {
     io.stdout.write(dryRun
-      ? `${waiting} more fix${waiting === 1 ? '' : 'es'} on the same code wait for these to land; they are not shown\n`
+      ? `${waiting} more fix${waiting === 1 ? '' : 'es'} on the same code ${waiting === 1 ? 'waits' : 'wait'} for these to land (not shown)\n`
       : `${waiting} fix${waiting === 1 ? '' : 'es'} still waiting after 10 passes: run preflight fix again\n`);
   }
   return 0;
