@@ -28,7 +28,7 @@ import { DEFAULT_CONFIG, type PreflightConfig } from '../src/core/config';
 import { RULES, SOURCE_RULES } from '../src/core/registry';
 import { analyzeWorkspace, listFiles, projectInfo } from '../src/core/workspace';
 import { generateCorpus } from './corpus';
-import { instrument } from './instrument';
+import { instrument, sourceFiles, type SourceText } from './instrument';
 
 const ROOT = path.resolve(__dirname, '..');
 const CORPUS = path.join(ROOT, 'bench-corpus');
@@ -63,22 +63,6 @@ function cpuNow(): number {
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-interface SourceText {
-  rel: string;
-  text: string;
-  lines: number;
-}
-
-/** The files analyzeWorkspace would analyze, read into memory. */
-function sourceFiles(root: string): SourceText[] {
-  return listFiles(root, [])
-    .files.filter((rel) => SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts'))
-    .map((rel) => {
-      const text = fs.readFileSync(path.join(root, rel), 'utf8');
-      return { rel, text, lines: text.split('\n').length };
-    });
 }
 
 /** Listing, reading and parsing every source file: the floor a workspace scan stands on. */

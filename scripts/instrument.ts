@@ -1,4 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SOURCE_EXTENSIONS } from '../src/core/analyze';
 import type { SourceRule, Visitors } from '../src/core/types';
+import { listFiles } from '../src/core/workspace';
+
+/* Shared by the benchmark (scripts/bench.ts) and scripts/rule-cost.ts. */
 
 /**
  * The rules, with create(), every visitor and onEnd timed (wall, performance.now)
@@ -41,4 +47,20 @@ export function instrument(rules: readonly SourceRule[], spent: Map<string, numb
       return out;
     },
   }));
+}
+
+export interface SourceText {
+  rel: string;
+  text: string;
+  lines: number;
+}
+
+/** The files analyzeWorkspace would analyze, read into memory. */
+export function sourceFiles(root: string): SourceText[] {
+  return listFiles(root, [])
+    .files.filter((rel) => SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts'))
+    .map((rel) => {
+      const text = fs.readFileSync(path.join(root, rel), 'utf8');
+      return { rel, text, lines: text.split('\n').length };
+    });
 }

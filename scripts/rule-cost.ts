@@ -8,21 +8,19 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { analyzeSource, SOURCE_EXTENSIONS } from '../src/core/analyze';
+import { analyzeSource } from '../src/core/analyze';
 import { DEFAULT_CONFIG } from '../src/core/config';
 import { SOURCE_RULES } from '../src/core/registry';
-import { listFiles, projectInfo } from '../src/core/workspace';
+import { projectInfo } from '../src/core/workspace';
 import { generateCorpus } from './corpus';
-import { instrument } from './instrument';
+import { instrument, sourceFiles } from './instrument';
 
 /** The benchmark's corpus, generated if missing (`npm run bench` regenerates it). */
 const CORPUS = path.join(process.cwd(), 'bench-corpus');
 
 function main(): void {
   if (!fs.existsSync(path.join(CORPUS, 'package.json'))) generateCorpus(CORPUS, { seed: 42, files: 400 });
-  const files = listFiles(CORPUS, [])
-    .files.filter((rel) => SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts'))
-    .map((rel) => ({ rel, text: fs.readFileSync(path.join(CORPUS, rel), 'utf8') }));
+  const files = sourceFiles(CORPUS);
   const project = projectInfo(CORPUS, DEFAULT_CONFIG);
   const at = process.argv.indexOf('--rule');
   const only = at >= 0 ? process.argv[at + 1] : undefined;
