@@ -3,9 +3,9 @@ import { ts } from './ts';
 /**
  * Name resolution without a type checker: each scope's declarations are
  * collected once, on first question, and kept in a WeakMap keyed by the scope
- * node. Enough for the common shapes (`const`, `let`, parameters, destructuring,
- * imports, function declarations); `var` hoisting out of nested blocks is not
- * modelled.
+ * node, with the answers each scope gave. Enough for the common shapes
+ * (`const`, `let`, parameters, destructuring, imports, function declarations);
+ * `var` hoisting out of nested blocks is not modelled.
  */
 export interface Binding {
   name: string;
@@ -24,15 +24,54 @@ export interface Binding {
 
 type ScopeMap = Map<string, Binding>;
 
-const scopeCache = new WeakMap<ts.Node, ScopeMap>();
+interface Scope {
+  /** The names this scope declares itself. */
+  own: ScopeMap;
+  /** Every name looked up from this scope so far, with its answer (null: not declared in the file). */
+  resolved: Map<string, Binding | null>;
+}
 
+const scopeCache = new WeakMap<ts.Node, Scope>();
+
+/**
+ * The innermost declaration of `name` visible from `from`. Each scope keeps the
+ * answers it gave, so the many reads of the same name in a block (`req`, `res`,
+ * `db`, `console`) cost one map lookup after the first instead of a walk over
+ * every enclosing scope.
+ */
 export function lookup(name: string, from: ts.Node): Binding | undefined {
-  for (let node: ts.Node | undefined = from; node; node = node.parent) {
-    if (!isScope(node)) continue;
-    const binding = scopeOf(node).get(name);
-    if (binding) return binding;
+  const start = scopeAtOrAbove(from);
+  if (!start) return undefined;
+  const first = scopeOf(start);
+  const hit = first.resolved.get(name);
+  if (hit !== undefined) return hit ?? undefined;
+  // Walk up to the first scope that declares the name or already knows the answer,
+  // then record that answer in every scope passed on the way.
+  const passed: Scope[] = [first];
+  let found: Binding | null = null;
+  for (let node: ts.Node | undefined = start, scope = first; ;) {
+    const own = scope.own.get(name);
+    if (own) {
+      found = own;
+      break;
+    }
+    node = scopeAtOrAbove(node.parent);
+    if (!node) break;
+    scope = scopeOf(node);
+    const known = scope.resolved.get(name);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    passed.push(scope);
   }
-  return undefined;
+  for (const s of passed) s.resolved.set(name, found);
+  return found ?? undefined;
+}
+
+function scopeAtOrAbove(node: ts.Node | undefined): ts.Node | undefined {
+  while (node && !isScope(node)) node = node.parent;
+  return node;
 }
 
 /** The binding an identifier refers to, when it is declared in this file. */
@@ -63,14 +102,15 @@ function isScope(node: ts.Node): boolean {
   return SCOPE_KINDS.has(node.kind);
 }
 
-function scopeOf(node: ts.Node): ScopeMap {
-  let map = scopeCache.get(node);
-  if (!map) {
-    map = new Map();
-    collect(node, map);
-    scopeCache.set(node, map);
+function scopeOf(node: ts.Node): Scope {
+  let scope = scopeCache.get(node);
+  if (!scope) {
+    const own: ScopeMap = new Map();
+    collect(node, own);
+    scope = { own, resolved: new Map() };
+    scopeCache.set(node, scope);
   }
-  return map;
+  return scope;
 }
 
 function collect(scope: ts.Node, map: ScopeMap): void {
@@ -213,18 +253,41 @@ export function isIdentifierChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127;
 }
 
-/** The identifier starting at `pos`, found by descending from the file (O(depth)); undefined in comments and strings. */
+/**
+ * The identifier starting at `pos`, found by descending from the file; undefined
+ * in comments and strings. Node lists (statements, arguments, members) are
+ * searched by bisection, so a question costs O(depth · log width).
+ */
 export function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
   let node: ts.Node = sf;
   for (;;) {
     let next: ts.Node | undefined;
-    ts.forEachChild(node, (c) => {
-      if (c.pos <= pos && pos < c.end) {
-        next = c;
-        return true;
-      }
-      return undefined;
-    });
+    ts.forEachChild(
+      node,
+      (c) => {
+        if (c.pos <= pos && pos < c.end) {
+          next = c;
+          return true;
+        }
+        return undefined;
+      },
+      (list) => {
+        // Siblings are in source order and do not overlap.
+        let lo = 0;
+        let hi = list.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const c = list[mid];
+          if (pos < c.pos) hi = mid - 1;
+          else if (pos >= c.end) lo = mid + 1;
+          else {
+            next = c;
+            return true;
+          }
+        }
+        return undefined;
+      },
+    );
     if (!next) return undefined;
     if (ts.isIdentifier(next)) return next.getStart(sf) === pos ? next : undefined;
     node = next;
