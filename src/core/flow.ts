@@ -581,7 +581,11 @@ function compoundWritesTo(b: Binding): ts.BinaryExpression[] {
   const sf = container.getSourceFile();
   const text = sf.text;
   const name = b.name;
-  for (let i = text.indexOf(name, container.pos); i >= 0 && i < container.end; i = text.indexOf(name, i + name.length)) {
+  // Searched in the container's own text (a slice, not a copy): a search past its end would scan the rest of the file.
+  const base = container.pos;
+  const own = text.slice(base, container.end);
+  for (let k = own.indexOf(name); k >= 0; k = own.indexOf(name, k + name.length)) {
+    const i = base + k;
     if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + name.length))) continue;
     let j = i + name.length;
     while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;

@@ -233,7 +233,11 @@ export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
   list = [];
   const sf = container.getSourceFile();
   const text = sf.text;
-  for (let i = text.indexOf(name, container.pos); i >= 0 && i < container.end; i = text.indexOf(name, i + name.length)) {
+  // Searched in the container's own text (a slice, not a copy): a search past its end would scan the rest of the file.
+  const base = container.pos;
+  const own = text.slice(base, container.end);
+  for (let k = own.indexOf(name); k >= 0; k = own.indexOf(name, k + name.length)) {
+    const i = base + k;
     if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + name.length))) continue;
     let j = i + name.length;
     for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
