@@ -204,6 +204,49 @@ export interface ModelInfo {
  * and entity classes. Keyed by modelKey().
  */
 export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
+  const c = modelCollector(ctx);
+  // One visit function and a depth counter rather than a closure per child: this walks the whole
+  // file (to six blocks deep) for every file with a response that could carry a user record.
+  let depth = 0;
+  const child = (n: ts.Node): void => {
+    const block = n.kind === ts.SyntaxKind.Block;
+    if (block) depth++;
+    visit(n);
+    if (block) depth--;
+  };
+  const visit = (n: ts.Node): void => {
+    if (depth > 6) return;
+    if (c.note(n)) ts.forEachChild(n, child);
+  };
+  for (const st of ctx.sourceFile.statements) visit(st);
+  return c.result();
+}
+
+/** The node kinds sensitiveModels() reads; every other node only leads to its children. */
+export const MODEL_NODE_KINDS: readonly ts.SyntaxKind[] = [
+  ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.CallExpression, ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.InterfaceDeclaration, ts.SyntaxKind.TypeAliasDeclaration, ts.SyntaxKind.ClassDeclaration,
+];
+
+/**
+ * True when sensitiveModels()' walk reaches `n` (not a Block): at most six blocks deep (a block
+ * that is itself a top-level statement does not count) and not inside a named class declaration.
+ */
+export function inModelWalk(n: ts.Node): boolean {
+  let blocks = 0;
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.kind === ts.SyntaxKind.Block) {
+      if (p.parent && p.parent.kind !== ts.SyntaxKind.SourceFile) blocks++;
+    } else if (p.kind === ts.SyntaxKind.ClassDeclaration && (p as ts.ClassDeclaration).name) return false;
+  }
+  return blocks <= 6;
+}
+
+/**
+ * sensitiveModels() in two steps, for a caller that meets the nodes in its own walk:
+ * `note` each node the walk reaches, in walk order (false: do not descend), then `result`.
+ */
+export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; result(): Map<string, ModelInfo> } {
   const out = new Map<string, ModelInfo>();
   const merge = (name: string, fields: string[], hidden: boolean, mongoose: boolean): void => {
     if (fields.length === 0) return;
@@ -218,17 +261,7 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
   const schemas = new Map<string, { fields: string[]; hidden: boolean }>();
   const hiddenLater = new Set<string>();
   const modelCalls: { model: string; schema: string; bound?: string }[] = [];
-  // One visit function and a depth counter rather than a closure per child: this walks the whole
-  // file (to six blocks deep) for every file with a response that could carry a user record.
-  let depth = 0;
-  const child = (c: ts.Node): void => {
-    const block = c.kind === ts.SyntaxKind.Block;
-    if (block) depth++;
-    visit(c);
-    if (block) depth--;
-  };
-  const visit = (n: ts.Node): void => {
-    if (depth > 6) return;
+  const note = (n: ts.Node): boolean => {
     switch (n.kind) {
       case ts.SyntaxKind.VariableDeclaration: {
         const d = n as ts.VariableDeclaration;
@@ -287,21 +320,23 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
           if (hidesProperty(m as ts.PropertyDeclaration)) hidden = true;
         }
         merge(k.name.text, fields, hidden, false);
-        return;
+        return false;
       }
     }
-    ts.forEachChild(n, child);
+    return true;
   };
-  for (const st of ctx.sourceFile.statements) visit(st);
-  for (const [name, s] of schemas) {
-    const hidden = s.hidden || hiddenLater.has(name);
-    merge(name, s.fields, hidden, true);
-    for (const m of modelCalls.filter((c) => c.schema === name)) {
-      merge(m.model, s.fields, hidden, true);
-      if (m.bound) merge(m.bound, s.fields, hidden, true);
+  const result = (): Map<string, ModelInfo> => {
+    for (const [name, s] of schemas) {
+      const hidden = s.hidden || hiddenLater.has(name);
+      merge(name, s.fields, hidden, true);
+      for (const m of modelCalls.filter((c) => c.schema === name)) {
+        merge(m.model, s.fields, hidden, true);
+        if (m.bound) merge(m.bound, s.fields, hidden, true);
+      }
     }
-  }
-  return out;
+    return out;
+  };
+  return { note, result };
 }
 
 function isMongooseSchema(ctx: RuleContext, n: ts.NewExpression): boolean {
@@ -412,23 +447,45 @@ export function learn(call: ts.CallExpression, out: Learned): void {
     note(out, modelName(skipWrappers(cur.expression.expression)), call.arguments[0], 'select');
     return;
   }
-  if (!QUERY_METHODS.has(m) && !/^find/.test(m)) return;
-  const model = modelName(skipWrappers(e.expression));
-  call.arguments.forEach((a, i) => {
-    const o = skipWrappers(a);
-    if (ts.isObjectLiteralExpression(o)) {
-      for (const k of ['select', 'omit', 'attributes', 'projection']) {
-        const v = getPropertyValue(o, k);
-        if (v) note(out, model, v, k);
-      }
-    } else if (i === 1 && ts.isStringLiteralLike(o)) note(out, model, o, 'select');
-  });
+  if (!QUERY_METHODS.has(m) && !m.startsWith('find')) return;
+  const args = call.arguments;
+  for (let i = 0; i < args.length; i++) {
+    const o = skipWrappers(args[i]);
+    if (o.kind === ts.SyntaxKind.ObjectLiteralExpression) {
+      const v = propertyValues(o as ts.ObjectLiteralExpression, PROJECTION_KEYS);
+      for (let k = 0; k < PROJECTION_KEYS.length; k++) if (v[k]) note(out, modelName(skipWrappers(e.expression)), v[k], PROJECTION_KEYS[k]);
+    } else if (i === 1 && ts.isStringLiteralLike(o)) note(out, modelName(skipWrappers(e.expression)), o, 'select');
+  }
+}
+
+const PROJECTION_KEYS = ['select', 'omit', 'attributes', 'projection'];
+
+/** getPropertyValue(obj, key) for each of `keys`, in one pass over the properties. */
+export function propertyValues(obj: ts.ObjectLiteralExpression, keys: readonly string[]): (ts.Expression | undefined)[] {
+  const out: (ts.Expression | undefined)[] = [];
+  let seen = 0;
+  for (const p of obj.properties) {
+    const kind = p.kind;
+    if (kind !== ts.SyntaxKind.PropertyAssignment && kind !== ts.SyntaxKind.ShorthandPropertyAssignment && kind !== ts.SyntaxKind.MethodDeclaration) continue;
+    const name = propertyName(p.name);
+    if (name === undefined) continue;
+    const k = keys.indexOf(name);
+    // The first member of a name decides, as in getProperty (a method gives no value).
+    if (k < 0 || (seen & (1 << k)) !== 0) continue;
+    seen |= 1 << k;
+    out[k] = kind === ts.SyntaxKind.PropertyAssignment ? (p as ts.PropertyAssignment).initializer
+      : kind === ts.SyntaxKind.ShorthandPropertyAssignment ? (p as ts.ShorthandPropertyAssignment).name : undefined;
+  }
+  return out;
 }
 
 function note(out: Learned, model: string | undefined, arg: ts.Expression | undefined, key: string): void {
   if (!model || !arg) return;
-  const k = modelKey(model);
+  // modelKey() only when something is learned: most projections name no secret field.
+  let key_: string | undefined;
+  const modelK = (): string => (key_ ??= modelKey(model));
   const add = (f: string): void => {
+    const k = modelK();
     const set = out.excluded.get(k) ?? new Set<string>();
     set.add(f);
     out.excluded.set(k, set);
@@ -436,12 +493,12 @@ function note(out: Learned, model: string | undefined, arg: ts.Expression | unde
   const e = skipWrappers(arg);
   const s = stringValue(e);
   if (s !== undefined) {
-    if (key === 'select') out.mongoose.add(k);
+    if (key === 'select') out.mongoose.add(modelK());
     for (const part of s.split(/[\s,]+/)) {
       const f = part.replace(/^[-+]/, '');
       if (!isSensitiveField(f)) continue;
       if (part.startsWith('-')) add(f);
-      else if (part.startsWith('+')) out.hiddenByDefault.add(k);
+      else if (part.startsWith('+')) out.hiddenByDefault.add(modelK());
     }
     return;
   }

@@ -2,11 +2,11 @@ import { ts } from '../ts';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import {
-  CHAIN_METHODS, QUERY_METHODS, enclosingFn, hasSecretKey, isSensitiveField, isTestFile, learn, modelKey, modelName, projection, sensitiveModels, sentValue,
-  valueAt, type Learned, type ModelInfo,
+  CHAIN_METHODS, QUERY_METHODS, enclosingFn, hasSecretKey, inModelWalk, isSensitiveField, isTestFile, learn, modelCollector, propertyValues, modelKey, modelName, projection,
+  sentValue, valueAt, type Learned, type ModelInfo,
 } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
-import { lookup } from '../scopes';
+import { lookup, type Binding } from '../scopes';
 import type { Fix, RuleContext, SourceRule, Visitors } from '../types';
 
 /**
@@ -81,28 +81,103 @@ export const rule: SourceRule = {
     if (!responseSends && !koa && !routeMethods) return {};
     const sends: { sent: ts.Expression; at: ts.Node }[] = [];
     const learned: Learned = { excluded: new Map(), hiddenByDefault: new Set(), mongoose: new Set() };
+    // The nodes sensitiveModels() would read, met in this walk (in walk order) instead of a second
+    // walk of the file: judged in onEnd, when a send first needs the models.
+    const modelNodes: ts.Node[] = [];
+    const noteModelNode = (node: ts.Node): void => {
+      modelNodes.push(node);
+    };
+    // Names assigned with `name = …` anywhere in the file: valueAt() can only find a later write
+    // for those, so other bindings skip its scan of the function's text (see initAt).
+    const assigned = new Set<string>();
+    // What scrubbed() looks for, met in this walk rather than by a walk of the handler per send.
+    const scrubs: Scrub[] = [];
     const visitors: Visitors = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const sent = sentValue(node);
         if (sent) sends.push({ sent, at: node });
         else learn(node, learned);
+        const name = calleeName(node);
+        if (name === 'model') {
+          const d = declaredBy(node);
+          if (d) modelNodes.push(d);
+          modelNodes.push(node);
+        } else if (name === 'set') {
+          // schema.set('toJSON', …): the only `set` sensitiveModels() reads.
+          const what = stringValue(node.arguments[0]);
+          if (what === 'toJSON' || what === 'toObject') modelNodes.push(node);
+          // user.set('password', undefined)
+          if (node.arguments.length === 2 && isSensitiveField(stringValue(node.arguments[0]) ?? '')) scrubs.push({ node, name: undefined });
+        }
       },
+      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+        const d = declaredBy(node);
+        if (d) modelNodes.push(d);
+      },
+      [ts.SyntaxKind.DeleteExpression](node: ts.DeleteExpression) {
+        // delete user.password
+        const t = skipWrappers(node.expression);
+        if (ts.isPropertyAccessExpression(t)) {
+          const name = dottedName(t.expression);
+          if (name !== undefined) scrubs.push({ node, name });
+        }
+      },
+      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+        const left = node.left;
+        if (left.kind === ts.SyntaxKind.Identifier) {
+          assigned.add((left as ts.Identifier).text);
+          return;
+        }
+        // schema.methods.toJSON = …: the only assignments sensitiveModels() reads.
+        const target = skipWrappers(left);
+        if (target.kind === ts.SyntaxKind.PropertyAccessExpression ? (target as ts.PropertyAccessExpression).name.text === 'toJSON'
+          : target.kind === ts.SyntaxKind.ElementAccessExpression && stringValue((target as ts.ElementAccessExpression).argumentExpression) === 'toJSON') {
+          modelNodes.push(node);
+        }
+        if (!ts.isPropertyAccessExpression(left)) return;
+        // user.password = undefined
+        const r = skipWrappers(node.right);
+        if (r.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) {
+          if (isSensitiveField(left.name.text)) {
+            const name = dottedName(left.expression);
+            if (name !== undefined) scrubs.push({ node, name });
+          }
+        }
+        // Koa: ctx.body = user
+        if (koa && left.name.text === 'body' && dottedName(left) === 'ctx.body') sends.push({ sent: node.right, at: node });
+      },
+      [ts.SyntaxKind.InterfaceDeclaration]: noteModelNode,
+      [ts.SyntaxKind.TypeAliasDeclaration]: noteModelNode,
+      [ts.SyntaxKind.ClassDeclaration]: noteModelNode,
       onEnd() {
         if (sends.length === 0) return;
         let cache: Map<string, ModelInfo> | undefined;
-        const models = (): Map<string, ModelInfo> => (cache ??= sensitiveModels(ctx));
+        const models = (): Map<string, ModelInfo> => {
+          if (cache) return cache;
+          const c = modelCollector(ctx);
+          for (const n of modelNodes) if (inModelWalk(n)) c.note(n);
+          return (cache = c.result());
+        };
+        // Text escapes (`\u0061`) could make an identifier's text differ from its spelling: keep valueAt's own scan then.
+        // One walk per handler for the secret fields it reads, whichever record is asked about.
+        const readsByScope = new Map<ts.Node, Map<string, string>>();
+        const escapes = ctx.text.includes('\\u');
+        const initAt = (b: Binding, id: ts.Identifier): ts.Expression | undefined => (escapes || assigned.has(b.name) ? valueAt(b, id) : b.init);
+        const scan: Scan = {
+          initAt,
+          scrubbed: (scope, name, before) => scrubs.some((s) => s.node.pos < before.pos && (s.name === undefined || s.name === name) && within(s.node, scope)),
+          readsSecret: (scope, name) => {
+            let reads = readsByScope.get(scope);
+            if (!reads) readsByScope.set(scope, (reads = secretReads(scope)));
+            return reads.get(name);
+          },
+        };
         for (const { sent, at } of sends) {
-          for (const id of recordIdentifiers(sent)) if (judge(ctx, id, at, models, learned)) break;
+          for (const id of recordIdentifiers(sent)) if (judge(ctx, id, at, models, learned, scan)) break;
         }
       },
     };
-    // Koa: ctx.body = user
-    if (koa) {
-      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression) => {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left) || node.left.name.text !== 'body') return;
-        if (dottedName(node.left) === 'ctx.body') sends.push({ sent: node.right, at: node });
-      };
-    }
     // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
     if (routeMethods) {
       visitors[ts.SyntaxKind.ReturnStatement] = (node: ts.ReturnStatement) => {
@@ -124,6 +199,24 @@ function isRouteMethod(m: ts.MethodDeclaration): boolean {
     return !!name && /^(Get|Post|Put|Patch|Delete|All)$/.test(name);
   });
 }
+
+/**
+ * `const userSchema = new Schema(…)`, `const User = model(…)`: the declaration whose initializer is `init`
+ * under wrappers, when it names one identifier. Met at the initializer, it goes to the model nodes just
+ * before it (nothing sensitiveModels() reads lies between them in walk order).
+ */
+function declaredBy(init: ts.Node): ts.VariableDeclaration | undefined {
+  let c = init;
+  while (c.parent && WRAPPER_PARENTS.has(c.parent.kind) && (c.parent as ts.ParenthesizedExpression).expression === c) c = c.parent;
+  const d = c.parent;
+  return d && ts.isVariableDeclaration(d) && d.initializer === c && ts.isIdentifier(d.name) ? d : undefined;
+}
+
+/** skipWrappers()' kinds. */
+const WRAPPER_PARENTS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.ParenthesizedExpression, ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.AsExpression, ts.SyntaxKind.NonNullExpression,
+  ts.SyntaxKind.SatisfiesExpression, ts.SyntaxKind.TypeAssertionExpression,
+]);
 
 /** The identifiers a response sends whole: `user`, `{ user }`, `{ data: user }`, `{ ...user }`, `user.toJSON()`. */
 function recordIdentifiers(sent: ts.Expression): ts.Identifier[] {
@@ -152,16 +245,19 @@ function getObjectFlag(arg: ts.Expression, key: string): boolean {
   return ts.isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === ts.SyntaxKind.TrueKeyword;
 }
 
-function judge(ctx: RuleContext, id: ts.Identifier, at: ts.Node, models: () => Map<string, ModelInfo>, learned: Learned): boolean {
+function judge(
+  ctx: RuleContext, id: ts.Identifier, at: ts.Node, models: () => Map<string, ModelInfo>, learned: Learned,
+  scan: Scan,
+): boolean {
   const b = lookup(id.text, id);
   if (!b || b.kind !== 'variable' || b.path.length > 0) return false;
-  const init = valueAt(b, id);
+  const init = scan.initAt(b, id);
   if (!init) return false;
   const rec = recordOf(init);
   if (!rec || rec.projected) return false;
   const fn = enclosingFn(at);
   const scope = fn ?? at.getSourceFile();
-  if (scrubbed(scope, id.text, at)) return false;
+  if (scan.scrubbed(scope, id.text, at)) return false;
   const key = rec.model ? modelKey(rec.model) : undefined;
   // A query that selects a secret, or a record created with one, is judged without the models (fixFor offers nothing then).
   const info = key && !rec.selectsSecret && !rec.createsSecret ? models().get(key) : undefined;
@@ -173,17 +269,20 @@ function judge(ctx: RuleContext, id: ts.Identifier, at: ts.Node, models: () => M
   else if (info && info.fields.length > 0) why = `the ${rec.model ?? info.name} model declares ${info.fields.join(', ')}`;
   else if (excluded) why = `other ${rec.model} queries in this file exclude ${[...excluded].join(', ')}`;
   else {
-    const read = readsSecret(scope, id.text);
+    const read = scan.readsSecret(scope, id.text);
     if (read) why = `the handler reads ${id.text}.${read}`;
     else if (rec.prisma && key && USER_MODELS.has(key)) why = `Prisma returns every ${rec.model} field`;
   }
   if (!why) return false;
   ctx.report(at, {
     message: `Whole ${id.text} record sent in the response (${why}): exclude secret fields in the query or send an explicit DTO.`,
-    fixes: fixFor(ctx, rec, info, excluded, key !== undefined && learned.mongoose.has(key), scope, id.text),
+    fixes: fixFor(ctx, rec, info, excluded, key !== undefined && learned.mongoose.has(key), scope, id.text, scan),
   });
   return true;
 }
+
+/** select, omit, attributes, projection (in this order), then the created data. */
+const OPTION_KEYS = ['select', 'omit', 'attributes', 'projection', 'data'];
 
 /** The database query a value comes from, walking down `.select()`, `.lean()` and friends. */
 function recordOf(init: ts.Expression): Record | undefined {
@@ -219,13 +318,14 @@ function recordOf(init: ts.Expression): Record | undefined {
   cur.arguments.forEach((a, i) => {
     const o = skipWrappers(a);
     if (ts.isObjectLiteralExpression(o)) {
-      for (const k of ['select', 'omit', 'attributes', 'projection']) {
-        const v = getPropertyValue(o, k);
+      const values = propertyValues(o, OPTION_KEYS);
+      for (let k = 0; k < 4; k++) {
+        const v = values[k];
         if (!v) continue;
-        if (k !== 'omit' && projection(v) === 'includes') selectsSecret = true;
+        if (OPTION_KEYS[k] !== 'omit' && projection(v) === 'includes') selectsSecret = true;
         else projected = true;
       }
-      const data = getPropertyValue(o, 'data');
+      const data = values[4];
       if ((method === 'create' || method === 'upsert') && (hasSecretKey(o) || (data && hasSecretKey(data)))) createsSecret = true;
     } else if (i === 1 && method.startsWith('find') && (ts.isStringLiteralLike(o))) {
       if (projection(o) === 'includes') selectsSecret = true;
@@ -235,46 +335,57 @@ function recordOf(init: ts.Expression): Record | undefined {
   return { query: cur, method, model, init, chained, projected, selectsSecret, createsSecret, prisma };
 }
 
-/** `delete user.password`, `user.password = undefined`, `user.set('password', undefined)` before the send. */
-function scrubbed(scope: ts.Node, name: string, before: ts.Node): boolean {
-  let found = false;
+/** `delete user.password`, `user.password = undefined`, `user.set('password', undefined)`: the record's dotted name, or undefined for any record. */
+interface Scrub {
+  node: ts.Node;
+  name: string | undefined;
+}
+
+/** Per-file answers judge() needs, from what the walk collected. */
+interface Scan {
+  /** The value the binding holds at `id` (valueAt). */
+  initAt(b: Binding, id: ts.Identifier): ts.Expression | undefined;
+  /** A scrub of `name` in `scope` (nested functions included) before `before`. */
+  scrubbed(scope: ts.Node, name: string, before: ts.Node): boolean;
+  /** A secret field the function reads off the record: `user.password` in `bcrypt.compare(pw, user.password)`. */
+  readsSecret(scope: ts.Node, name: string): string | undefined;
+}
+
+function within(node: ts.Node, scope: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === scope) return true;
+  return false;
+}
+
+/** For each name, the first secret field read off it in `scope` (`user.password`), in walk order. */
+function secretReads(scope: ts.Node): Map<string, string> {
+  const out = new Map<string, string>();
+  const sensitive = new Map<string, boolean>();
   const visit = (n: ts.Node): void => {
-    if (found || n.pos >= before.pos) return;
-    if (ts.isDeleteExpression(n)) {
-      const t = skipWrappers(n.expression);
-      if (ts.isPropertyAccessExpression(t) && dottedName(t.expression) === name) found = true;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) &&
-      dottedName(n.left.expression) === name && isSensitiveField(n.left.name.text)) {
-      const r = skipWrappers(n.right);
-      if (r.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) found = true;
-    } else if (ts.isCallExpression(n) && calleeName(n) === 'set' && n.arguments.length === 2 && isSensitiveField(stringValue(n.arguments[0]) ?? '')) {
-      found = true;
+    if (n.kind === ts.SyntaxKind.PropertyAccessExpression) {
+      const p = n as ts.PropertyAccessExpression;
+      if (p.expression.kind === ts.SyntaxKind.Identifier) {
+        const name = (p.expression as ts.Identifier).text;
+        const field = p.name.text;
+        if (!out.has(name)) {
+          let s = sensitive.get(field);
+          if (s === undefined) sensitive.set(field, (s = isSensitiveField(field)));
+          if (s) out.set(name, field);
+        }
+      }
     }
     ts.forEachChild(n, visit);
   };
   visit(scope);
-  return found;
-}
-
-/** A secret field the function reads off the record: `user.password` in `bcrypt.compare(pw, user.password)`. */
-function readsSecret(scope: ts.Node, name: string): string | undefined {
-  let found: string | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name && isSensitiveField(n.name.text)) found = n.name.text;
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return found;
+  return out;
 }
 
 /** Mongoose only: `await User.findById(id)` → `await User.findById(id).select('-password …')`. */
 function fixFor(
-  ctx: RuleContext, rec: Record, info: ModelInfo | undefined, excluded: Set<string> | undefined, mongoose: boolean, scope: ts.Node, name: string,
+  ctx: RuleContext, rec: Record, info: ModelInfo | undefined, excluded: Set<string> | undefined, mongoose: boolean, scope: ts.Node, name: string, scan: Scan,
 ): Fix[] {
   if (rec.chained || rec.selectsSecret || rec.createsSecret || !MONGOOSE_FIX_METHODS.has(rec.method)) return [];
   if (!mongoose && !ctx.modules.imports('mongoose') && !info?.mongoose) return [];
-  if (readsSecret(scope, name)) return [];
+  if (scan.readsSecret(scope, name)) return [];
   const fields = info && info.fields.length > 0 ? info.fields : excluded ? [...excluded] : ['password'];
   const q = preferredQuote(ctx.sourceFile);
   return [{
