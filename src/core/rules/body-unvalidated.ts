@@ -97,11 +97,17 @@ function carriesRequest(ctx: RuleContext, arg: ts.Node): boolean {
 
 /** The schema validation a call performs on request data, if it does. */
 export function validatingCall(ctx: RuleContext, call: ts.CallExpression): Validation | undefined {
+  return validatingCallIn(ctx, call, undefined);
+}
+
+/** validatingCall, with the file's validation import names when the caller holds them (saves a WeakMap lookup per call). */
+function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: ReadonlySet<string> | undefined): Validation | undefined {
+  if (call.arguments.length === 0) return undefined;
   const name = calleeName(call);
-  if (!name || call.arguments.length === 0) return undefined;
+  if (!name) return undefined;
   // Cheap gate first: a validation-like name, or a callee rooted at a validation library import.
   const named = (PARSE_METHODS.has(name) && !AMBIGUOUS_METHODS.has(name)) || REQUEST_HELPERS.has(name) || /validat|sanitiz/i.test(name);
-  if (!named && !rootedAtValidationImport(ctx.sourceFile, call.expression)) return undefined;
+  if (!named && !rootedAtValidationImport(imports ?? validationImportsOf(ctx.sourceFile), call.expression)) return undefined;
   const recv = calleeObject(call);
   const recvRoot = recv ? skipWrappers(recv) : undefined;
   if (recvRoot && ts.isIdentifier(recvRoot) && NON_SCHEMA_RECEIVERS.has(recvRoot.text)) return undefined;
@@ -157,8 +163,7 @@ function validationImportsOf(sf: ts.SourceFile): Set<string> {
 }
 
 /** `v.parse(…)`, `validator.isEmail(…)`, `isEmail(…)`: the callee's root name is imported from a validation library. */
-function rootedAtValidationImport(sf: ts.SourceFile, expr: ts.Expression): boolean {
-  const names = validationImportsOf(sf);
+function rootedAtValidationImport(names: ReadonlySet<string>, expr: ts.Expression): boolean {
   if (names.size === 0) return false;
   let e: ts.Node = skipWrappers(expr);
   for (let i = 0; i < 8 && (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)); i++) e = skipWrappers(e.expression);
@@ -263,6 +268,123 @@ function firstRead(ctx: RuleContext, fn: HandlerFn): { node: ts.Node; part: stri
   return best;
 }
 
+// ---------------------------------------------------------------------------
+// The same two judgements over nodes collected during the shared walk.
+//
+// The rule records, in walk (pre)order, every node the two handler walks above
+// act on, and for each function the list's length when the walk reached it.
+// A function's descendants follow it contiguously in preorder, so a handler's
+// body is a run of that list: onEnd reads the run instead of walking the body
+// twice (validationInHandler, then firstRead). Same nodes, same order, same
+// early exits, nested functions included.
+
+const K = ts.SyntaxKind;
+
+/** What the rule collects: calls, `new`, `typeof`, and the reads firstRead can act on. */
+interface Collected {
+  nodes: ts.Node[];
+  /** Per function-like node: nodes.length when the walk reached it. */
+  starts: Map<ts.Node, number>;
+}
+
+/** `n` lies inside `body` (body itself included). The collected kinds are never zero-width, so ranges decide. */
+function inside(n: ts.Node, body: ts.Node): boolean {
+  return n.pos >= body.pos && n.end <= body.end;
+}
+
+/** firstRead's PropertyAccess/ElementAccess case can act only when the object is an identifier or an access. */
+function mayReadRequest(node: ts.PropertyAccessExpression | ts.ElementAccessExpression): boolean {
+  const k = skipWrappers(node.expression).kind;
+  return k === K.Identifier || k === K.PropertyAccessExpression || k === K.ElementAccessExpression;
+}
+
+/** validationInHandler over the collected run of `fn`'s body; `handChecked` as its walk would set it. */
+function collectedValidation(
+  col: Collected, first: number, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
+): { found?: Validation; handChecked: boolean } {
+  const body = fn.body;
+  if (!body) return { handChecked: false };
+  const nodes = col.nodes;
+  let typeofCheck = false;
+  let rejects = false;
+  for (let i = first; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.pos >= fn.end) break; // past the function's descendants
+    if (!inside(n, body)) continue; // parameters, return type
+    const k = n.kind;
+    if (k === K.TypeOfExpression) typeofCheck = true;
+    else if (k === K.CallExpression || k === K.NewExpression) {
+      const c = n as ts.CallExpression | ts.NewExpression;
+      if (k === K.CallExpression) {
+        const v = validate(c as ts.CallExpression);
+        if (v) return { found: v, handChecked: false };
+      }
+      // Both flags only ever turn true: once they are, nothing below can change the answer.
+      if (typeofCheck && rejects) continue;
+      if (!rejects && (c.arguments ?? []).some((a) => ts.isNumericLiteral(a) && (a.text === '400' || a.text === '422'))) rejects = true;
+      const name = calleeName(c);
+      if (name && /^(?:is[A-Z]\w*|BadRequest\w*)$/.test(name)) {
+        if (name.startsWith('BadRequest')) rejects = true;
+        else typeofCheck = true;
+      }
+    }
+  }
+  return { handChecked: typeofCheck && rejects };
+}
+
+/** firstRead over the collected run of `fn`'s body. */
+function collectedFirstRead(ctx: RuleContext, col: Collected, first: number, fn: HandlerFn): { node: ts.Node; part: string } | undefined {
+  const body = fn.body;
+  if (!body) return undefined;
+  let best: { node: ts.Node; part: string } | undefined;
+  const take = (node: ts.Node, part: string): void => {
+    if (!best || node.pos < best.node.pos) best = { node, part };
+  };
+  const nodes = col.nodes;
+  // firstRead does not descend below a `req.body` access it took: its descendants are skipped.
+  let skip: ts.Node | undefined;
+  for (let i = first; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.pos >= fn.end) break;
+    if (!inside(n, body)) continue;
+    if (skip && inside(n, skip)) continue;
+    // firstRead prunes by position: a node (and so its subtree) starting after the best read is not visited.
+    if (best && n.pos > best.node.pos) continue;
+    const k = n.kind;
+    if (k === K.PropertyAccessExpression || k === K.ElementAccessExpression) {
+      const obj = skipWrappers((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
+      const part = requestPart(obj);
+      if (part && part.part === 'body') {
+        take(obj, 'body');
+        skip = n;
+        continue;
+      }
+      if (ts.isIdentifier(obj) && !part) {
+        const whole = ctx.flow.wholeSource(obj);
+        if (whole && whole.part === 'body') take(n, 'body');
+      }
+    } else if (k === K.VariableDeclaration) {
+      const d = n as ts.VariableDeclaration;
+      if (!ts.isIdentifier(d.name) && d.initializer) {
+        const part = requestPart(skipWrappers(d.initializer));
+        if (part && part.part === 'body') take(d.initializer, 'body');
+      }
+    } else if (k === K.CallExpression) {
+      const c = n as ts.CallExpression;
+      if (ts.isPropertyAccessExpression(c.expression) && DB_QUERY_METHODS.has(c.expression.name.text)) {
+        for (const a of c.arguments) {
+          const src = ctx.flow.source(a);
+          if (src && src.part === 'query') {
+            take(a, 'query');
+            break;
+          }
+        }
+      }
+    }
+  }
+  return best;
+}
+
 /** `pages/api/users/[id].ts` → `/api/users/[id]`. */
 function nextApiRoute(file: string): string | undefined {
   const m = /(?:^|\/)pages(\/api\/.*)\.[cm]?[jt]sx?$/.exec(file.replace(/\\/g, '/'));
@@ -314,24 +436,59 @@ export const rule: SourceRule = {
   create(ctx) {
     const routes = new RouteIndex();
     let factDone = false;
+    const imports = validationImportsOf(ctx.sourceFile);
     // validatingCall needs a validation-like callee name or a callee rooted at a validation import:
     // without either in the file, the walk's evidence check can never succeed.
-    const mayValidateCall = ctx.mentions(...NAMED_CALLS) || /validat|sanitiz/i.test(ctx.text) || validationImportsOf(ctx.sourceFile).size > 0;
+    const mayValidateCall = ctx.mentions(...NAMED_CALLS) || imports.size > 0 || /validat|sanitiz/i.test(ctx.text);
     let evidenceDone = false;
     const evidence = (v: Validation): void => {
       if (evidenceDone) return;
       ctx.evidence('schema-validation', v.node, `request input validated by ${v.by}`);
       evidenceDone = true;
     };
+    // validatingCall per call, once: the walk's evidence check and the handler judgement ask about the same calls.
+    const validated = new Map<ts.CallExpression, Validation | null>();
+    const validate = (call: ts.CallExpression): Validation | undefined => {
+      let v = validated.get(call);
+      if (v === undefined) {
+        v = validatingCallIn(ctx, call, imports) ?? null;
+        validated.set(call, v);
+      }
+      return v ?? undefined;
+    };
+    // The nodes the handler judgements act on, collected in walk order (see Collected).
+    const col: Collected = { nodes: [], starts: new Map() };
+    const nodes = col.nodes;
+    const fnStart = (node: ts.Node): void => {
+      col.starts.set(node, nodes.length);
+    };
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        nodes.push(node);
         routes.add(node);
         // Validation anywhere (controllers wired up elsewhere too) is evidence for the row.
         if (evidenceDone || !mayValidateCall || node.arguments.length === 0) return;
-        const v = validatingCall(ctx, node);
+        const v = validate(node);
         if (v) evidence(v);
       },
+      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+        nodes.push(node);
+      },
+      [ts.SyntaxKind.TypeOfExpression](node: ts.TypeOfExpression) {
+        nodes.push(node);
+      },
+      [ts.SyntaxKind.ElementAccessExpression](node: ts.ElementAccessExpression) {
+        if (mayReadRequest(node)) nodes.push(node);
+      },
+      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+        if (node.initializer && !ts.isIdentifier(node.name)) nodes.push(node);
+      },
+      [ts.SyntaxKind.FunctionDeclaration]: fnStart,
+      [ts.SyntaxKind.FunctionExpression]: fnStart,
+      [ts.SyntaxKind.ArrowFunction]: fnStart,
+      [ts.SyntaxKind.MethodDeclaration]: fnStart,
       [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
+        if (mayReadRequest(node)) nodes.push(node);
         if (factDone) return;
         const name = node.name.text;
         if (name !== 'body' && name !== 'query' && name !== 'params') return;
@@ -345,13 +502,27 @@ export const rule: SourceRule = {
         const judge = (fn: HandlerFn, label: string, onRoute: Validation | undefined): void => {
           if (seen.has(fn)) return;
           seen.add(fn);
-          const v = onRoute ?? validationInHandler(ctx, fn, inHandler);
-          if (v) {
-            evidence(v);
-            return;
+          const first = col.starts.get(fn);
+          let read: { node: ts.Node; part: string } | undefined;
+          if (first !== undefined) {
+            // The collected run of the handler's body stands in for validationInHandler's and firstRead's walks.
+            const inBody = onRoute ? undefined : collectedValidation(col, first, fn, validate);
+            const v = onRoute ?? inBody!.found;
+            if (v) {
+              evidence(v);
+              return;
+            }
+            read = collectedFirstRead(ctx, col, first, fn);
+            if (!read || inBody!.handChecked) return;
+          } else {
+            const v = onRoute ?? validationInHandler(ctx, fn, inHandler);
+            if (v) {
+              evidence(v);
+              return;
+            }
+            read = firstRead(ctx, fn);
+            if (!read || handChecked.get(fn)) return;
           }
-          const read = firstRead(ctx, fn);
-          if (!read || handChecked.get(fn)) return;
           const raw = ctx.text.slice(read.node.getStart(ctx.sourceFile), read.node.end);
           const shown = read.part === 'body' && /^[\w.]{1,30}$/.test(raw) && raw.endsWith('.body') ? raw : read.part === 'body' ? 'req.body' : 'req.query';
           const what = read.part === 'body' ? `reads ${shown}` : 'puts a req.query field into a database query';

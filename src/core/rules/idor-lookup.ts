@@ -141,8 +141,10 @@ export class RouteIndex {
   /** Feed every CallExpression of the walk; returns the route when it is one. */
   add(node: ts.CallExpression): RouteCall | undefined {
     const e = node.expression;
-    if (!ts.isPropertyAccessExpression(e)) return undefined;
-    const name = e.name.text;
+    if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return undefined;
+    const name = (e as ts.PropertyAccessExpression).name.text;
+    // Every call of the file comes here: rule out most names before lower-casing them.
+    if (!mayNameRoute(name)) return undefined;
     if (name === 'use') {
       const r = routeCall(node);
       if (r) this.uses.push({ path: r.path, pos: node.pos, middleware: flattenMiddleware(r.handlers) });
@@ -209,6 +211,15 @@ export class RouteIndex {
     this.byHandler = map;
     this.middlewareFns = mws;
   }
+}
+
+/** HTTP_METHODS (any case) and `use` are 3 to 7 letters long, starting with one of these (lower-cased). */
+const ROUTE_NAME_INITIALS: ReadonlySet<number> = new Set([...HTTP_METHODS, 'use'].map((m) => m.charCodeAt(0)));
+
+/** A cheap necessary condition for `name === 'use' || HTTP_METHODS.has(name.toLowerCase())`. */
+function mayNameRoute(name: string): boolean {
+  const n = name.length;
+  return n >= 3 && n <= 7 && ROUTE_NAME_INITIALS.has(name.charCodeAt(0) | 32);
 }
 
 export function routeLabel(route: RouteCall): string {
@@ -744,25 +755,37 @@ export const rule: SourceRule = {
   create(ctx) {
     // Findings, the fact and the evidence all need a lookup call `x.<method>(…)` named in LOOKUP_METHODS.
     if (!ctx.mentions(...LOOKUP_METHOD_NAMES)) return {};
-    const routes = new RouteIndex();
-    const lookups: IdLookup[] = [];
+    // Calls RouteIndex.add would take, and the `x.<lookup method>(…)` calls: both judged in onEnd, and only
+    // inside a handler (the judgement's first filter) is idLookup's flow query worth making.
+    const routeCalls: ts.CallExpression[] = [];
+    const candidates: ts.CallExpression[] = [];
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        routes.add(node);
         const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e) || !LOOKUP_METHODS.has(e.name.text)) return;
-        const found = idLookup(ctx.flow, node, e.name.text);
-        if (found) lookups.push(found);
+        if (e.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
+        const name = (e as ts.PropertyAccessExpression).name.text;
+        if (mayNameRoute(name)) routeCalls.push(node);
+        if (LOOKUP_METHODS.has(name)) candidates.push(node);
       },
       onEnd() {
-        if (lookups.length === 0) return;
+        if (candidates.length === 0) return;
+        const routes = new RouteIndex();
+        for (const c of routeCalls) routes.add(c);
         const summaries = new Map<ts.Node, HandlerSummary>();
+        // Per handler: calls next() onward; the tokens of its routes' middleware (both fixed once the walk is done).
+        const nextOnward = new Map<ts.Node, boolean>();
+        const tokensOf = new Map<ts.Node, string[]>();
         const adminFile = /(?:^|[/\\])admin/i.test(ctx.file);
         let factDone = false;
         let evidenceDone = false;
-        for (const l of lookups) {
-          const h = enclosingHandler(l.call, routes);
-          if (!h || routes.isMiddleware(h.fn) || callsNextOnward(h.fn)) continue;
+        for (const call of candidates) {
+          const h = enclosingHandler(call, routes);
+          if (!h || routes.isMiddleware(h.fn)) continue;
+          let onward = nextOnward.get(h.fn);
+          if (onward === undefined) nextOnward.set(h.fn, (onward = callsNextOnward(h.fn)));
+          if (onward) continue;
+          const l = idLookup(ctx.flow, call, (call.expression as ts.PropertyAccessExpression).name.text);
+          if (!l) continue;
           if (!factDone) {
             ctx.fact('data-access', l.call);
             factDone = true;
@@ -777,10 +800,13 @@ export const rule: SourceRule = {
           const s = summarizeHandler(h.fn, summaries);
           if (s.checksAccess) continue;
           if (h.routes.length === 0 && adminFile) continue;
-          const middleware = h.routes.length > 0
-            ? h.routes.flatMap((r) => [...routes.usesFor(r.route), ...r.middleware])
-            : routes.usesFor();
-          const tokens = middleware.flatMap((m) => middlewareTokens(m));
+          let tokens = tokensOf.get(h.fn);
+          if (!tokens) {
+            const middleware = h.routes.length > 0
+              ? h.routes.flatMap((r) => [...routes.usesFor(r.route), ...r.middleware])
+              : routes.usesFor();
+            tokensOf.set(h.fn, (tokens = middleware.flatMap((m) => middlewareTokens(m))));
+          }
           if (tokens.some(isRoleToken)) continue;
           const authenticated = s.usesPrincipal || tokens.some(isAuthToken);
           // A route nobody signs in to serves public records (products, posts): not an ownership question.
