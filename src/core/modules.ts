@@ -1,5 +1,5 @@
 import { ts } from './ts';
-import { lookup, type Binding } from './scopes';
+import { identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
 
 /**
  * Where a value comes from, in terms of a module: `jwt.verify` with
@@ -83,6 +83,7 @@ export class ModuleResolver {
     return result;
   }
 
+  /** Every shape followed here must be followed by calleeMayComeFrom below too, or it would skip resolutions that succeed. */
   private compute(expr: ts.Node, depth: number): Origin | null {
     expr = skipWrappers(expr);
     if (ts.isIdentifier(expr)) return this.fromBinding(lookup(expr.text, expr), depth);
@@ -188,3 +189,180 @@ const WRAPPER_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.SatisfiesExpression,
   ts.SyntaxKind.TypeAssertionExpression,
 ]);
+
+// ---------------------------------------------------------------------------
+// Which callees are worth resolving
+
+/**
+ * A cheap pre-filter for `ctx.modules.origin`/`callee`: the returned test is false
+ * only when the expression cannot resolve to any of `modules`, so skipping the
+ * resolution then changes nothing (and spares the scope tables of every function
+ * whose calls all fail it: `res.json()`, `next()`, `db.find()`).
+ *
+ * It mirrors ModuleResolver.compute (keep the two in step): an origin comes from the end of the
+ * expression's spine (property/element accesses, calls, `new`, commas, wrappers),
+ * which is either `require('m')` or an identifier bound by an import of `m` or by
+ * a variable whose initializer's spine ends the same way. The names of such
+ * bindings (anywhere in the file, scopes ignored: an over-approximation) are found
+ * once per file from the text, as scopes.assignmentsTo does: each occurrence of
+ * `import`, `require` and of every name found so far is looked up in the tree.
+ */
+export function calleeMayComeFrom(ctx: { text: string; sourceFile: ts.SourceFile }, modules: ReadonlySet<string>): (expr: ts.Node) => boolean {
+  const text = ctx.text;
+  // `\u` escapes can spell an identifier differently from its text: no text search then.
+  if (text.includes('\\u')) return () => true;
+  let names: Set<string> | undefined;
+  const spineEndMay = (e: ts.Node, carriers: ReadonlySet<string>): boolean => {
+    for (;;) {
+      e = skipWrappers(e);
+      switch (e.kind) {
+        case ts.SyntaxKind.Identifier:
+          return carriers.has((e as ts.Identifier).text);
+        case ts.SyntaxKind.PropertyAccessExpression:
+        case ts.SyntaxKind.ElementAccessExpression:
+        case ts.SyntaxKind.NewExpression:
+          e = (e as ts.PropertyAccessExpression).expression;
+          continue;
+        case ts.SyntaxKind.BinaryExpression:
+          if ((e as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken) return false;
+          e = (e as ts.BinaryExpression).right;
+          continue;
+        case ts.SyntaxKind.CallExpression: {
+          const call = e as ts.CallExpression;
+          const m = requiredModule(call);
+          if (m !== undefined) return modules.has(m);
+          // An interop helper's argument: `__importDefault(require('m'))`.
+          if (call.arguments.length === 1 && call.expression.kind === ts.SyntaxKind.Identifier && spineEndMay(call.arguments[0], carriers)) return true;
+          e = call.expression;
+          continue;
+        }
+        default:
+          return false;
+      }
+    }
+  };
+  const build = (): Set<string> => {
+    const sf = ctx.sourceFile;
+    const found = new Set<string>();
+    const queue: string[] = [];
+    const addNames = (name: ts.BindingName): void => {
+      if (name.kind === ts.SyntaxKind.Identifier) {
+        if (!found.has(name.text)) {
+          found.add(name.text);
+          queue.push(name.text);
+        }
+        return;
+      }
+      for (const el of (name as ts.BindingPattern).elements) {
+        if (el.kind !== ts.SyntaxKind.OmittedExpression) addNames(el.name);
+      }
+    };
+    // Up the spine from `node`; a variable initialized by it names a carrier.
+    const climb = (node: ts.Node): void => {
+      for (let c = node; ;) {
+        const p = c.parent;
+        if (!p) return;
+        switch (p.kind) {
+          case ts.SyntaxKind.ParenthesizedExpression:
+          case ts.SyntaxKind.AwaitExpression:
+          case ts.SyntaxKind.AsExpression:
+          case ts.SyntaxKind.NonNullExpression:
+          case ts.SyntaxKind.SatisfiesExpression:
+          case ts.SyntaxKind.TypeAssertionExpression:
+          case ts.SyntaxKind.PropertyAccessExpression:
+          case ts.SyntaxKind.ElementAccessExpression:
+          case ts.SyntaxKind.NewExpression:
+            if ((p as ts.PropertyAccessExpression).expression !== c) return;
+            break;
+          case ts.SyntaxKind.CallExpression:
+            if ((p as ts.CallExpression).expression !== c && (p as ts.CallExpression).arguments[0] !== c) return;
+            break;
+          case ts.SyntaxKind.BinaryExpression:
+            if ((p as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken || (p as ts.BinaryExpression).right !== c) return;
+            break;
+          case ts.SyntaxKind.VariableDeclaration:
+            if ((p as ts.VariableDeclaration).initializer === c) addNames((p as ts.VariableDeclaration).name);
+            return;
+          default:
+            return;
+        }
+        c = p;
+      }
+    };
+    const eachWord = (word: string, fn: (at: number) => void): void => {
+      for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
+        if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + word.length))) continue;
+        fn(i);
+      }
+    };
+    // An identifier starting a spine that reaches a variable's initializer comes right after that `=`
+    // or after a prefix of the spine: `(`, `,` (comma operator), `>` (`<T>x`), `await`, `new`.
+    // Anything else (`router.get(…)` at the start of a statement) cannot name a carrier: no tree lookup.
+    const mayStartSpine = (at: number): boolean => {
+      let j = at - 1;
+      for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(--j));
+      if (j < 0) return false;
+      const c = text.charCodeAt(j);
+      // = ( , > and `/` (the end of a comment: unknown); other white space or non-ASCII: unknown too.
+      if (c === 61 || c === 40 || c === 44 || c === 62 || c === 47 || c <= 32 || c >= 127) return true;
+      // A line comment may end right before: unknown, look in the tree.
+      for (let k = j - 1; k > 0 && text.charCodeAt(k) !== 10; k--) {
+        if (text.charCodeAt(k) === 47 && text.charCodeAt(k - 1) === 47) return true;
+      }
+      return (c === 116 && text.startsWith('await', j - 4) && !isIdentifierChar(text.charCodeAt(j - 5))) ||
+        (c === 119 && text.startsWith('new', j - 2) && !isIdentifierChar(text.charCodeAt(j - 3)));
+    };
+    // Seeds: import declarations of the modules (anywhere: the parser keeps misplaced ones), require calls.
+    eachWord('import', (at) => {
+      let j = at + 6;
+      for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
+      const next = text.charCodeAt(j);
+      if (next === 40 || next === 46) return; // import('m'), import.meta
+      const decl = importDeclarationAt(sf, at);
+      if (!decl || !ts.isStringLiteral(decl.moduleSpecifier) || !modules.has(normalizeModule(decl.moduleSpecifier.text))) return;
+      const clause = decl.importClause;
+      if (!clause) return;
+      if (clause.name) addNames(clause.name);
+      const nb = clause.namedBindings;
+      if (!nb) return;
+      if (ts.isNamespaceImport(nb)) addNames(nb.name);
+      else for (const el of nb.elements) addNames(el.name);
+    });
+    eachWord('require', (at) => {
+      if (!mayStartSpine(at)) return;
+      const id = identifierAt(sf, at);
+      const call = id?.parent;
+      if (!call || !ts.isCallExpression(call) || call.expression !== id) return;
+      const m = requiredModule(call);
+      if (m !== undefined && modules.has(m)) climb(call);
+    });
+    // Then every variable whose initializer's spine ends at a carrier, to a fixed point.
+    for (let k = 0; k < queue.length; k++) {
+      eachWord(queue[k], (at) => {
+        if (!mayStartSpine(at)) return;
+        const id = identifierAt(sf, at);
+        if (id) climb(id);
+      });
+    }
+    return found;
+  };
+  return (expr) => spineEndMay(expr, (names ??= build()));
+}
+
+/** The import declaration whose `import` keyword starts at `pos`. */
+function importDeclarationAt(sf: ts.SourceFile, pos: number): ts.ImportDeclaration | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    let next: ts.Node | undefined;
+    ts.forEachChild(node, (c) => {
+      if (c.pos <= pos && pos < c.end) {
+        next = c;
+        return true;
+      }
+      return undefined;
+    });
+    if (!next) return undefined;
+    if (ts.isImportDeclaration(next)) return next.getStart(sf) === pos ? next : undefined;
+    node = next;
+  }
+}

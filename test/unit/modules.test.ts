@@ -1,22 +1,34 @@
 import * as assert from 'node:assert/strict';
 import { ts } from '../../src/core/ts';
 import { parse } from '../../src/core/analyze';
-import { ModuleResolver } from '../../src/core/modules';
+import { calleeMayComeFrom, ModuleResolver } from '../../src/core/modules';
 
-/** The origin of the first call whose callee text is `callee`. */
-function originOf(code: string, callee: string): string | undefined {
-  const sf = parse('a.ts', code);
-  const resolver = new ModuleResolver(sf);
-  let found: string | undefined;
+/** The first call whose callee text is `callee`. */
+function callNamed(sf: ts.SourceFile, callee: string): ts.CallExpression | undefined {
+  let found: ts.CallExpression | undefined;
   const visit = (n: ts.Node): void => {
-    if (!found && ts.isCallExpression(n) && n.expression.getText(sf) === callee) {
-      const o = resolver.callee(n);
-      found = o ? `${o.module}:${o.path.join('.')}` : 'none';
-    }
+    if (!found && ts.isCallExpression(n) && n.expression.getText(sf) === callee) found = n;
     ts.forEachChild(n, visit);
   };
   visit(sf);
   return found;
+}
+
+/** The origin of the first call whose callee text is `callee`. */
+function originOf(code: string, callee: string): string | undefined {
+  const sf = parse('a.ts', code);
+  const call = callNamed(sf, callee);
+  if (!call) return undefined;
+  const o = new ModuleResolver(sf).callee(call);
+  return o ? `${o.module}:${o.path.join('.')}` : 'none';
+}
+
+/** calleeMayComeFrom's answer for the first call whose callee text is `callee`. */
+function mayComeFrom(code: string, callee: string, module: string): boolean {
+  const sf = parse('a.ts', code);
+  const call = callNamed(sf, callee);
+  assert.ok(call, `no call ${callee}`);
+  return calleeMayComeFrom({ text: code, sourceFile: sf }, new Set([module]))(call.expression);
 }
 
 describe('module resolution', () => {
@@ -37,4 +49,36 @@ describe('module resolution', () => {
   for (const [name, code, callee, expected] of cases) {
     it(name, () => assert.equal(originOf(code, callee), expected));
   }
+});
+
+describe('calleeMayComeFrom', () => {
+  // It lets rules skip resolution: it must say yes wherever resolution reaches the module.
+  const resolving: [string, string, string][] = [
+    ["import jwt from 'jsonwebtoken';\njwt.verify(t, k);", 'jwt.verify', 'jsonwebtoken'],
+    ["import { verify as check } from 'jsonwebtoken';\ncheck(t, k);", 'check', 'jsonwebtoken'],
+    ["const { verify } = require('jsonwebtoken');\nverify(t, k);", 'verify', 'jsonwebtoken'],
+    ["const cp = require('node:child_process');\ncp.exec(c);", 'cp.exec', 'child_process'],
+    ["import express from 'express';\nfunction f() { const app = express(); const r = app; r.use(x); }", 'r.use', 'express'],
+    ["const express_1 = __importDefault(require(\"express\"));\nconst app = (0, express_1.default)();\napp.use(x);", 'app.use', 'express'],
+    ["const app = /* the app */ require('express')();\napp.listen(3);", 'app.listen', 'express'],
+    ["const app =\n  // the app\n  require('express')();\napp.listen(3);", 'app.listen', 'express'],
+    ["async function f() { const m = (await import('x'), require('express')); m().use(a); }", 'm().use', 'express'],
+    ["const e = require('express') as any;\nconst app = <any>e();\napp.get('/', h);", 'app.get', 'express'],
+  ];
+  for (const [code, callee, module] of resolving) {
+    it(`keeps ${callee} (${module})`, () => {
+      assert.notEqual(originOf(code, callee), 'none', 'the case must resolve');
+      assert.equal(mayComeFrom(code, callee, module), true);
+    });
+  }
+  it('skips callees that cannot reach the module', () => {
+    const code = "import express from 'express';\nconst db = require('./db');\nconst app = express();\napp.get('/', (req, res) => { db.find(); res.json({}); });";
+    assert.equal(mayComeFrom(code, 'res.json', 'express'), false);
+    assert.equal(mayComeFrom(code, 'db.find', 'express'), false);
+    assert.equal(mayComeFrom(code, 'app.get', 'express'), true);
+  });
+  it('stays open when \\u escapes could spell a name differently', () => {
+    const code = "const \\u0061pp = require('express')();\nres.json(1);";
+    assert.equal(mayComeFrom(code, 'res.json', 'express'), true);
+  });
 });

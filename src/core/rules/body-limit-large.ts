@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { getProperty, numberValue, routeCall, stringValue } from '../ast';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { objectLiteralOf } from './cors-wildcard-origin';
+import { calleeMayComeFrom } from '../modules';
 
 /**
  * Body parsers allowed more than 1 MB: `express.json({ limit: '50mb' })`,
@@ -25,6 +26,8 @@ interface Parser {
 const EXPRESS_PARSERS: ReadonlySet<string> = new Set(['json', 'urlencoded', 'raw', 'text']);
 const KOA_KEYS = ['jsonLimit', 'formLimit', 'textLimit', 'xmlLimit'];
 const PROPERTY_CALLEES: ReadonlySet<string> = new Set(['fastify', 'default', 'koaBody', 'bodyParser']);
+/** Every module parserOf knows. */
+const PARSER_MODULES: ReadonlySet<string> = new Set(['express', 'body-parser', 'koa-bodyparser', '@koa/bodyparser', 'koa-body', 'fastify']);
 
 /** The body parser a call creates, if any. */
 function parserOf(ctx: RuleContext, call: ts.CallExpression): Parser | undefined {
@@ -94,6 +97,8 @@ export const rule: SourceRule = {
     const t = ctx.text;
     if (!ctx.mentions('useBodyParser') && !t.includes('express') && !t.includes('body-parser') && !t.includes('bodyparser') &&
         !t.includes('koa-body') && !t.includes('fastify')) return {};
+    // `res.json(…)` passes the name filter below: resolve only callees that can come from a parser module.
+    const mayCome = calleeMayComeFrom(ctx, PARSER_MODULES);
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
@@ -110,6 +115,7 @@ export const rule: SourceRule = {
         } else if (!ts.isIdentifier(e) && !ts.isCallExpression(e)) {
           return;
         }
+        if (!mayCome(e)) return;
         const parser = parserOf(ctx, node);
         if (!parser) return;
         check(ctx, node, node.arguments[0], parser);

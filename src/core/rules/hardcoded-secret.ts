@@ -282,6 +282,17 @@ function mayNameSecretModule(text: string): boolean {
 }
 const SECRET_OPTION_KEYS: readonly string[] = ['secret', 'secretOrKey', 'keys', 'secretOrPrivateKey', 'privateKey', 'password'];
 const SIGNING_METHODS: ReadonlySet<string> = new Set(['sign', 'verify']);
+const SECRET_OPTION_KEY_SET: ReadonlySet<string> = new Set(SECRET_OPTION_KEYS);
+
+/** `SECRET_OPTION_KEYS.some((k) => getProperty(obj, k))` in one pass. */
+function hasSecretOptionKey(obj: ts.ObjectLiteralExpression): boolean {
+  for (const p of obj.properties) {
+    if (p.kind !== ts.SyntaxKind.PropertyAssignment && p.kind !== ts.SyntaxKind.ShorthandPropertyAssignment && p.kind !== ts.SyntaxKind.MethodDeclaration) continue;
+    const name = propertyName(p.name);
+    if (name !== undefined && SECRET_OPTION_KEY_SET.has(name)) return true;
+  }
+  return false;
+}
 
 // ---------------------------------------------------------------------------
 // Env validation evidence
@@ -522,8 +533,9 @@ export const rule: SourceRule = {
       // session({ secret }), expressjwt({ secret }), new JwtStrategy({ secretOrKey }), JwtModule.register({ secret })
       const first = skipWrappers(args[0]);
       if (!ts.isObjectLiteralExpression(first)) return;
-      if (!SECRET_OPTION_KEYS.some((k) => getProperty(first, k))) return;
-      if (!mayUseSecretOptions()) return;
+      // The file test is cached after its first answer; then one pass over the properties
+      // instead of a getProperty scan per key.
+      if (!mayUseSecretOptions() || !hasSecretOptionKey(first)) return;
       const o = ctx.modules.callee(node);
       if (!o || !SECRET_OPTION_MODULES.has(o.module)) return;
       checkOptions(first, /jwt/.test(o.module) ? 'JWT' : 'session');

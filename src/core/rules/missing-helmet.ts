@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
-import { skipWrappers } from '../modules';
+import { calleeMayComeFrom, skipWrappers } from '../modules';
 import type { Fix, SourceRule } from '../types';
 
 /**
@@ -33,11 +33,14 @@ export const rule: SourceRule = {
     if (![...imported].some((m) => RELEVANT_MODULES.has(m))) return {};
     // helmet's middleware can be any `helmet.x()`; without the specifier only the server shapes remain.
     const mayHelmet = ctx.text.includes('helmet');
+    // Only callees that can resolve to one of these modules are resolved (see calleeMayComeFrom).
+    const mayCome = calleeMayComeFrom(ctx, RELEVANT_MODULES);
     const apps: ts.CallExpression[] = [];
     let helmetApplied = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         if (!mayHelmet && !mayBeServerCallee(node.expression)) return;
+        if (!mayCome(node.expression)) return;
         const origin = ctx.modules.callee(node);
         if (!origin) return;
         if (origin.module === 'express' && origin.path.length === 0) {
@@ -53,6 +56,7 @@ export const rule: SourceRule = {
       // new Koa(), new Hono()
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
         if (!mayBeServerCallee(node.expression)) return;
+        if (!mayCome(node.expression)) return;
         const origin = ctx.modules.callee(node);
         if (origin && isOtherServer(origin.module, origin.path.join('.'))) ctx.fact('http-server', node);
       },
