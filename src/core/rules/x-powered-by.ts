@@ -1,5 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, eol, indentAt, stringValue } from '../ast';
+import { calleeMayComeFrom } from '../modules';
 import type { Fix, SourceRule } from '../types';
 
 /**
@@ -7,6 +8,9 @@ import type { Fix, SourceRule } from '../types';
  * unless the file calls `app.disable('x-powered-by')` (or `app.set(…, false)`)
  * or helmet, which removes it, is applied anywhere in the workspace.
  */
+/** The modules whose plain calls matter here: `express()` apps, `helmet()`. */
+const APP_OR_HELMET: ReadonlySet<string> = new Set(['express', 'helmet']);
+
 export const rule: SourceRule = {
   id: 'x-powered-by',
   row: 'security-headers',
@@ -32,6 +36,8 @@ export const rule: SourceRule = {
     const apps: { call: ts.CallExpression; decl: ts.VariableDeclaration; name: string }[] = [];
     const disabled = new Set<string>();
     let helmet = false;
+    // Plain calls are resolved only when their callee can come from express or helmet (most `const x = f()` cannot).
+    const mayCome = calleeMayComeFrom(ctx, APP_OR_HELMET);
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
@@ -54,6 +60,7 @@ export const rule: SourceRule = {
         const decl = node.parent;
         const declared = ts.isVariableDeclaration(decl) && decl.initializer === node && ts.isIdentifier(decl.name);
         if (!declared && (helmet || !mayHelmet)) return;
+        if (!mayCome(e)) return;
         const o = ctx.modules.callee(node);
         if (!o) return;
         if (o.module === 'helmet' && o.path.length === 0) {
