@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { dottedName, eol, indentAt } from '../ast';
 import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestFile } from '../lib/hygiene';
-import { skipWrappers } from '../modules';
+import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import { preferredQuote } from '../fix';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -51,11 +51,13 @@ export const rule: SourceRule = {
   create(ctx) {
     // Once per file: the callee is an identifier or a property name, `hash` or `hashSync`.
     if (isTestFile(ctx.file) || !/bcrypt/.test(ctx.text) || !ctx.mentions('hash', 'hashSync')) return {};
+    // `hash` callees that cannot come from a bcrypt module (argon2, a local helper) are not resolved.
+    const mayCome = calleeMayComeFrom(ctx, BCRYPT_MODULES);
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
         const name = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
-        if (!name || !HASH_METHODS.has(name) || node.arguments.length === 0) return;
+        if (!name || !HASH_METHODS.has(name) || node.arguments.length === 0 || !mayCome(e)) return;
         const o = ctx.modules.callee(node);
         if (!o || !BCRYPT_MODULES.has(o.module)) return;
         const arg = node.arguments[0];
