@@ -42,10 +42,10 @@ const MODEL_MODULE = /model|entit|schema|(?:^|\/)db\b|database|repo|dao|store|or
 const NOT_MODELS = /(?:Service|Client|Controller|Api|Sdk|Gateway|Provider|Handler|Queue|Cache|Logger|Error|Exception|Dto|Schema|Validator|Builder|Factory|Command|Event|Request|Response|Params|Options|Config)$/;
 const QUERY_BUILDER_ROOTS = /^(?:knex|db|orm|trx|tx|database|sql|pg|connection|conn|qb|queryBuilder)$/;
 
-/** `drizzle-orm/node-postgres` → `drizzle-orm`; `@prisma/client/edge` → `@prisma/client`. */
+/** `drizzle-orm/node-postgres` → `drizzle-orm`; `@prisma/client/edge` → `@prisma/client`. Sliced, not split: it runs per resolved receiver. */
 function packageOf(module: string): string {
-  const parts = module.split('/');
-  return module.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const end = module.indexOf('/', module.charCodeAt(0) === 64 /* @ */ ? module.indexOf('/') + 1 : 0);
+  return end < 0 ? module : module.slice(0, end);
 }
 
 function isCapitalized(name: string): boolean {
@@ -63,8 +63,21 @@ interface Hints {
 
 const NO_HINTS: Hints = { dataModules: () => true, savedLater: isSavedLater };
 
-/** A specifier naming a DATA_MODULES package (or a subpath of one): an origin's module is always spelled so in the text. */
-const DATA_SPECIFIER = new RegExp(`['"\`:](?:${[...DATA_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`/]`);
+/**
+ * A specifier naming a DATA_MODULES package (or a subpath of one): an origin's module is always spelled so in the text.
+ * Each name preceded by one of ' " ` : and followed by one of ' " ` /; found with indexOf per name, which is much
+ * cheaper over a whole file than one regex whose first step (a quote) matches all over the text.
+ */
+function mentionsDataSpecifier(text: string): boolean {
+  for (const m of DATA_MODULES) {
+    for (let i = text.indexOf(m); i >= 0; i = text.indexOf(m, i + 1)) {
+      const before = text.charCodeAt(i - 1);
+      const after = text.charCodeAt(i + m.length);
+      if ((before === 39 || before === 34 || before === 96 || before === 58) && (after === 39 || after === 34 || after === 96 || after === 47)) return true;
+    }
+  }
+  return false;
+}
 
 function dataOrigin(ctx: RuleContext, recv: ts.Node, hints: Hints): boolean {
   if (!hints.dataModules()) return false;
@@ -401,7 +414,7 @@ export const rule: SourceRule = {
     let dataModules: boolean | undefined;
     const saved = new Map<ts.Node, Map<string, number>>();
     const hints: Hints = {
-      dataModules: () => (dataModules ??= DATA_SPECIFIER.test(ctx.text)),
+      dataModules: () => (dataModules ??= mentionsDataSpecifier(ctx.text)),
       savedLater(target) {
         const fn = savedLaterScope(target);
         if (!fn) return false;

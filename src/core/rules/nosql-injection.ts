@@ -44,7 +44,8 @@ const PASCAL = /^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$/;
 
 interface Problem {
   node: ts.Node;
-  message: string;
+  /** Built when reported: most problems are dropped (validated, sanitized) or not the one reported, and sourceLabel reads node text. */
+  message: () => string;
   source?: Source;
   /** Field-level problems disappear when filters are sanitized globally. */
   field: boolean;
@@ -85,8 +86,9 @@ export const rule: SourceRule = {
     const shapeAllowed = (): boolean => (shapeOk ??= mongoShapesPlausible(ctx));
     // Sanitizers resolve to express-mongo-sanitize or mongoose, whose specifiers the file must spell.
     const mongoText = ctx.text.includes('mongo');
-    // Facts need a MongoDB module's specifier; reports need a filter method's name.
-    if (!mongoText && !ctx.text.includes('monk') && !ctx.text.includes('typegoose') && !ctx.mentions(...FILTER_METHOD_LIST)) return {};
+    // Facts need a MongoDB module's specifier; reports need a filter method's name. The identifier lookup
+    // goes before the other two whole-text scans, which it usually makes unnecessary.
+    if (!mongoText && !ctx.mentions(...FILTER_METHOD_LIST) && !ctx.text.includes('monk') && !ctx.text.includes('typegoose')) return {};
     return {
       [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
@@ -130,7 +132,7 @@ export const rule: SourceRule = {
         if (fieldOnly && (sanitizedQuery(node) || validatedBeforeUse(ctx, node, problems))) return;
         const p = problems.find((x) => !x.field) ?? problems[0];
         ctx.report(node, {
-          message: p.message,
+          message: p.message(),
           related: p.source ? [{ node: p.source.node, message: `request data (${sourceLabel(p.source)}) enters here` }] : undefined,
           unlessEvidence: fieldOnly ? 'nosql-sanitizer' : undefined,
           fixes: fieldOnly ? castFix(ctx.sourceFile, problems, castsBySchema(ctx)) : [],
@@ -182,6 +184,14 @@ function mongoShapesPlausible(ctx: RuleContext): boolean {
   return deps.some((d) => MONGO_MODULES.has(d));
 }
 
+/** `User`, `userModel`, `usersCollection`: PascalCase (not a built-in) or ending in Model / Collection. */
+function modelLikeName(name: string): boolean {
+  const c = name.charCodeAt(0);
+  // PASCAL needs a leading capital: skip the regex otherwise.
+  if (c >= 65 && c <= 90 && PASCAL.test(name) && !NOT_MODELS.has(name)) return true;
+  return /[a-z](Model|Collection)$/.test(name);
+}
+
 function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: () => boolean, depth: number): boolean {
   const e = skipWrappers(recv);
   if (ts.isCallExpression(e)) {
@@ -200,18 +210,21 @@ function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: ()
       if (MONGO_MODULES.has(o.module)) return o.path.includes('()') || o.path.includes('model') || o.path.includes('collection');
       if (NOT_MONGO_PACKAGES.has(o.module) || (o.module in ctx.project.dependencies)) return false;
     }
-    const b = lookup(e.text, e);
+    // Model-like by name (with a MongoDB client plausible) or holding a model from a call: either answers true.
+    // The name test costs nothing, so it goes before the variable's value is looked up.
+    const name = e.text;
+    if (modelLikeName(name) && shapeAllowed()) return true;
+    const b = lookup(name, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && depth < 3) {
       const w = valueAt(b, e);
       if (w && ts.isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, shapeAllowed, depth + 1)) return true;
     }
-    if (PASCAL.test(e.text) && !NOT_MODELS.has(e.text)) return shapeAllowed();
-    return /[a-z](Model|Collection)$/.test(e.text) && shapeAllowed();
+    return false;
   }
   if (ts.isPropertyAccessExpression(e)) {
     const n = e.name.text;
     // models.User, this.userModel, this.collection
-    if ((PASCAL.test(n) && !NOT_MODELS.has(n)) || /[a-z](Model|Collection)$/.test(n) || n === 'model' || n === 'collection') return shapeAllowed();
+    if (modelLikeName(n) || n === 'model' || n === 'collection') return shapeAllowed();
   }
   return false;
 }
@@ -255,7 +268,7 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
   if (whole) {
     out.push({
       node: filter,
-      message: `MongoDB filter is the whole request ${whole.part} (${sourceLabel(whole)}): a client can send operators like {"$ne": null} or query any field; build the filter from chosen, cast fields.`,
+      message: () => `MongoDB filter is the whole request ${whole.part} (${sourceLabel(whole)}): a client can send operators like {"$ne": null} or query any field; build the filter from chosen, cast fields.`,
       source: whole,
       field: false,
     });
@@ -273,7 +286,7 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
   for (const p of e.properties) {
     if (ts.isSpreadAssignment(p)) {
       const s = wholeRequest(ctx, p.expression);
-      if (s) out.push({ node: p, message: `MongoDB filter spreads the whole request ${s.part} (${sourceLabel(s)}): a client can add operators or any field; pick fields explicitly.`, source: s, field: false });
+      if (s) out.push({ node: p, message: () => `MongoDB filter spreads the whole request ${s.part} (${sourceLabel(s)}): a client can add operators or any field; pick fields explicitly.`, source: s, field: false });
       continue;
     }
     const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
@@ -284,7 +297,7 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
     if (key === '$where') {
       if (!isConstant(value)) {
         const s = ctx.flow.source(value) ?? undefined;
-        out.push({ node: p, message: '$where with a non-constant value runs JavaScript built at runtime on the database: express the condition with query operators instead.', source: s, field: false });
+        out.push({ node: p, message: () => '$where with a non-constant value runs JavaScript built at runtime on the database: express the condition with query operators instead.', source: s, field: false });
       }
       continue;
     }
@@ -313,7 +326,7 @@ function checkValue(ctx: RuleContext, value: ts.Expression, out: Problem[]): voi
   if (s) {
     out.push({
       node: value,
-      message: `Request data (${sourceLabel(s)}) used as a MongoDB filter value without a cast: {"$ne": null} in it matches any document; cast with String() or validate it with a schema.`,
+      message: () => `Request data (${sourceLabel(s)}) used as a MongoDB filter value without a cast: {"$ne": null} in it matches any document; cast with String() or validate it with a schema.`,
       source: s,
       field: true,
     });
@@ -326,7 +339,7 @@ function checkRegex(ctx: RuleContext, re: ts.Expression, out: Problem[]): void {
   if (!s) return;
   out.push({
     node: re,
-    message: `Regular expression built from request data (${sourceLabel(s)}) without escaping: a client can inject patterns or a catastrophic (ReDoS) regex; escape it first.`,
+    message: () => `Regular expression built from request data (${sourceLabel(s)}) without escaping: a client can inject patterns or a catastrophic (ReDoS) regex; escape it first.`,
     source: s,
     field: false,
   });

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, stringValue } from '../ast';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
-import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from '../scopes';
+import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from '../scopes';
 import type { Source } from '../flow';
 import type { Fix, RuleContext, SourceRule } from '../types';
 
@@ -320,25 +320,51 @@ export function valueAt(b: Binding, use: ts.Node): ts.Expression | undefined {
 
 const compoundCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
-/** `sql += …` appends to a variable, in source order, within the declaring function. */
+/**
+ * `sql += …` appends to a variable, in source order, within the declaring function.
+ * Found from the text like scopes.assignmentsTo: each occurrence of the name followed by
+ * `+=` (or a comment) is looked up in the tree, so a question costs the name's occurrences,
+ * not a walk of the function. A container whose text has a `\u` escape (an identifier may
+ * be spelled with one) is walked instead.
+ */
 function appendsTo(b: Binding): ts.BinaryExpression[] {
   const container = enclosingFunctionOrFile(b.node);
   let byName = compoundCache.get(container);
   if (!byName) {
-    const m = new Map<string, ts.BinaryExpression[]>();
+    byName = new Map();
+    compoundCache.set(container, byName);
+  }
+  const name = b.name;
+  let list = byName.get(name);
+  if (list) return list;
+  list = [];
+  const sf = container.getSourceFile();
+  const text = sf.text;
+  const escaped = text.indexOf('\\u', container.pos);
+  if (escaped >= 0 && escaped < container.end) {
     const visit = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left)) {
-        const list = m.get(n.left.text);
-        if (list) list.push(n);
-        else m.set(n.left.text, [n]);
-      }
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left) && n.left.text === name) list!.push(n);
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(container, visit);
-    compoundCache.set(container, m);
-    byName = m;
+  } else {
+    // The container's own text (a slice, not a copy): a search past its end would scan the rest of the file.
+    const own = text.slice(container.pos, container.end);
+    for (let k = own.indexOf(name); k >= 0; k = own.indexOf(name, k + name.length)) {
+      const i = container.pos + k;
+      if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + name.length))) continue;
+      let j = i + name.length;
+      for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
+      const c = text.charCodeAt(j);
+      // `+=`, `/` that may open a comment before it, or rarer whitespace (checked in the tree).
+      if (!((c === 43 && text.charCodeAt(j + 1) === 61) || c === 47 || c === 11 || c === 12 || c > 127)) continue;
+      const id = identifierAt(sf, i);
+      const bin = id?.parent;
+      if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken) list.push(bin);
+    }
   }
-  return byName.get(b.name) ?? [];
+  byName.set(name, list);
+  return list;
 }
 
 /**

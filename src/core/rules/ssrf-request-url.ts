@@ -99,6 +99,12 @@ export const rule: SourceRule = {
     const noteModule = (m: string, node: ts.Node): void => {
       if (CLIENT_MODULES.has(m)) outbound(node);
     };
+    // The helper's edits depend on the file only: built once, copied into each fix.
+    let helperMemo: TextEdit[] | null | undefined;
+    const helper = (): TextEdit[] | undefined => {
+      if (helperMemo === undefined) helperMemo = helperEdits(ctx) ?? null;
+      return helperMemo?.map((e) => ({ ...e }));
+    };
     return {
       [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
@@ -141,7 +147,7 @@ export const rule: SourceRule = {
         ctx.report(node, {
           message: `SSRF: outbound request to a URL built from request data (${label}); allow only known hosts, or resolve DNS and refuse private ranges before fetching.`,
           related: [{ node: source.node, message: `request data (${label}) enters here` }],
-          fixes: o ? [] : safeFetchFix(ctx, node),
+          fixes: o ? [] : safeFetchFix(ctx, node, helper),
         });
       },
     };
@@ -154,12 +160,12 @@ export const rule: SourceRule = {
  * unless the file already has a `safeFetch`. Not preferred: safeFetch allows
  * https only and resolves to `{ status, headers, body }`, not a Response.
  */
-function safeFetchFix(ctx: RuleContext, call: ts.CallExpression): Fix[] {
+function safeFetchFix(ctx: RuleContext, call: ts.CallExpression, helperOf: () => TextEdit[] | undefined = () => helperEdits(ctx)): Fix[] {
   const sf = ctx.sourceFile;
   const callee = skipWrappers(call.expression);
   const edits: TextEdit[] = [{ start: callee.getStart(sf), end: callee.end, newText: 'safeFetch' }];
   if (!lookup('safeFetch', call)) {
-    const helper = helperEdits(ctx);
+    const helper = helperOf();
     if (!helper) return [];
     edits.push(...helper);
   }

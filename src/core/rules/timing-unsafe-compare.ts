@@ -73,8 +73,9 @@ export const rule: SourceRule = {
         const strongNamed = (!!ls && isStrongName(ls)) || (!!rs && isStrongName(rs));
         if (strongNamed) {
           // `signature === expected`, `token === user.resetToken`, or a secret against request data, a digest, env, a parameter
-          if (!(ls && rs) && !strongSide(ctx, left, ls) && !strongSide(ctx, right, rs)) return;
-        } else if (!fromRequest(ctx, left) && !fromRequest(ctx, right)) {
+          // The cheap shape checks of both sides go before the (costlier) request-data question on either.
+          if (!(ls && rs) && !strongShape(left, ls) && !strongShape(right, rs) && !ctx.flow.source(left) && !ctx.flow.source(right)) return;
+        } else if (!isRequestHeaderCall(left) && !isRequestHeaderCall(right) && !ctx.flow.source(left) && !ctx.flow.source(right)) {
           // Only `hash`/`digest` names: content hashes compared for caching are not secrets; a hash the client sent is.
           return;
         }
@@ -174,11 +175,10 @@ function isHarmlessOperand(e: ts.Node): boolean {
 const DIGEST_CALLS: ReadonlySet<string> = new Set(['digest', 'createHmac', 'createHash', 'hmac', 'sign']);
 
 /**
- * One side is evidently a secret in play: request data, a computed digest,
- * `process.env.X`, or a parameter named like a secret (`verify(signature, …)`).
+ * One side is evidently a secret in play: a computed digest, `process.env.X`, or a parameter
+ * named like a secret (`verify(signature, …)`); request data (flow.source) is asked by the caller, last.
  */
-function strongSide(ctx: RuleContext, expr: ts.Node, secret: string | undefined): boolean {
-  if (ctx.flow.source(expr)) return true;
+function strongShape(expr: ts.Node, secret: string | undefined): boolean {
   if (isRequestHeaderCall(expr)) return true;
   if (isDigest(expr, 0)) return true;
   const e = skipWrappers(expr);
@@ -191,9 +191,6 @@ function strongSide(ctx: RuleContext, expr: ts.Node, secret: string | undefined)
   return false;
 }
 
-function fromRequest(ctx: RuleContext, expr: ts.Node): boolean {
-  return !!ctx.flow.source(expr) || isRequestHeaderCall(expr);
-}
 
 /** `req.get('x')` inside a handler whose request is named differently still reads a header. */
 function isRequestHeaderCall(expr: ts.Node): boolean {
