@@ -52,8 +52,8 @@ export const rule: SourceRule = {
     const routes: RouteCall[] = [];
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e)) return;
+        // routeCall needs `x.<method>(…)` with an argument: tested here first, by kind.
+        if (node.expression.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
         const route = routeCall(node);
         if (route) routes.push(route);
       },
@@ -66,8 +66,11 @@ export const rule: SourceRule = {
 
 /** `/admin`, `/api/admin/users`, `/admin-panel`, `/users/:id/admin`; not `/administrative-areas`. */
 export function isAdminPath(path: string): boolean {
+  // Every admin segment below contains admin or backoffice/back-office (any case; toLowerCase also makes a Kelvin sign `k`).
+  if (!ADMIN_HINT.test(path)) return false;
   return segments(path.toLowerCase()).some((s) => ADMIN_SEGMENTS.has(s) || /^(super)?admin[-_]/.test(s));
 }
+const ADMIN_HINT = /admin|bac[k\u212A]-?office/i;
 const ADMIN_SEGMENTS: ReadonlySet<string> = new Set(['admin', 'admins', 'administrator', 'superadmin', 'backoffice', 'back-office']);
 
 /** Login, logout and password-reset pages of the back office are public by design. */
@@ -198,8 +201,12 @@ function check(ctx: RuleContext, routes: RouteCall[]): void {
     ctx.evidence('admin-role-check', node, message);
   };
 
+  // Each route's receiver text, once (both loops below need it).
+  const receivers = new Map<RouteCall, string | undefined>();
+  for (const r of routes) receivers.set(r, receiverOf(r));
+
   for (const r of routes) {
-    const recv = receiverOf(r);
+    const recv = receivers.get(r);
     if (!recv) continue;
     if (r.method === 'use' || (r.method === 'all' && r.handlers.every(isGuard))) {
       const list = r.method === 'use' ? middlewareOf(r) : r.handlers;
@@ -231,7 +238,7 @@ function check(ctx: RuleContext, routes: RouteCall[]): void {
 
   for (const r of routes) {
     if (r.method === 'use' || r.path === undefined) continue;
-    const recv = receiverOf(r);
+    const recv = receivers.get(r);
     if (!recv) continue;
     const mount = mounted.get(recv);
     const fullPath = mount ? `${mount.mount.path}${r.path === '/' ? '' : r.path}` : r.path;

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart } from '../flow';
-import { skipWrappers } from '../modules';
+import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 
@@ -31,6 +31,11 @@ const LIMITER_CALL_NAME = /rate_?limit|limiter|throttl|brute|slow_?down/i;
 /** Modules noteApp recognises as creating an app. */
 const APP_MODULES = ['express', 'koa', 'fastify', 'polka', 'hyper-express', 'ultimate-express', 'hono', '@nestjs/core', 'restify', '@tinyhttp/app'];
 const LIMITER_MODULE_LIST: readonly string[] = [...LIMITER_MODULES];
+/** Matches every text that contains one of LIMITER_MODULES (each contains one of these words); one regex pass is cheaper than 15 includes(). */
+const LIMITER_WORDS = /rate-limit|limiter|express-slow-down|express-brute|ratelimit|@nestjs\/throttler|bottleneck/;
+/** Matches exactly the texts that contain one of APP_MODULES. */
+const APP_MODULE_TEXT = new RegExp(APP_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
+const SK = ts.SyntaxKind;
 
 /** Route frameworks: a file importing one of these declares server routes, not client calls. */
 const SERVER_MODULES: ReadonlySet<string> = new Set([
@@ -60,8 +65,13 @@ export interface AuthPath {
   login: boolean;
 }
 
+/** Every segment classifyPath recognises contains one of these: a path without any is neither. */
+const AUTH_WORD = /log|sign|register|password|otp|token|2fa|mfa|auth/;
+const NOT_AUTH: AuthPath = { auth: false, login: false };
+
 /** Classifies a route path: `/api/v1/auth/login` is an auth and a login path. */
 export function classifyPath(path: string): AuthPath {
+  if (!AUTH_WORD.test(path.toLowerCase())) return { auth: false, login: false };
   const segments = path.toLowerCase().split(/[/?#]/).filter((s) => s !== '' && !s.startsWith(':') && s !== '*');
   const last = segments[segments.length - 1];
   let auth = false;
@@ -119,16 +129,28 @@ export const rule: SourceRule = {
     const routes: PendingRoute[] = [];
     const mounts: Mount[] = [];
     const nestRoutes: { node: ts.Decorator; path: string; method: string; skipped: boolean }[] = [];
-    let createsApp = false;
+    // Calls that may create an app: noteApp resolves them only when onEnd needs createsApp (see there).
+    const appCandidates: (ts.CallExpression | ts.NewExpression)[] = [];
     let mountsOnApp = false;
     let limiterSeen = false;
     let serverFile: boolean | undefined;
     const configured = new Set(ctx.project.rateLimiters);
     // noteApp can only succeed on a callee resolved to one of these modules, noteLimiterCreation on a
-    // LIMITER_MODULES one: either needs the module's specifier spelled in this file.
+    // LIMITER_MODULES one: either needs the module's specifier spelled in this file. Computed on
+    // first need, with regexes (one pass each, where includes() costs a pass per module).
     const t = ctx.text;
-    const mayCreateApp = APP_MODULES.some((m) => t.includes(m));
-    const mayCreateLimiter = LIMITER_MODULE_LIST.some((m) => t.includes(m));
+    let appSpelled: boolean | undefined;
+    let limiterSpelled: boolean | undefined;
+    const mayCreateApp = (): boolean => (appSpelled ??= APP_MODULE_TEXT.test(t));
+    const mayCreateLimiter = (): boolean => (limiterSpelled ??= LIMITER_WORDS.test(t) && LIMITER_MODULE_LIST.some((m) => t.includes(m)));
+    // isLimiter, usesLimiter, limiterLabel and noteLimiterCreation act only on what resolves to
+    // LIMITER_MODULES. Such a resolution needs the module's specifier in the text, spelled out or
+    // with a `\` escape; then calleeMayComeFrom (made on first use) rules out most expressions.
+    let limiterFilter: ((e: ts.Node) => boolean) | undefined;
+    let limiterResolvable: boolean | undefined;
+    const mayLimit = (e: ts.Node): boolean =>
+      (limiterResolvable ??= mayCreateLimiter() || t.includes('\\')) && (limiterFilter ??= calleeMayComeFrom(ctx, LIMITER_MODULES))(e);
+    const lim: LimiterCtx = { ctx, configured, mayCome: mayLimit, usesMemo: new Map() };
 
     const isServerFile = (): boolean => {
       if (serverFile === undefined) {
@@ -142,36 +164,39 @@ export const rule: SourceRule = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const e = node.expression;
         // Cheap name filter first: only `x.<method>(…)`, `x.use`, `x.register` and plain calls that may build apps or limiters.
-        if (ts.isPropertyAccessExpression(e)) {
-          const name = e.name.text;
+        if (e.kind === SK.PropertyAccessExpression) {
+          const name = (e as ts.PropertyAccessExpression).name.text;
           if (name === 'register') {
             const plugin = node.arguments[0];
-            if (plugin && isLimiter(ctx, plugin, configured)) {
+            if (plugin && limiterIn(lim, plugin)) {
               limiterSeen = true;
               mounts.push({ pos: node.getStart(ctx.sourceFile), receiver: undefined, paths: undefined, names: new Set() });
               ctx.evidence('rate-limiter', node, 'rate limiter plugin registered app-wide');
             }
             return;
           }
-          const lower = name.toLowerCase();
-          if (lower === 'use') {
-            onUse(node);
-            return;
+          // The names below have at most 6 letters: no lowercase copy of longer ones.
+          if (name.length <= 6) {
+            const lower = name.toLowerCase();
+            if (lower === 'use') {
+              onUse(node);
+              return;
+            }
+            if (LIMITED_METHODS.has(lower) || lower === 'get' || lower === 'patch' || lower === 'delete') {
+              onRoute(node);
+              return;
+            }
           }
-          if (LIMITED_METHODS.has(lower) || lower === 'get' || lower === 'patch' || lower === 'delete') {
-            onRoute(node);
-            return;
-          }
-          if (name === 'create' || name === 'createServer') noteApp(node);
+          if (name === 'create' || name === 'createServer') appCandidates.push(node);
           return;
         }
-        if (ts.isIdentifier(e) || ts.isCallExpression(e)) {
-          noteApp(node);
+        if (e.kind === SK.Identifier || e.kind === SK.CallExpression) {
+          appCandidates.push(node);
           noteLimiterCreation(node);
         }
       },
       [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
-        noteApp(node);
+        appCandidates.push(node);
         noteLimiterCreation(node);
       },
       [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
@@ -180,15 +205,17 @@ export const rule: SourceRule = {
       // NestJS: `{ provide: APP_GUARD, useClass: ThrottlerGuard }` throttles every route.
       [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
         if (!ts.isIdentifier(node.name) || node.name.text !== 'useClass') return;
-        if (isLimiter(ctx, node.initializer, configured)) {
+        if (limiterIn(lim, node.initializer)) {
           limiterSeen = true;
           ctx.evidence('rate-limiter', node, 'ThrottlerGuard applied globally');
         }
       },
       onEnd() {
-        const definite = createsApp || mountsOnApp || limiterSeen;
+        // createsApp only matters for a route reported here: its calls are resolved then, if at all.
+        let definite: boolean | undefined;
         for (const r of routes) {
           if (covered(r)) continue;
+          definite ??= mountsOnApp || limiterSeen || appCandidates.some(createsApp);
           const call = r.route.call;
           const start = call.getStart(ctx.sourceFile);
           const end = r.route.pathNode ? r.route.pathNode.end : call.end;
@@ -211,26 +238,24 @@ export const rule: SourceRule = {
       },
     };
 
-    function noteApp(node: ts.CallExpression | ts.NewExpression): void {
-      if (createsApp || !mayCreateApp) return;
+    /** True when the call creates an app (express(), new Koa(), NestFactory.create()…). */
+    function createsApp(node: ts.CallExpression | ts.NewExpression): boolean {
+      if (!mayCreateApp()) return false;
       const o = ctx.modules.callee(node);
-      if (!o) return;
+      if (!o) return false;
       const p = o.path.join('.');
-      if (
+      return (
         (['express', 'koa', 'fastify', 'polka', 'hyper-express', 'ultimate-express'].includes(o.module) && (p === '' || p === 'default' || p === o.module)) ||
         (o.module === 'hono' && p === 'Hono') ||
         (o.module === '@nestjs/core' && p === 'NestFactory.create') ||
         (o.module === 'restify' && p === 'createServer') ||
         (o.module === '@tinyhttp/app' && p === 'App')
-      ) {
-        createsApp = true;
-      }
+      );
     }
 
     function noteLimiterCreation(node: ts.CallExpression | ts.NewExpression): void {
-      if (!mayCreateLimiter) return;
       const callee = skipWrappers(node.expression);
-      if (!ts.isIdentifier(callee)) return;
+      if (callee.kind !== SK.Identifier || !mayCreateLimiter() || !mayLimit(callee)) return;
       const o = ctx.modules.callee(node);
       if (!o || !LIMITER_MODULES.has(o.module) || o.path.length > 1) return;
       // Decorators and generic job limiters are not HTTP limiters being created.
@@ -258,7 +283,7 @@ export const rule: SourceRule = {
         paths = first.elements.map((el) => stringValue(el)!);
         rest = args.slice(1);
       }
-      if (!rest.some((a) => isLimiter(ctx, a, configured))) return;
+      if (!rest.some((a) => limiterIn(lim, a))) return;
       limiterSeen = true;
       const names = new Set<string>();
       for (const a of rest) {
@@ -272,14 +297,15 @@ export const rule: SourceRule = {
     function onRoute(node: ts.CallExpression): void {
       const route = routeCall(node);
       if (!route || route.path === undefined || route.method === 'use') return;
-      const kind = classifyPath(route.path);
+      // Only post/put/all routes read the path's kind.
+      const kind = LIMITED_METHODS.has(route.method) ? classifyPath(route.path) : NOT_AUTH;
       const auth = kind.auth && LIMITED_METHODS.has(route.method);
       // Only auth routes pay for a look inside handler bodies (depth 0); others just get their evidence.
       const depth = auth ? 0 : 1;
-      const limited = route.handlers.some((h) => isLimiter(ctx, h, configured, depth) || routeOptionsLimit(ctx, h, configured));
+      const limited = route.handlers.some((h) => limiterIn(lim, h, depth) || routeOptionsLimit(lim, h));
       if (limited) {
         limiterSeen = true;
-        ctx.evidence('rate-limiter', node, `${limiterLabel(ctx, route.handlers)} on ${route.path}`);
+        ctx.evidence('rate-limiter', node, `${limiterLabel(lim, route.handlers)} on ${route.path}`);
       }
       if (!auth) return;
       if (!isServerRoute(route)) return;
@@ -380,18 +406,19 @@ export const rule: SourceRule = {
     function isThrottleDecorator(call: ts.CallExpression): boolean {
       const name = dottedName(call.expression);
       if (name === 'Throttle') return ctx.modules.callee(call)?.module === '@nestjs/throttler';
-      if (name === 'UseGuards') return call.arguments.some((a) => isLimiter(ctx, a, configured));
+      if (name === 'UseGuards') return call.arguments.some((a) => limiterIn(lim, a));
       return false;
     }
   },
 };
 
 /** `express-rate-limit` when a handler resolves to a known package, else 'rate limiter'. */
-function limiterLabel(ctx: RuleContext, handlers: readonly ts.Expression[]): string {
+function limiterLabel(lim: LimiterCtx, handlers: readonly ts.Expression[]): string {
   for (const h of handlers) {
     const e = skipWrappers(h);
     if (!ts.isIdentifier(e) && !ts.isCallExpression(e) && !ts.isPropertyAccessExpression(e)) continue;
-    const o = ctx.modules.origin(e);
+    if (!lim.mayCome(e)) continue;
+    const o = lim.ctx.modules.origin(e);
     if (o && LIMITER_MODULES.has(o.module)) return o.module;
   }
   return 'rate limiter';
@@ -427,10 +454,25 @@ function isRouterReceiver(node: ts.Node): boolean {
   return !!name && /router|routes/i.test(name);
 }
 
+/** What the limiter tests share within one file: the resolution pre-filter and the usesLimiter memo. */
+interface LimiterCtx {
+  ctx: RuleContext;
+  configured: ReadonlySet<string>;
+  /** False only for expressions that cannot resolve to a LIMITER_MODULES module (calleeMayComeFrom). */
+  mayCome: (expr: ts.Node) => boolean;
+  /** usesLimiter per function body: a middleware mounted on many routes is walked once. */
+  usesMemo: Map<ts.Node, boolean>;
+}
+
 /** A value that is a rate-limiting middleware (or guard, or plugin). */
 export function isLimiter(ctx: RuleContext, expr: ts.Node, configured: ReadonlySet<string>, depth = 0): boolean {
+  return limiterIn({ ctx, configured, mayCome: () => true, usesMemo: new Map() }, expr, depth);
+}
+
+function limiterIn(lim: LimiterCtx, expr: ts.Node, depth = 0): boolean {
+  const { ctx, configured } = lim;
   const e = skipWrappers(expr);
-  if (ts.isArrayLiteralExpression(e)) return e.elements.some((el) => isLimiter(ctx, el, configured, depth));
+  if (ts.isArrayLiteralExpression(e)) return e.elements.some((el) => limiterIn(lim, el, depth));
   const name = dottedName(ts.isCallExpression(e) ? e.expression : e);
   if (name) {
     const last = name.slice(name.lastIndexOf('.') + 1);
@@ -438,14 +480,20 @@ export function isLimiter(ctx: RuleContext, expr: ts.Node, configured: ReadonlyS
     if (LIMITER_NAME.test(name) && !SIZE_LIMIT_NAME.test(name)) return true;
   }
   if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e) && !ts.isCallExpression(e) && !isFunctionLike(e)) return false;
-  if (!isFunctionLike(e)) {
+  if (!isFunctionLike(e) && lim.mayCome(e)) {
     const o = ctx.modules.origin(e);
     if (o && LIMITER_MODULES.has(o.module)) return true;
   }
   if (depth > 0) return false;
   // A middleware written in this file that consumes a limiter (rate-limiter-flexible style).
   const fn = functionOf(e);
-  return !!fn && !!fn.body && usesLimiter(ctx, fn.body);
+  if (!fn || !fn.body) return false;
+  let uses = lim.usesMemo.get(fn.body);
+  if (uses === undefined) {
+    uses = usesLimiter(lim, fn.body);
+    lim.usesMemo.set(fn.body, uses);
+  }
+  return uses;
 }
 
 function functionOf(e: ts.Node): ts.FunctionLikeDeclaration | undefined {
@@ -461,18 +509,20 @@ function functionOf(e: ts.Node): ts.FunctionLikeDeclaration | undefined {
   return undefined;
 }
 
-function usesLimiter(ctx: RuleContext, body: ts.Node): boolean {
+function usesLimiter(lim: LimiterCtx, body: ts.Node): boolean {
   return containsNode(body, (n) => {
-    if (!ts.isCallExpression(n)) return false;
-    const name = dottedName(n.expression);
+    if (n.kind !== SK.CallExpression) return false;
+    const call = n as ts.CallExpression;
+    const name = dottedName(call.expression);
     if (name && LIMITER_CALL_NAME.test(name)) return true;
-    const o = ctx.modules.callee(n);
+    if (!lim.mayCome(call.expression)) return false;
+    const o = lim.ctx.modules.callee(call);
     return !!o && LIMITER_MODULES.has(o.module);
   });
 }
 
 /** Fastify route options: `{ config: { rateLimit: {…} } }`, or a limiter in `preHandler` / `onRequest`. */
-function routeOptionsLimit(ctx: RuleContext, h: ts.Expression, configured: ReadonlySet<string>): boolean {
+function routeOptionsLimit(lim: LimiterCtx, h: ts.Expression): boolean {
   const o = skipWrappers(h);
   if (!ts.isObjectLiteralExpression(o)) return false;
   const config = getPropertyValue(o, 'config');
@@ -482,7 +532,7 @@ function routeOptionsLimit(ctx: RuleContext, h: ts.Expression, configured: Reado
   }
   for (const hook of ['preHandler', 'onRequest', 'preValidation']) {
     const v = getPropertyValue(o, hook);
-    if (v && isLimiter(ctx, v, configured)) return true;
+    if (v && limiterIn(lim, v)) return true;
   }
   return false;
 }

@@ -18,6 +18,9 @@ const SIGNING_NAMES: ReadonlySet<string> = new Set(['sign', 'signAsync']);
 
 type Flag = 'httpOnly' | 'secure' | 'sameSite';
 
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = ts.SyntaxKind.Identifier;
+
 
 /**
  * `res.cookie(name, value, options?)` / `reply.setCookie(...)` for a cookie
@@ -54,7 +57,10 @@ export const rule: SourceRule = {
     let factDone = false;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const method = calleeName(node);
+        // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
+        const callee = node.expression;
+        const method = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text
+          : callee.kind === IDENTIFIER ? (callee as ts.Identifier).text : calleeName(node);
         if (method !== 'cookie' && method !== 'setCookie') return;
         const receiver = calleeObject(node);
         const recv = receiver && dottedName(receiver);

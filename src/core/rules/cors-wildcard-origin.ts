@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
-import { skipWrappers } from '../modules';
+import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { enclosingFunctionOrFile, lookup } from '../scopes';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
@@ -418,12 +418,13 @@ export const ACAO = 'access-control-allow-origin';
  */
 export function corsGates(ctx: RuleContext): { maySetup: boolean; mayHeader: boolean } {
   const text = ctx.text;
-  const escapes = maySpellWithEscapes(text);
-  return {
-    maySetup: text.includes('cors') || ctx.mentions('enableCors') || escapes,
-    mayHeader: escapes || /access-control-allow-origin/i.test(text),
-  };
+  // Cheapest first: the identifier table, then one text scan, then the escape scan (only when still needed).
+  const maySetup = ctx.mentions('enableCors') || text.includes('cors') || maySpellWithEscapes(text);
+  const mayHeader = /access-control-allow-origin/i.test(text) || maySpellWithEscapes(text);
+  return { maySetup, mayHeader };
 }
+
+const CORS_MIDDLEWARE_MODULES: ReadonlySet<string> = new Set(CORS_MIDDLEWARE.keys());
 
 export const rule: SourceRule = {
   id: 'cors-wildcard-origin',
@@ -450,6 +451,9 @@ export const rule: SourceRule = {
   create(ctx) {
     const { maySetup, mayHeader } = corsGates(ctx);
     if (!maySetup && !mayHeader) return {};
+    // A plain `name(…)` call is a setup only when its callee resolves to a CORS_MIDDLEWARE module:
+    // calleeMayComeFrom (made on first use) rules out most callees without resolving them.
+    let mayComeFromCors: ((e: ts.Node) => boolean) | undefined;
     const report = (node: ts.Node, what: string, credentials: boolean, fix?: Fix): void => {
       ctx.report(node, {
         message: credentials
@@ -481,6 +485,9 @@ export const rule: SourceRule = {
           }
           if (name !== 'register' && name !== 'enableCors' && name !== 'create') return;
         } else if (!ts.isIdentifier(e)) {
+          return;
+        } else if (maySetup && e.text !== 'register' && e.text !== 'enableCors' && e.text !== 'create' &&
+          !(mayComeFromCors ??= calleeMayComeFrom(ctx, CORS_MIDDLEWARE_MODULES))(e)) {
           return;
         }
         if (!maySetup) return;

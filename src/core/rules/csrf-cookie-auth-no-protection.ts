@@ -7,7 +7,7 @@ import {
 } from '../lib/protocols';
 import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
-import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
 import { routeOf } from './idor-lookup';
 import { maySpellWithEscapes } from '../lib/gates';
 
@@ -51,13 +51,15 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
-    const cookieFile = ctx.text.includes('cookies') || ctx.text.includes('signedCookies');
-    // A session module's specifier spells `session` unless a string escape writes it.
-    if (!cookieFile && !ctx.text.includes('session') && !maySpellWithEscapes(ctx.text)) return {};
+    const text = ctx.text;
+    // importedModules() is cached per file and cheaper than a text scan: asked first.
     const imported = ctx.modules.importedModules();
     const sessionFile = imported.has('express-session') || imported.has('cookie-session');
-    if (!sessionFile && !cookieFile) return {};
-    const mentionsCsrf = /csrf|xsrf/i.test(ctx.text);
+    // Both words spell `ookies`: one scan settles most files.
+    const cookieFile = text.includes('ookies') && (text.includes('cookies') || text.includes('signedCookies'));
+    // A session import counts when the text spells `session` (a specifier does unless a string escape writes it).
+    if (!cookieFile && !(sessionFile && (text.includes('session') || maySpellWithEscapes(text)))) return {};
+    const mentionsCsrf = /csrf|xsrf/i.test(text);
     let protectedHere = imported.has(DEPRECATED_CSRF_MODULE) || [...imported].some((m) => CSRF_MODULES.has(m) && m !== 'lusca');
     const sessions: { call: ts.CallExpression; module: string; cookie: SessionCookie }[] = [];
     let cookieRead: ts.Node | undefined;
@@ -71,7 +73,7 @@ export const rule: SourceRule = {
       ctx.fact('cookie-auth', node);
     };
 
-    return {
+    const visitors: Visitors = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         const name = calleeName(node);
         if (name === undefined) return;
@@ -99,39 +101,6 @@ export const rule: SourceRule = {
         if (lname === 'use' && !mountsRouters && node.arguments.some(isLocalRouter)) mountsRouters = true;
         if (mentionsCsrf && node.arguments.length > 0 && csrfProtectionCall(ctx, node)) protectedHere = true;
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
-        if (mentionsCsrf && !protectedHere && isDoubleSubmitCheck(node)) protectedHere = true;
-      },
-      // req.cookies.token, req.signedCookies.sid
-      [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
-        if (cookieRead || !cookieFile) return;
-        const inner = node.expression;
-        if (node.name.text === 'signedCookies' && requestPart(node)?.part === 'signedCookies') {
-          const parent = node.parent;
-          const key = ts.isPropertyAccessExpression(parent) ? parent.name.text : ts.isElementAccessExpression(parent) ? stringValue(parent.argumentExpression) : undefined;
-          onCookieRead(node, key, true);
-          return;
-        }
-        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') onCookieRead(node, node.name.text, false);
-      },
-      [ts.SyntaxKind.ElementAccessExpression](node: ts.ElementAccessExpression) {
-        if (cookieRead || !cookieFile) return;
-        const inner = node.expression;
-        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') {
-          onCookieRead(node, stringValue(node.argumentExpression), false);
-        }
-      },
-      // const { token } = req.cookies
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
-        if (cookieRead || !cookieFile || !node.initializer || !ts.isObjectBindingPattern(node.name)) return;
-        const part = requestPart(skipWrappers(node.initializer));
-        if (!part || (part.part !== 'cookies' && part.part !== 'signedCookies')) return;
-        for (const el of node.name.elements) {
-          const key = el.propertyName ? (ts.isIdentifier(el.propertyName) || ts.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : ts.isIdentifier(el.name) ? el.name.text : undefined;
-          onCookieRead(node, key, part.part === 'signedCookies');
-          if (cookieRead) return;
-        }
-      },
       onEnd() {
         for (const s of sessions) ctx.fact('cookie-auth', s.call);
         if (protectedHere) return;
@@ -158,6 +127,46 @@ export const rule: SourceRule = {
         }
       },
     };
+    // The visitors below do nothing without `csrf` in the text / without cookie reads: not registered then.
+    if (mentionsCsrf) {
+      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression): void => {
+        if (!protectedHere && isDoubleSubmitCheck(node)) protectedHere = true;
+      };
+    }
+    if (!cookieFile) return visitors;
+    Object.assign(visitors, {
+      // req.cookies.token, req.signedCookies.sid
+      [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
+        if (cookieRead) return;
+        const inner = node.expression;
+        if (node.name.text === 'signedCookies' && requestPart(node)?.part === 'signedCookies') {
+          const parent = node.parent;
+          const key = ts.isPropertyAccessExpression(parent) ? parent.name.text : ts.isElementAccessExpression(parent) ? stringValue(parent.argumentExpression) : undefined;
+          onCookieRead(node, key, true);
+          return;
+        }
+        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') onCookieRead(node, node.name.text, false);
+      },
+      [ts.SyntaxKind.ElementAccessExpression](node: ts.ElementAccessExpression) {
+        if (cookieRead) return;
+        const inner = node.expression;
+        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') {
+          onCookieRead(node, stringValue(node.argumentExpression), false);
+        }
+      },
+      // const { token } = req.cookies
+      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+        if (cookieRead || !node.initializer || !ts.isObjectBindingPattern(node.name)) return;
+        const part = requestPart(skipWrappers(node.initializer));
+        if (!part || (part.part !== 'cookies' && part.part !== 'signedCookies')) return;
+        for (const el of node.name.elements) {
+          const key = el.propertyName ? (ts.isIdentifier(el.propertyName) || ts.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : ts.isIdentifier(el.name) ? el.name.text : undefined;
+          onCookieRead(node, key, part.part === 'signedCookies');
+          if (cookieRead) return;
+        }
+      },
+    });
+    return visitors;
   },
 };
 

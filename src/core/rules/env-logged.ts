@@ -23,45 +23,121 @@ function isProcessEnv(expr: ts.Node): boolean {
     expr.expression.text === 'process' && lookup('process', expr.expression) === undefined;
 }
 
+/** Last names of the dotted CARRIERS: a call whose callee ends otherwise is no carrier (checked before building the dotted name). */
+const CARRIER_LAST: ReadonlySet<string> = new Set([...CARRIERS].map((c) => c.slice(c.lastIndexOf('.') + 1)));
+
 /** The `process.env` node an expression exposes whole, if any. */
 export function exposedEnv(expr: ts.Node, depth = 0): ts.Node | undefined {
+  return exposedEnvIn(expr, depth, undefined);
+}
+
+/**
+ * exposedEnv, where `may` (when given) is false for variable names whose declarations cannot lead to
+ * process.env (see envHolders): an identifier so named exposes nothing, so it is not looked up.
+ */
+function exposedEnvIn(expr: ts.Node, depth: number, may: ((name: string) => boolean) | undefined): ts.Node | undefined {
   if (depth > 5) return undefined;
   expr = skipWrappers(expr);
   if (isProcessEnv(expr)) return expr;
   if (ts.isObjectLiteralExpression(expr)) {
     for (const p of expr.properties) {
       const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isSpreadAssignment(p) ? p.expression : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
-      const found = v && exposedEnv(v, depth + 1);
+      const found = v && exposedEnvIn(v, depth + 1, may);
       if (found) return found;
     }
     return undefined;
   }
   if (ts.isTemplateExpression(expr)) {
     for (const s of expr.templateSpans) {
-      const found = exposedEnv(s.expression, depth + 1);
+      const found = exposedEnvIn(s.expression, depth + 1, may);
       if (found) return found;
     }
     return undefined;
   }
   if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-    return exposedEnv(expr.left, depth + 1) ?? exposedEnv(expr.right, depth + 1);
+    return exposedEnvIn(expr.left, depth + 1, may) ?? exposedEnvIn(expr.right, depth + 1, may);
   }
   if (ts.isCallExpression(expr)) {
+    const callee = skipWrappers(expr.expression);
+    if (ts.isPropertyAccessExpression(callee) ? !CARRIER_LAST.has(callee.name.text) : ts.isIdentifier(callee) && !CARRIERS.has(callee.text)) return undefined;
     const d = dottedName(expr.expression);
     if (!d || !CARRIERS.has(d)) return undefined;
     for (const a of expr.arguments) {
-      const found = exposedEnv(a, depth + 1);
+      const found = exposedEnvIn(a, depth + 1, may);
       if (found) return found;
     }
     return undefined;
   }
   if (ts.isIdentifier(expr)) {
     // const env = process.env; const snapshot = { ...process.env };
+    if (may && !may(expr.text)) return undefined;
     const b = lookup(expr.text, expr);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
-    return exposedEnv(b.init, depth + 1);
+    return exposedEnvIn(b.init, depth + 1, may);
   }
   return undefined;
+}
+
+/** More names than this and envHolders gives up (no filter): each name costs a scan of the text. */
+const MAX_HOLDERS = 16;
+
+/**
+ * A superset of the variable names that can hold process.env (in part), from the declarations
+ * `name = init` of the file: those whose initializer spells `process`, then, to a fixpoint, those
+ * whose initializer spells a name already in the set. Spelled means occurring in the initializer's
+ * text as the end of a word (see wordsAt), which holds every identifier as written unless the file has a `\u` escape:
+ * undefined then (no filter), as when the set grows past MAX_HOLDERS.
+ * exposedEnv follows an identifier only into such an initializer, so any other name exposes nothing.
+ */
+function envHolders(text: string, decls: readonly { name: string; init: ts.Expression }[]): ReadonlySet<string> | undefined {
+  if (text.includes('\\u')) return undefined;
+  const holders = new Set<string>();
+  const pending = ['process'];
+  const open = decls.slice();
+  for (let word = pending.pop(); word !== undefined && open.length > 0; word = pending.pop()) {
+    const at = wordsAt(text, word);
+    if (at.length === 0) continue;
+    let kept = 0;
+    for (const d of open) {
+      if (!spansOccurrence(at, d.init.pos, d.init.end - word.length)) {
+        open[kept++] = d;
+      } else if (!holders.has(d.name)) {
+        if (holders.size === MAX_HOLDERS) return undefined;
+        holders.add(d.name);
+        pending.push(d.name);
+      }
+    }
+    open.length = kept;
+  }
+  return holders;
+}
+
+/**
+ * Where `word` occurs in the text with no ASCII identifier character right after it: the scanner ends an
+ * identifier only there. (Not checked before it: a recovered `0xAprocess` puts an identifier right after a literal.)
+ */
+function wordsAt(text: string, word: string): number[] {
+  const at: number[] = [];
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if (!asciiIdentifierChar(text.charCodeAt(i + word.length))) at.push(i);
+  }
+  return at;
+}
+
+function asciiIdentifierChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95;
+}
+
+/** Some position in the sorted list lies in [from, to]. */
+function spansOccurrence(sorted: readonly number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] <= to;
 }
 
 /** `res.json(x)`, `res.status(500).send(x)`, `reply.send(x)`, `NextResponse.json(x)`. */
@@ -122,6 +198,10 @@ export const rule: SourceRule = {
     // Once per file: no mention of process.env, nothing to find.
     if (!ctx.text.includes('process.env')) return {};
     const hints = logCallHints(ctx.text);
+    // Sinks are collected in walk order and judged in onEnd, once every declaration is known:
+    // envHolders then spares the scope lookup of most identifiers in their arguments.
+    const sinks: { node: ts.CallExpression | ts.BinaryExpression; kind: 'response' | 'log' }[] = [];
+    const decls: { name: string; init: ts.Expression }[] = [];
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
@@ -130,20 +210,11 @@ export const rule: SourceRule = {
         if (method === undefined) return;
         const response = RESPONSE_METHODS.has(method);
         if (response) {
-          if (!isResponseCall(node)) return;
-          const env = node.arguments.map((a) => exposedEnv(a)).find(Boolean);
-          if (env) ctx.report(node, { message: 'process.env sent in a response: every secret in the environment goes to the caller; return only the fields the client needs.' });
+          if (isResponseCall(node)) sinks.push({ node, kind: 'response' });
           return;
         }
         if (ts.isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
-        if (!isLogCall(ctx, node, hints)) return;
-        const env = node.arguments.map((a) => exposedEnv(a)).find(Boolean);
-        if (env) {
-          ctx.report(node, {
-            message: 'The whole process.env is logged: every secret in the environment lands in log storage; log only the variables you need.',
-            fixes: keysOnlyFix(ctx.sourceFile, node),
-          });
-        }
+        if (isLogCall(ctx, node, hints)) sinks.push({ node, kind: 'log' });
       },
       [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
         // Koa: ctx.body = process.env
@@ -152,7 +223,35 @@ export const rule: SourceRule = {
         if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
         const d = dottedName(left.expression);
         if (d !== 'ctx' && d !== 'ctx.response' && d !== 'context') return;
-        if (exposedEnv(node.right)) ctx.report(node, { message: 'process.env sent in a response: every secret in the environment goes to the caller; return only the fields the client needs.' });
+        sinks.push({ node, kind: 'response' });
+      },
+      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+        if (node.initializer && ts.isIdentifier(node.name)) decls.push({ name: node.name.text, init: node.initializer });
+      },
+      onEnd() {
+        if (sinks.length === 0) return;
+        // Made on first use: most sinks hand over literals, calls and plain reads that need no lookup.
+        let holders: ReadonlySet<string> | undefined | null = null;
+        const may = (name: string): boolean => {
+          if (holders === null) holders = envHolders(ctx.text, decls);
+          return !holders || holders.has(name);
+        };
+        const exposes = (node: ts.CallExpression | ts.BinaryExpression): boolean => {
+          if (ts.isBinaryExpression(node)) return !!exposedEnvIn(node.right, 0, may);
+          for (const a of node.arguments) if (exposedEnvIn(a, 0, may)) return true;
+          return false;
+        };
+        for (const { node, kind } of sinks) {
+          if (!exposes(node)) continue;
+          if (kind === 'response') {
+            ctx.report(node, { message: 'process.env sent in a response: every secret in the environment goes to the caller; return only the fields the client needs.' });
+          } else {
+            ctx.report(node, {
+              message: 'The whole process.env is logged: every secret in the environment lands in log storage; log only the variables you need.',
+              fixes: keysOnlyFix(ctx.sourceFile, node as ts.CallExpression),
+            });
+          }
+        }
       },
     };
   },

@@ -137,6 +137,9 @@ function responseNames(node: ts.Node): { res: Set<string>; koa: Set<string> } {
   return { res, koa };
 }
 
+/** Held once: `ts` members are getters, and scan calls this for every node. */
+const forEachChild = ts.forEachChild;
+
 interface Leak {
   sink: ts.Node;
   what: string;
@@ -166,7 +169,7 @@ function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; l
         }
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(body);
   return { sinks, leaks };
@@ -174,6 +177,9 @@ function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; l
 
 /** The values a response-sending node sends, or undefined when it is not one. */
 function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Expression[] | undefined {
+  // Only calls and assignments can send: by kind first (no `ts.isX` getters), as scan asks for every node.
+  const kind = n.kind;
+  if (kind !== ts.SyntaxKind.CallExpression && kind !== ts.SyntaxKind.BinaryExpression) return undefined;
   if (ts.isCallExpression(n)) {
     const e = n.expression;
     if (!ts.isPropertyAccessExpression(e)) return undefined;

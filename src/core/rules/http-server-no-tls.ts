@@ -22,6 +22,17 @@ const REDIRECT_MODULES = [
   'express-force-https', 'express-force-ssl', 'force-ssl', 'redirect-https', '@fastify/https-redirect',
 ];
 
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = ts.SyntaxKind.Identifier;
+
+/**
+ * `REDIRECT_MODULES.some((m) => text.includes(m))` in one or two scans instead of eleven:
+ * every name spells `https` or `-ssl`, so the full test runs only when one of those does.
+ */
+function mayNameRedirectModule(text: string): boolean {
+  return (text.includes('https') || text.includes('-ssl')) && REDIRECT_MODULES.some((m) => text.includes(m));
+}
+
 export const rule: SourceRule = {
   id: 'http-server-no-tls',
   row: 'https',
@@ -48,7 +59,7 @@ export const rule: SourceRule = {
   create(ctx) {
     if (isTestFile(ctx.file)) return {};
     // Reports need `x.listen(…)`; evidence needs `redirect(…)`, `writeHead(…)` or a redirect module's specifier.
-    if (!ctx.mentions('listen', 'redirect', 'writeHead') && !REDIRECT_MODULES.some((m) => ctx.text.includes(m))) return {};
+    if (!ctx.mentions('listen', 'redirect', 'writeHead') && !mayNameRedirectModule(ctx.text)) return {};
     const plain: { call: ts.CallExpression; port: number }[] = [];
     let redirects = false;
     const redirect = (node: ts.Node, what: string): void => {
@@ -57,8 +68,11 @@ export const rule: SourceRule = {
     };
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const name = calleeName(node);
-        if (!name) return;
+        // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
+        const callee = node.expression;
+        const name = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text
+          : callee.kind === IDENTIFIER ? (callee as ts.Identifier).text : calleeName(node);
+        if (name !== 'listen' && name !== 'redirect' && name !== 'writeHead') return;
         if (name === 'listen') {
           const port = constNumber(node.arguments[0]) ?? portOption(node.arguments[0]);
           if (port !== 80 && port !== 443) return;

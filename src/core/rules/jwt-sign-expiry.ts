@@ -85,16 +85,18 @@ function checkJsonwebtoken(ctx: RuleContext, call: ts.CallExpression): void {
   const options = optionsArg ? resolveObject(optionsArg) : undefined;
   if (optionsArg && !options) return; // options we cannot see
   const payloadObj = resolveObject(payload);
-  const kind = tokenKind(call, payloadObj, key, options);
+  // The token's kind (names around the call, payload strings) is looked up only where a lifetime or a report needs it.
+  const kindOf = (): TokenKind => tokenKind(call, payloadObj, key, options);
   const expiresIn = options?.props.get('expiresIn');
   if (!expiresIn) {
     if (options && !options.complete) return;
     const exp = payloadObj?.props.get('exp');
     if (exp) {
-      judgeLifetime(ctx, call, kind, expSeconds(exp), 'exp');
+      judgeLifetime(ctx, call, kindOf, expSeconds(exp), 'exp');
       return;
     }
     if (payloadObj && !payloadObj.complete) return; // a spread may carry exp
+    const kind = kindOf();
     const q = preferredQuote(ctx.sourceFile);
     const ttl = kind === 'refresh' ? '7d' : '15m';
     const edits = addOptionEdits(ctx.sourceFile, call, 2, options, [`expiresIn: ${q}${ttl}${q}`]);
@@ -107,7 +109,7 @@ function checkJsonwebtoken(ctx: RuleContext, call: ts.CallExpression): void {
     });
     return;
   }
-  judgeLifetime(ctx, call, kind, durationSeconds(expiresIn, 'ms'), `expiresIn: ${shortText(expiresIn)}`);
+  judgeLifetime(ctx, call, kindOf, durationSeconds(expiresIn, 'ms'), `expiresIn: ${shortText(expiresIn)}`);
 }
 
 function checkJose(ctx: RuleContext, node: ts.NewExpression): void {
@@ -168,8 +170,9 @@ function checkJose(ctx: RuleContext, node: ts.NewExpression): void {
 
 type TokenKind = 'access' | 'refresh' | 'purpose';
 
-function judgeLifetime(ctx: RuleContext, node: ts.Node, kind: TokenKind, seconds: number | undefined, via: string): void {
+function judgeLifetime(ctx: RuleContext, node: ts.Node, kindOf: TokenKind | (() => TokenKind), seconds: number | undefined, via: string): void {
   if (seconds === undefined) return;
+  const kind = typeof kindOf === 'function' ? kindOf() : kindOf;
   const human = humanDuration(seconds);
   if (kind === 'refresh') {
     if (seconds > REFRESH_MAX_SECONDS) {

@@ -79,6 +79,7 @@ export interface ResolvedObject {
 }
 
 const MAX_RESOLVE_DEPTH = 6;
+const SK = ts.SyntaxKind;
 
 /**
  * The object literal an expression evaluates to, within this file: the literal
@@ -118,6 +119,9 @@ export function resolveObject(expr: ts.Node | undefined, depth = 0): ResolvedObj
   if (ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
+    // The recursion below answers undefined for any other initializer: no assignment search for those.
+    const initKind = skipWrappers(b.init).kind;
+    if (initKind !== SK.ObjectLiteralExpression && initKind !== SK.Identifier) return undefined;
     // Reassigned (`opts = other`) after declaration: we cannot tell which value reaches the use.
     if (assignmentsTo(b).length > 0) return undefined;
     const base = resolveObject(b.init, depth + 1);
@@ -198,7 +202,11 @@ export function resolveArray(expr: ts.Node | undefined, depth = 0): ts.ArrayLite
   if (ts.isArrayLiteralExpression(e)) return e;
   if (ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
-    if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0 || assignmentsTo(b).length > 0) return undefined;
+    if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
+    // The recursion answers undefined for any other initializer: no assignment search for those.
+    const initKind = skipWrappers(b.init).kind;
+    if (initKind !== SK.ArrayLiteralExpression && initKind !== SK.Identifier) return undefined;
+    if (assignmentsTo(b).length > 0) return undefined;
     return resolveArray(b.init, depth + 1);
   }
   return undefined;
@@ -212,7 +220,11 @@ export function resolveString(expr: ts.Node | undefined, depth = 0): string | un
   const e = skipWrappers(expr);
   if (ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
-    if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0 || assignmentsTo(b).length > 0) return undefined;
+    if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
+    // The recursion answers undefined for any other initializer: no assignment search for those.
+    const initKind = skipWrappers(b.init).kind;
+    if (initKind !== SK.StringLiteral && initKind !== SK.NoSubstitutionTemplateLiteral && initKind !== SK.Identifier) return undefined;
+    if (assignmentsTo(b).length > 0) return undefined;
     return resolveString(b.init, depth + 1);
   }
   return undefined;

@@ -65,9 +65,15 @@ export const rule: SourceRule = {
     if (isTestFile(ctx.file)) return {};
     const usesJsonwebtoken = ctx.text.includes('jsonwebtoken');
     const usesJose = ctx.text.includes('jose');
-    if (!usesJsonwebtoken && !usesJose && !/jwt/i.test(ctx.text)) return {};
+    // Without either library only the env fallback visitor below can report, and it needs the name `env`:
+    // that O(1) test goes before the regex over the text.
+    const mentionsEnv = ctx.mentions('env');
+    if (!usesJsonwebtoken && !usesJose && !(mentionsEnv && /jwt/i.test(ctx.text))) return {};
     const reported = new Set<ts.Node>();
-    const signs: { call: ts.CallExpression; key: string; refresh: boolean; typed: boolean }[] = [];
+    // refresh / typed are judged in onEnd, only for the sign calls the pairing needs (isRefreshSign, isTyped).
+    const signs: { call: ts.CallExpression; key: string; refresh?: boolean; typed?: boolean }[] = [];
+    const refreshOf = (s: (typeof signs)[number]): boolean => (s.refresh ??= isRefreshSign(s.call));
+    const typedOf = (s: (typeof signs)[number]): boolean => (s.typed ??= isTyped(s.call));
 
     const judge = (k: KeyLiteral, what: string): void => {
       const lit = k.literal;
@@ -82,8 +88,9 @@ export const rule: SourceRule = {
       });
     };
 
-    const visitors: Visitors = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+    const visitors: Visitors = {};
+    // The call visitor acts only for jose's encode or jsonwebtoken's sign/verify.
+    if (usesJsonwebtoken || usesJose) visitors[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression): void => {
         const name = calleeName(node);
         const args = node.arguments;
         if (name === undefined || args.length === 0) return;
@@ -103,13 +110,12 @@ export const rule: SourceRule = {
         for (const k of keyLiterals(args[1], true)) judge(k, 'JWT');
         if (o.path[0] === 'sign') {
           const key = dottedName(args[1]);
-          if (key) signs.push({ call: node, key, refresh: isRefreshSign(node), typed: isTyped(node) });
+          if (key) signs.push({ call: node, key });
         }
-      },
     };
     // A JWT secret fallback outside any call: `jwtSecret: process.env.JWT_SECRET || 'dev'`.
     // envVarName needs `process.env.X` / `import.meta.env.X`: the name `env` (also as `['env']`).
-    if (ctx.mentions('env')) {
+    if (mentionsEnv) {
       visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression) => {
         const op = node.operatorToken.kind;
         if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return;
@@ -124,9 +130,9 @@ export const rule: SourceRule = {
       };
     }
     visitors.onEnd = () => {
-      const refresh = signs.find((s) => s.refresh && !s.typed);
+      const refresh = signs.find((s) => refreshOf(s) && !typedOf(s));
       if (!refresh) return;
-      const access = signs.find((s) => !s.refresh && !s.typed && s.key === refresh.key);
+      const access = signs.find((s) => s.key === refresh.key && !refreshOf(s) && !typedOf(s));
       if (!access) return;
       ctx.report(refresh.call.arguments[1], {
         message: `${refresh.key} signs both access and refresh tokens: a refresh token is accepted wherever an access token is; use a separate secret for refresh tokens (or a typ claim checked on verify).`,

@@ -136,6 +136,8 @@ export function isSensitiveName(name: string | undefined): boolean {
   return prev !== undefined && SENSITIVE_PAIRS.has(`${prev} ${last}`);
 }
 
+const SK = ts.SyntaxKind;
+
 const WHOLE_PARTS: ReadonlySet<string> = new Set(['body', 'headers', 'cookies', 'signedCookies']);
 
 /** Routes and functions that take credentials in the body. */
@@ -288,13 +290,17 @@ export const rule: SourceRule = {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteLoggingModule(node.moduleSpecifier.text, node);
       },
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const req = requiredModule(node);
-        if (req) {
-          noteLoggingModule(req, node);
-          return;
+        // requiredModule answers only for a callee that is the identifier `require`.
+        const e = node.expression;
+        if (e.kind === SK.Identifier && (e as ts.Identifier).text === 'require') {
+          const req = requiredModule(node);
+          if (req) {
+            noteLoggingModule(req, node);
+            return;
+          }
         }
-        const callee = skipWrappers(node.expression);
         if (node.arguments.length === 0) return;
+        const callee = skipWrappers(e);
         // pino({ redact }), pinoHttp({ redact }), Fastify({ logger: { redact } })
         const a0 = redactNamed ? skipWrappers(node.arguments[0]) : undefined;
         if (a0 && ts.isObjectLiteralExpression(a0)) {
@@ -304,8 +310,9 @@ export const rule: SourceRule = {
           if (inner && ts.isObjectLiteralExpression(inner)) noteRedact(inner);
         }
         if (ts.isIdentifier(callee)) {
-          // auditLog('user.deleted', …), audit(…)
-          if (/^audit/i.test(callee.text)) {
+          // auditLog('user.deleted', …), audit(…); the first letter tested before the regex.
+          const first = callee.text.charCodeAt(0) | 32;
+          if (first === 97 && /^audit/i.test(callee.text)) {
             if (securityEvidence < 3) {
               securityEvidence++;
               ctx.evidence('security-logging', node, `audit log call ${callee.text}()`);

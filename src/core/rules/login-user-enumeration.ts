@@ -106,13 +106,23 @@ export function middlewareOf(route: RouteCall): ts.Expression[] {
   return out;
 }
 
+/** Held once: `ts` members are getters, and the walks below call this for every node. */
+const forEachChild = ts.forEachChild;
+const K = ts.SyntaxKind;
+
 /** Walks `root`'s descendants (nested functions included) calling `fn`; true from `fn` skips the subtree. */
 export function walk(root: ts.Node, fn: (n: ts.Node) => boolean | void): void {
   const visit = (n: ts.Node): void => {
     if (fn(n) === true) return;
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(root, visit);
+  forEachChild(root, visit);
+}
+
+/** isFunctionLike by kind (no `ts.isX` getters): this runs on every node of some walks. */
+function isFunctionKind(n: ts.Node): boolean {
+  const k = n.kind;
+  return k === K.FunctionExpression || k === K.ArrowFunction || k === K.FunctionDeclaration || k === K.MethodDeclaration;
 }
 
 /** The first descendant satisfying `pred`. */
@@ -152,6 +162,11 @@ const LOGIN_SEGMENTS: ReadonlySet<string> = new Set(['login', 'log-in', 'signin'
 /** Function names that mark a login handler when it also takes (req, res). */
 const LOGIN_FN_NAME = /^(do|handle|post|user|process)?(login|signin)(user|handler|controller|action|route)?$/i;
 
+/** LOGIN_FN_NAME, after a length test that rules out most names: it spells 5 (`login`) to 23 (`processSigninController`) characters. */
+function isLoginFnName(name: string): boolean {
+  return name.length >= 5 && name.length <= 23 && LOGIN_FN_NAME.test(name);
+}
+
 export interface LoginHandler {
   fn?: HandlerFn;
   /** Where to put facts and evidence: the route call or the function's name. */
@@ -171,7 +186,7 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
   const functions: LoginHandler[] = [];
   const named = (name: string | undefined, fn: ts.Node | undefined, anchor: ts.Node): void => {
     if (!name || !fn || !isFunctionLike(fn)) return;
-    if (!LOGIN_FN_NAME.test(name)) return;
+    if (!isLoginFnName(name)) return;
     if (!looksLikeHttpHandler(fn) && !looksLikeKoaHandler(fn)) return;
     functions.push({ fn, anchor, label: `${name}()` });
   };
@@ -189,19 +204,19 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
       routes.push({ fn: last ? resolveHandler(last) : undefined, anchor: node, label: routeLabel(route), route });
     },
     [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
-      if (node.name && LOGIN_FN_NAME.test(node.name.text)) named(node.name.text, node, node.name);
+      if (node.name && isLoginFnName(node.name.text)) named(node.name.text, node, node.name);
     },
     [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
       const name = propertyName(node.name);
-      if (name && LOGIN_FN_NAME.test(name)) named(name, node, node.name);
+      if (name && isLoginFnName(name)) named(name, node, node.name);
     },
     [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
-      if (!ts.isIdentifier(node.name) || !node.initializer || !LOGIN_FN_NAME.test(node.name.text)) return;
+      if (node.name.kind !== K.Identifier || !node.initializer || !isLoginFnName(node.name.text)) return;
       named(node.name.text, resolveHandler(node.initializer), node.name);
     },
     [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
       const name = propertyName(node.name);
-      if (!name || !LOGIN_FN_NAME.test(name)) return;
+      if (!name || !isLoginFnName(name)) return;
       named(name, resolveHandler(node.initializer), node.name);
     },
     onEnd() {
@@ -261,13 +276,14 @@ export function isPasswordCompare(ctx: RuleContext, node: ts.Node): node is ts.C
     // comparePassword, validPassword, verifyPassword, isPasswordCorrect, checkPwd
     return name.length > 8 && PASSWORD_IN_NAME.test(name) && CHECK_IN_NAME.test(name);
   }
-  const origin = ctx.modules.callee(node);
-  if (origin && HASH_MODULES.has(origin.module)) return true;
-  // `compare(password, user.passwordHash)` from a local helper module.
-  return node.arguments.some((a) => {
+  // `compare(password, user.passwordHash)` from a local helper module. Tested before the
+  // callee's module (either answers true): it reads names only, the module needs resolution.
+  if (node.arguments.some((a) => {
     const n = nameOf(a);
     return !!n && words(n).some((w) => PASSWORDISH.has(w));
-  });
+  })) return true;
+  const origin = ctx.modules.callee(node);
+  return !!origin && HASH_MODULES.has(origin.module);
 }
 
 const PASSWORD_IN_NAME = /pass(word|wd)?|pwd/i;
@@ -347,36 +363,43 @@ function errorOutcome(expr: ts.Node, into: Outcome): void {
  */
 function outcomeOf(branch: ts.Node): Outcome | undefined {
   const out: Outcome = { node: branch };
+  // Node kinds tested directly (no `ts.isX` getters): this visits every node of a branch.
   const visit = (n: ts.Node): void => {
-    if (isFunctionLike(n)) return;
-    if (ts.isThrowStatement(n) && n.expression) errorOutcome(n.expression, out);
-    if (ts.isCallExpression(n)) {
-      const name = calleeName(n);
-      const a0 = n.arguments[0] ? skipWrappers(n.arguments[0]) : undefined;
+    if (isFunctionKind(n)) return;
+    const k = n.kind;
+    if (k === K.ThrowStatement) {
+      const t = n as ts.ThrowStatement;
+      if (t.expression) errorOutcome(t.expression, out);
+    } else if (k === K.CallExpression) {
+      const c = n as ts.CallExpression;
+      const name = calleeName(c);
+      const a0 = c.arguments[0] ? skipWrappers(c.arguments[0]) : undefined;
       if (name && STATUS_NAMES.has(name) && a0 && ts.isNumericLiteral(a0)) setStatus(out, a0);
       else if (name && SEND_NAMES.has(name)) {
         setMessage(out, a0);
-      } else if (name === 'throw' && calleeObject(n)) {
-        for (const a of n.arguments) {
+      } else if (name === 'throw' && calleeObject(c)) {
+        for (const a of c.arguments) {
           const v = skipWrappers(a);
           if (ts.isNumericLiteral(v)) setStatus(out, v);
           else setMessage(out, v);
         }
       } else if (name === 'next' && a0) {
         errorOutcome(a0, out);
-      } else if (ts.isIdentifier(n.expression) && n.arguments.length >= 2 && n.arguments[1].kind === ts.SyntaxKind.FalseKeyword) {
+      } else if (ts.isIdentifier(c.expression) && c.arguments.length >= 2 && c.arguments[1].kind === ts.SyntaxKind.FalseKeyword) {
         // passport: done(null, false, { message: 'Incorrect username.' })
         out.status ??= 'false';
-        setMessage(out, n.arguments[2]);
+        setMessage(out, c.arguments[2]);
+      }
+    } else if (k === K.BinaryExpression) {
+      const b = n as ts.BinaryExpression;
+      if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(b.left)) {
+        const prop = b.left.name.text;
+        const v = skipWrappers(b.right);
+        if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
+        else if (prop === 'body') setMessage(out, v);
       }
     }
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left)) {
-      const prop = n.left.name.text;
-      const v = skipWrappers(n.right);
-      if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
-      else if (prop === 'body') setMessage(out, v);
-    }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(branch);
   return out.status !== undefined || out.message !== undefined ? out : undefined;
@@ -534,11 +557,14 @@ function isNegative(cond: ts.Node): boolean {
 
 const COUNTING_WORDS: ReadonlySet<string> = new Set(['attempt', 'attempts', 'tries', 'strikes', 'lockout', 'lock', 'locked', 'lockouts']);
 const FAIL_WORDS: ReadonlySet<string> = new Set(['fail', 'failed', 'failure', 'failures', 'fails']);
+const COUNTING_HINT = /attempt|tries|strikes|lock|fail/i;
 const LIMITER_WORDS: ReadonlySet<string> = new Set(['limiter', 'limit', 'brute', 'bruteforce', 'throttle', 'throttler', 'attempts', 'lockout']);
 const BRUTE_MODULES: ReadonlySet<string> = new Set(['express-brute', 'rate-limiter-flexible', 'express-brute-redis', 'express-brute-mongo']);
 
 /** `loginAttempts`, `failedLoginCount`, `lockUntil`, `registerFailure`, but not a bare `fail` or `blocked`. */
 export function isCountingName(name: string): boolean {
+  // words() are lower-cased pieces of the name: every COUNTING_WORDS and FAIL_WORDS word contains one of these.
+  if (!COUNTING_HINT.test(name)) return false;
   const w = words(name);
   if (w.some((x) => COUNTING_WORDS.has(x))) return true;
   return w.length >= 2 && w.some((x) => FAIL_WORDS.has(x));
@@ -554,7 +580,12 @@ export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middle
     if (origin && BRUTE_MODULES.has(origin.module)) return m;
   }
   if (!fn) return undefined;
-  return find(fn, (n) => {
+  return find(fn, (node) => {
+    // Kinds first (no `ts.isX` getters): the predicate sees every node of the handler.
+    const k = node.kind;
+    if (k !== K.PrefixUnaryExpression && k !== K.PostfixUnaryExpression && k !== K.BinaryExpression &&
+      k !== K.PropertyAssignment && k !== K.CallExpression) return false;
+    const n = node as ts.Node;
     if (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
       if (n.operator !== ts.SyntaxKind.PlusPlusToken) return false;
       const name = nameOf(n.operand);
@@ -633,12 +664,12 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file. An escape in a string or identifier can spell any name, so it keeps both paths open.
+    // The hints first: most files that pass say them, and the escape scan then is not needed.
     const text = ctx.text;
-    const escapes = maySpellWithEscapes(text);
     // Login handlers need a login path segment (`/login`, `/sessions`) or a login function name.
-    const mayHandlers = escapes || LOGIN_PATH_HINT.test(text);
+    const mayHandlers = LOGIN_PATH_HINT.test(text) || maySpellWithEscapes(text);
     // Reports need a password comparison: a COMPARE_NAMES callee or a name with pass/pwd in it.
-    const mayCompare = escapes || COMPARE_HINT.test(text);
+    const mayCompare = COMPARE_HINT.test(text) || maySpellWithEscapes(text);
     if (!mayHandlers && !mayCompare) return {};
     const classifier = new Classifier(ctx);
     const handlers: LoginHandler[] = [];
@@ -771,7 +802,7 @@ function analysisRoot(call: ts.Node, handlers: Set<ts.Node>): ts.Node | undefine
   let candidate: ts.Node | undefined;
   for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
     if (handlers.has(n)) return n;
-    if (!candidate && isFunctionLike(n)) {
+    if (!candidate && isFunctionKind(n)) {
       const isCallback = ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) && !routeCall(n.parent) && !isStrategyCall(n.parent);
       if (!isCallback) candidate = n;
     }

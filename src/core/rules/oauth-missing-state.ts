@@ -68,14 +68,25 @@ export const rule: SourceRule = {
       ctx.fact('oauth', node);
     };
     const seenUrls = new Set<ts.Node>();
-    // Every module below spells one of these in its specifier: skip the import scan in files that spell none.
-    const mayImportOAuth = ctx.text.includes('passport-') || ctx.text.includes('openid-client') || ctx.text.includes('simple-oauth2') ||
-      ctx.text.includes('google');
-    const imported = mayImportOAuth ? ctx.modules.importedModules() : new Set<string>();
-    const oauthClientFile = imported.has('openid-client') || imported.has('simple-oauth2') || imported.has('google-auth-library') || imported.has('googleapis');
-    const passportFile = [...imported].some(isPassportOAuthModule);
-    const mayHaveCallbacks = /callback/i.test(ctx.text);
-    const mayHaveParams = ctx.text.includes('client_id');
+    // An OAuth import counts only when the text spells one of these (every module below does in its
+    // specifier). importedModules() is cached per file and cheaper than four text scans, so it is asked
+    // first and the text scanned only when it holds such a module.
+    const text = ctx.text;
+    let mayImportOAuth: boolean | undefined;
+    const spellsOAuthModule = (): boolean =>
+      (mayImportOAuth ??= text.includes('passport-') || text.includes('openid-client') || text.includes('simple-oauth2') || text.includes('google'));
+    const imported = ctx.modules.importedModules();
+    const oauthClientFile = (imported.has('openid-client') || imported.has('simple-oauth2') || imported.has('google-auth-library') || imported.has('googleapis')) &&
+      spellsOAuthModule();
+    let passportFile = false;
+    for (const m of imported) {
+      if (isPassportOAuthModule(m)) {
+        passportFile = spellsOAuthModule();
+        break;
+      }
+    }
+    const mayHaveCallbacks = /callback/i.test(text);
+    const mayHaveParams = text.includes('client_id');
 
     const checkUrl = (part: ts.Node): void => {
       const outer = outermostStringExpression(part);

@@ -33,6 +33,9 @@ const RESPONSE_SINKS: ReadonlySet<string> = new Set(['sendFile', 'sendfile', 'do
 const FS_SINK_NAMES: readonly string[] = [...FS_METHODS.keys()].flatMap((m) => [m, `${m}Sync`]);
 const SINK_NAMES: ReadonlySet<string> = new Set([...FS_SINK_NAMES, ...RESPONSE_SINKS]);
 
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = ts.SyntaxKind.Identifier;
+
 const PATH_MODULES: ReadonlySet<string> = new Set(['path', 'path/posix', 'path/win32', 'upath', 'pathe']);
 /** path functions whose result still holds the input's `..` segments. */
 const PATH_CARRIERS: ReadonlySet<string> = new Set(['join', 'resolve', 'normalize', 'relative', 'dirname', 'toNamespacedPath', 'format']);
@@ -71,8 +74,12 @@ export const rule: SourceRule = {
     let usesFs: boolean | undefined;
     return {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
-        const name = calleeName(node);
-        if (!name || !SINK_NAMES.has(name) || node.arguments.length === 0) return;
+        if (node.arguments.length === 0) return;
+        // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
+        const callee = node.expression;
+        const name = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text
+          : callee.kind === IDENTIFIER ? (callee as ts.Identifier).text : calleeName(node);
+        if (!name || !SINK_NAMES.has(name)) return;
         if (!RESPONSE_SINKS.has(name) && !(usesFs ??= importsAny(ctx, FS_MODULES))) return;
         const positions = sinkPositions(ctx, node, name);
         if (!positions) return;

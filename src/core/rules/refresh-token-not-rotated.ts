@@ -150,12 +150,14 @@ function summarize(ctx: RuleContext, fn: ts.Node): Summary {
     } else if (kind === PROPERTY_ASSIGNMENT) {
       if (USE_FIELDS.has(propertyName((n as ts.PropertyAssignment).name) ?? '')) s.invalidates = true;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(fn);
   return s;
 }
 
+/** Held once: `ts` members are getters, and summarize calls this for every node. */
+const forEachChild = ts.forEachChild;
 const CALL = ts.SyntaxKind.CallExpression;
 const NEW = ts.SyntaxKind.NewExpression;
 const BINARY = ts.SyntaxKind.BinaryExpression;
@@ -169,6 +171,7 @@ const REFRESH = /refresh/i;
  * name contains it. Names without any of them skip the split.
  */
 const WORDS_MATTER = /verify|find|token|jwt|access|session/i;
+const CREATE_METHODS: ReadonlySet<string> = new Set(['create', 'insert', 'insertOne', 'add']);
 const NO_WORDS: string[] = [];
 
 function call(ctx: RuleContext, n: ts.CallExpression | ts.NewExpression, s: Summary): void {
@@ -184,7 +187,7 @@ function call(ctx: RuleContext, n: ts.CallExpression | ts.NewExpression, s: Summ
     if ((n.arguments ?? []).length > 0) s.verifies = true;
   }
   // RefreshToken.create({ … }), prisma.refreshToken.create(…): a new stored refresh token.
-  if (/^(create|insert|insertOne|add)$/.test(name) && ts.isPropertyAccessExpression(n.expression) && /refresh/i.test(dottedName(n.expression.expression) ?? '')) {
+  if (CREATE_METHODS.has(name) && ts.isPropertyAccessExpression(n.expression) && /refresh/i.test(dottedName(n.expression.expression) ?? '')) {
     s.newRefresh = true;
   }
   const isSign = name === 'sign' || name === 'signAsync' || name === 'SignJWT' ||
@@ -214,11 +217,22 @@ function targetName(n: ts.Node): string | undefined {
 
 function mentionsRefresh(expr: ts.Node): boolean {
   const e = skipWrappers(expr);
-  if (hasRefresh(exprWords(e))) return true;
+  // exprWords(e) can hold `refresh` only when the name it splits says it (its words are pieces of that name).
+  const n = exprWordsName(e);
+  if (n !== undefined && REFRESH.test(n) && hasRefresh(exprWords(e))) return true;
   const d = dottedName(e);
   if (d && /refresh/i.test(d)) return true;
   if (ts.isObjectLiteralExpression(e)) return e.properties.some((p) => (ts.isPropertyAssignment(p) && mentionsRefresh(p.initializer)) || (ts.isShorthandPropertyAssignment(p) && mentionsRefresh(p.name)));
   return false;
+}
+
+/** The name exprWords(e) splits into words (e already unwrapped), if any. */
+function exprWordsName(e: ts.Node): string | undefined {
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return e.argumentExpression.text;
+  if (ts.isCallExpression(e)) return calleeName(e) ?? '';
+  return undefined;
 }
 
 function judge(ctx: RuleContext, fn: ts.Node, at: ts.Node): void {

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart, isRequestObject } from '../flow';
 import { skipWrappers } from '../modules';
-import type { RuleContext, SourceRule } from '../types';
+import type { RuleContext, SourceRule, Visitors } from '../types';
 import { find, looksLikeHttpHandler, middlewareOf, nameOf, resolveHandler, routeLabel, segments, walk, words, type HandlerFn } from './login-user-enumeration';
 import { maySpellWithEscapes } from '../lib/gates';
 
@@ -61,38 +61,43 @@ export const rule: SourceRule = {
   create(ctx) {
     // Evidence needs one of these callee names; a route needs a webhook path (its text says hook or stripe,
     // unless spelled with escapes); a named handler needs `webhook` in its name.
-    if (
-      !ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive') &&
-      !/hook|stripe/i.test(ctx.text) && !maySpellWithEscapes(ctx.text)
-    ) return {};
+    const text = ctx.text;
+    const w: Walked = { ctx, escapes: () => maySpellWithEscapes(text), col: { nodes: [], starts: new Map() } };
+    const hook = HOOK_OR_STRIPE.test(text);
+    if (!hook && !w.escapes()) {
+      if (!ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive')) return {};
+      // isWebhookPath lower-cases the path, which turns a Kelvin sign into `k`: such a text still may have routes.
+      if (!text.includes('\u212A')) {
+        // No route or named handler can be one (isWebhookPath, isWebhookHandlerName): only the evidence is left.
+        return { [ts.SyntaxKind.CallExpression]: (node: ts.CallExpression) => evidenceCall(w, node) };
+      }
+    }
     const routes: RouteCall[] = [];
     const named: { fn: HandlerFn; anchor: ts.Node; name: string }[] = [];
     /** Receivers (by text) with a verifying `use(…)`, and where it was registered. */
     const guardedReceivers: { receiver: string; pos: number; path?: string; node: ts.Node; what: string }[] = [];
-    return {
+    // The calls and header accesses of every function, collected for scan() (see Collected).
+    const nodes = w.col.nodes;
+    const starts = w.col.starts;
+    // A handler name must contain `webhook` (isWebhookHandlerName): without it in the text, none can.
+    const mayName = WEBHOOK_IN_NAME.test(text) || w.escapes();
+    const access = (node: ts.PropertyAccessExpression | ts.ElementAccessExpression): void => {
+      if (mayActInScan(node)) nodes.push(node);
+    };
+    const visitors: Visitors = {
       [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+        nodes.push(node);
         const name = calleeName(node);
-        if (!name) return;
-        if (name === 'constructEvent' || name === 'constructEventAsync') {
-          ctx.evidence('webhook-signature', node, 'stripe.webhooks.constructEvent verifies the signature (with timestamp tolerance)');
-          return;
-        }
-        if (name === 'timingSafeEqual' && hmacNearby(node)) {
-          ctx.evidence('webhook-signature', node, `HMAC signature compared with timingSafeEqual${timestampNearby(node) ? ', timestamp tolerance checked' : ''}`);
-          return;
-        }
-        if (name === 'verify' || name === 'verifyAndReceive') {
-          const origin = ctx.modules.callee(node);
-          if (origin && SIGNED_WEBHOOK_MODULES.has(origin.module)) {
-            ctx.evidence('webhook-signature', node, `${origin.module} verifies the webhook signature`);
-          }
+        if (!name || !CALL_NAMES.has(name)) return;
+        if (EVIDENCE_NAMES.has(name)) {
+          evidenceOf(w, node, name);
           return;
         }
         if (!HTTP_METHOD_OR_USE.has(name)) return;
         const route = routeCall(node);
         if (!route) return;
         if (route.method === 'use') {
-          const verifying = middlewareOf(route).find((m) => verifyingMiddleware(ctx, m));
+          const verifying = middlewareOf(route).find((m) => verifyingMiddleware(w, m));
           const recv = calleeObject(node);
           if (verifying && recv) {
             guardedReceivers.push({ receiver: recv.getText(), pos: node.pos, path: route.path, node: verifying, what: shortText(verifying) });
@@ -104,68 +109,113 @@ export const rule: SourceRule = {
         ctx.fact('webhook-route', node);
         routes.push(route);
       },
-      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
-        if (node.name && isWebhookHandlerName(node.name.text)) named.push({ fn: node, anchor: node.name, name: node.name.text });
+      [ts.SyntaxKind.PropertyAccessExpression]: access,
+      [ts.SyntaxKind.ElementAccessExpression]: access,
+      [ts.SyntaxKind.FunctionExpression](node: ts.FunctionExpression) {
+        starts.set(node, nodes.length);
       },
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
-        if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
-        const fn = resolveHandler(node.initializer);
-        if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
+      [ts.SyntaxKind.ArrowFunction](node: ts.ArrowFunction) {
+        starts.set(node, nodes.length);
+      },
+      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+        starts.set(node, nodes.length);
+        if (mayName && node.name && isWebhookHandlerName(node.name.text)) named.push({ fn: node, anchor: node.name, name: node.name.text });
       },
       [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+        starts.set(node, nodes.length);
+        if (!mayName) return;
         const name = propertyName(node.name);
         if (name && isWebhookHandlerName(name)) named.push({ fn: node, anchor: node.name, name });
       },
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+    };
+    if (mayName) {
+      visitors[ts.SyntaxKind.VariableDeclaration] = (node: ts.VariableDeclaration) => {
+        if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
+        const fn = resolveHandler(node.initializer);
+        if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
+      };
+      visitors[ts.SyntaxKind.PropertyAssignment] = (node: ts.PropertyAssignment) => {
         const name = propertyName(node.name);
         if (!name || !isWebhookHandlerName(name)) return;
         const fn = resolveHandler(node.initializer);
         if (fn) named.push({ fn, anchor: node.name, name });
-      },
-      onEnd() {
-        const judged = new Set<ts.Node>();
-        for (const route of routes) {
-          const last = route.handlers[route.handlers.length - 1];
-          const handler = last ? resolveHandler(last) : undefined;
-          if (handler) judged.add(handler);
-          const recv = calleeObject(route.call)?.getText();
-          const guard = guardedReceivers.find((g) => g.receiver === recv && g.pos < route.call.pos && (g.path === undefined || route.path!.startsWith(g.path)));
-          if (guard) {
-            ctx.evidence('webhook-signature', guard.node, `${guard.what} verifies ${routeLabel(route)}`);
-            continue;
-          }
-          const verdict = judge(ctx, route);
-          if (verdict.kind === 'verified') {
-            if (verdict.evidence) {
-              const tolerance = /constructEvent/.test(verdict.what) || timestampChecked(route) ? ', with timestamp tolerance' : '';
-              ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${routeLabel(route)}${tolerance}`);
-            }
-          } else if (verdict.kind === 'unverified') {
-            ctx.report(route.call, {
-              message: `Webhook route ${routeLabel(route)} never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
-            });
-          }
+      };
+    }
+    visitors.onEnd = () => {
+      const judged = new Set<ts.Node>();
+      for (const route of routes) {
+        const last = route.handlers[route.handlers.length - 1];
+        const handler = last ? resolveHandler(last) : undefined;
+        if (handler) judged.add(handler);
+        const recv = calleeObject(route.call)?.getText();
+        const guard = guardedReceivers.find((g) => g.receiver === recv && g.pos < route.call.pos && (g.path === undefined || route.path!.startsWith(g.path)));
+        if (guard) {
+          ctx.evidence('webhook-signature', guard.node, `${guard.what} verifies ${routeLabel(route)}`);
+          continue;
         }
-        // Controllers: `export const stripeWebhook = async (req, res) => { … }`, routed from another file.
-        for (const h of named) {
-          if (judged.has(h.fn) || !looksLikeHttpHandler(h.fn)) continue;
-          judged.add(h.fn);
-          ctx.fact('webhook-route', h.anchor);
-          const verdict = judgeFunction(ctx, h.fn);
-          if (verdict.kind === 'verified') {
-            if (verdict.evidence) ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${h.name}()`);
-          } else if (verdict.kind === 'unverified') {
-            ctx.report(h.anchor, {
-              message: `Webhook handler ${h.name}() never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
-            });
+        const verdict = judge(w, route);
+        if (verdict.kind === 'verified') {
+          if (verdict.evidence) {
+            const tolerance = /constructEvent/.test(verdict.what) || timestampChecked(w, route) ? ', with timestamp tolerance' : '';
+            ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${routeLabel(route)}${tolerance}`);
           }
+        } else if (verdict.kind === 'unverified') {
+          ctx.report(route.call, {
+            message: `Webhook route ${routeLabel(route)} never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
+          });
         }
-      },
+      }
+      // Controllers: `export const stripeWebhook = async (req, res) => { … }`, routed from another file.
+      for (const h of named) {
+        if (judged.has(h.fn) || !looksLikeHttpHandler(h.fn)) continue;
+        judged.add(h.fn);
+        ctx.fact('webhook-route', h.anchor);
+        const verdict = judgeFunction(w, h.fn);
+        if (verdict.kind === 'verified') {
+          if (verdict.evidence) ctx.evidence('webhook-signature', verdict.node, `${verdict.what} verifies ${h.name}()`);
+        } else if (verdict.kind === 'unverified') {
+          ctx.report(h.anchor, {
+            message: `Webhook handler ${h.name}() never verifies the sender’s signature: anyone can forge events; verify it (e.g. stripe.webhooks.constructEvent, or an HMAC compared with crypto.timingSafeEqual) before using the body.`,
+          });
+        }
+      }
     };
+    return visitors;
   },
 };
 
 const HTTP_METHOD_OR_USE: ReadonlySet<string> = new Set(['post', 'put', 'all', 'use']);
+const HOOK_OR_STRIPE = /hook|stripe/i;
+const PATH_HINT = /hoo[k\u212A]|stripe/i;
+/** Callee names of signature checks anywhere in the file (evidence). */
+const EVIDENCE_NAMES: ReadonlySet<string> = new Set(['constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive']);
+/** Every callee name the CallExpression visitor acts on. */
+const CALL_NAMES: ReadonlySet<string> = new Set([...EVIDENCE_NAMES, ...HTTP_METHOD_OR_USE]);
+
+/** Evidence from a call anywhere in the file: stripe's constructEvent, an HMAC compared with timingSafeEqual, a signing package's verify. */
+function evidenceCall(w: Walked, node: ts.CallExpression): void {
+  const name = calleeName(node);
+  if (name && EVIDENCE_NAMES.has(name)) evidenceOf(w, node, name);
+}
+
+function evidenceOf(w: Walked, node: ts.CallExpression, name: string): void {
+  const ctx = w.ctx;
+  if (name === 'constructEvent' || name === 'constructEventAsync') {
+    ctx.evidence('webhook-signature', node, 'stripe.webhooks.constructEvent verifies the signature (with timestamp tolerance)');
+    return;
+  }
+  if (name === 'timingSafeEqual') {
+    if (hmacNearby(w, node)) {
+      ctx.evidence('webhook-signature', node, `HMAC signature compared with timingSafeEqual${timestampNearby(w, node) ? ', timestamp tolerance checked' : ''}`);
+    }
+    return;
+  }
+  // verify, verifyAndReceive
+  const origin = ctx.modules.callee(node);
+  if (origin && SIGNED_WEBHOOK_MODULES.has(origin.module)) {
+    ctx.evidence('webhook-signature', node, `${origin.module} verifies the webhook signature`);
+  }
+}
 const WEBHOOK_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'all']);
 
 /** Packages whose middleware or `verify` checks a webhook signature. */
@@ -177,6 +227,8 @@ const SIGNED_WEBHOOK_MODULES: ReadonlySet<string> = new Set([
 
 /** `/webhook`, `/webhooks/stripe`, `/api/hooks/github`, `/stripe-webhook`, `/stripe/events`, `/callback/stripe`. */
 export function isWebhookPath(path: string): boolean {
+  // Every answer below needs a segment containing hook or stripe (any case; toLowerCase also makes a Kelvin sign `k`).
+  if (!PATH_HINT.test(path)) return false;
   const segs = segments(path.toLowerCase());
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
@@ -209,14 +261,14 @@ function shortText(n: ts.Node): string {
 }
 
 /** `verifyStripeSignature`, `githubWebhooks.middleware` from @octokit/webhooks, `twilio.webhook()`. */
-function verifyingMiddleware(ctx: RuleContext, m: ts.Expression): boolean {
+function verifyingMiddleware(w: Walked, m: ts.Expression): boolean {
   const e = skipWrappers(m);
   const name = nameOf(e);
   if (name && VERIFY_NAME.test(name)) return true;
   const target = ts.isCallExpression(e) ? e.expression : e;
   const full = ts.isPropertyAccessExpression(target) ? target.getText() : '';
   if (full && VERIFY_NAME.test(full)) return true;
-  const origin = ctx.modules.origin(target);
+  const origin = w.ctx.modules.origin(target);
   return !!origin && SIGNED_WEBHOOK_MODULES.has(origin.module) && origin.module !== 'stripe';
 }
 
@@ -227,9 +279,12 @@ type Verdict =
 
 /** Header names that carry a signature or a shared secret. */
 function isSignatureHeader(name: string): boolean {
+  // Every SIGNATURE_HEADER_WORDS word contains one of these (words() lower-cases).
+  if (!SIGNATURE_HEADER_HINT.test(name)) return false;
   return words(name).some((w) => SIGNATURE_HEADER_WORDS.has(w));
 }
 const SIGNATURE_HEADER_WORDS: ReadonlySet<string> = new Set(['signature', 'sig', 'hmac', 'token', 'secret', 'key', 'authorization', 'auth']);
+const SIGNATURE_HEADER_HINT = /sig|hmac|token|secret|key|auth/i;
 
 /** `req.headers['stripe-signature']`, `req.get('X-Hub-Signature-256')`, `req.header('x-signature')`. */
 function signatureHeaderRead(n: ts.Node): string | undefined {
@@ -257,68 +312,144 @@ function signatureHeaderRead(n: ts.Node): string | undefined {
  * verification. Unknown when the request itself, its headers or a raw body is
  * handed to code we cannot see.
  */
-function judge(ctx: RuleContext, route: RouteCall): Verdict {
+function judge(w: Walked, route: RouteCall): Verdict {
   for (const m of middlewareOf(route)) {
-    if (verifyingMiddleware(ctx, m)) return { kind: 'verified', node: m, what: shortText(m), evidence: true };
+    if (verifyingMiddleware(w, m)) return { kind: 'verified', node: m, what: shortText(m), evidence: true };
   }
   const last = route.handlers[route.handlers.length - 1];
   const fn = last ? resolveHandler(last) : undefined;
-  return fn ? judgeFunction(ctx, fn) : { kind: 'unknown' };
+  return fn ? judgeFunction(w, fn) : { kind: 'unknown' };
 }
 
-function judgeFunction(ctx: RuleContext, fn: HandlerFn): Verdict {
+function judgeFunction(w: Walked, fn: HandlerFn): Verdict {
   const reqName = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
   if (!reqName) return { kind: 'unknown' };
-  return scan(ctx, fn, reqName, 0) ?? { kind: 'unverified' };
+  return scan(w, fn, reqName, 0) ?? { kind: 'unverified' };
 }
 
-function scan(ctx: RuleContext, fn: HandlerFn, reqName: string, depth: number): Verdict | undefined {
+// ---------------------------------------------------------------------------
+// Nodes collected during the shared walk
+//
+// scan() reads every call of a handler and the header/rawBody accesses in it,
+// in walk order, nested functions included. Instead of walking each handler
+// (and each local helper, and again for a timestamp check), the rule records
+// those nodes in walk (pre)order during the shared walk, and for each function
+// the list's length when the walk reached it: a function's descendants follow
+// it contiguously in preorder, so its body is a run of the list, which ends at
+// the first node starting at or after the function's end (the collected kinds
+// are never zero-width).
+
+interface Collected {
+  nodes: ts.Node[];
+  /** Per function-like node: nodes.length when the walk reached it. */
+  starts: Map<ts.Node, number>;
+}
+
+/** What the rule's onEnd helpers share for one file. */
+interface Walked {
+  ctx: RuleContext;
+  /** The file may spell names with escapes: text searches cannot rule a name out. */
+  escapes: () => boolean;
+  col: Collected;
+}
+
+const K = ts.SyntaxKind;
+
+/**
+ * The accesses scan() can act on: `x.rawBody`, and reads of a `headers` part
+ * (signatureHeaderRead needs requestPart(inner) to be `…headers`, a property
+ * or element access). Other accesses do nothing there.
+ */
+function mayActInScan(n: ts.PropertyAccessExpression | ts.ElementAccessExpression): boolean {
+  if (n.kind === K.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') return true;
+  const inner = skipWrappers(n.expression);
+  if (inner.kind === K.PropertyAccessExpression) return (inner as ts.PropertyAccessExpression).name.text === 'headers';
+  return inner.kind === K.ElementAccessExpression;
+}
+
+/** The collected nodes under `fn`, as the list's index range [from, to). */
+function runOf(w: Walked, fn: ts.Node): { nodes: ts.Node[]; from: number; to: number } {
+  const first = w.col.starts.get(fn);
+  if (first === undefined) {
+    // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
+    const nodes: ts.Node[] = [];
+    walk(fn, (n) => {
+      if (n.kind === K.CallExpression) nodes.push(n);
+      else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
+        if (mayActInScan(n as ts.PropertyAccessExpression)) nodes.push(n);
+      }
+    });
+    return { nodes, from: 0, to: nodes.length };
+  }
+  const nodes = w.col.nodes;
+  let to = first;
+  while (to < nodes.length && nodes[to].pos < fn.end) to++;
+  return { nodes, from: first, to };
+}
+
+/** A call named `name` inside `fn` (a calleeName test over the collected run). */
+function callNamedIn(w: Walked, fn: ts.Node, name: string): boolean {
+  const { nodes, from, to } = runOf(w, fn);
+  for (let i = from; i < to; i++) {
+    const n = nodes[i];
+    if (n.kind === K.CallExpression && calleeName(n as ts.CallExpression) === name) return true;
+  }
+  return false;
+}
+
+/** What the original walk over `fn` concluded, from the collected run (same nodes, same order, same early exit). */
+function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict | undefined {
+  const ctx = w.ctx;
   let strong: Verdict | undefined;
   let header: Verdict | undefined;
   let unknown = false;
-  walk(fn, (n) => {
-    if (strong) return true;
-    if (ts.isCallExpression(n)) {
-      const name = calleeName(n);
+  const { nodes, from, to } = runOf(w, fn);
+  for (let i = from; i < to && !strong; i++) {
+    const n = nodes[i];
+    if (n.kind === K.CallExpression) {
+      const c = n as ts.CallExpression;
+      const name = calleeName(c);
       if (name && VERIFY_NAME.test(name)) {
-        strong = { kind: 'verified', node: n, what: name === 'constructEvent' || name === 'constructEventAsync' ? `stripe.webhooks.${name}()` : `${name}()`, evidence: true };
-        return true;
+        strong = { kind: 'verified', node: c, what: name === 'constructEvent' || name === 'constructEventAsync' ? `stripe.webhooks.${name}()` : `${name}()`, evidence: true };
+        break;
       }
       // Fetching the event back from the provider's API also proves it is genuine.
-      if (name === 'retrieve' && /events/i.test(calleeObject(n)?.getText() ?? '')) {
-        strong = { kind: 'verified', node: n, what: 'the event re-fetched from the provider', evidence: true };
-        return true;
+      if (name === 'retrieve' && /events/i.test(calleeObject(c)?.getText() ?? '')) {
+        strong = { kind: 'verified', node: c, what: 'the event re-fetched from the provider', evidence: true };
+        break;
       }
       if (name === 'verify' || name === 'verifyAndReceive' || name === 'validateRequest' || name === 'validate') {
-        const origin = ctx.modules.callee(n);
+        const origin = ctx.modules.callee(c);
         if (origin && SIGNED_WEBHOOK_MODULES.has(origin.module)) {
-          strong = { kind: 'verified', node: n, what: `${origin.module} ${name}()`, evidence: true };
-          return true;
+          strong = { kind: 'verified', node: c, what: `${origin.module} ${name}()`, evidence: true };
+          break;
         }
       }
-      const h = signatureHeaderRead(n);
-      if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
-      const local = depth === 0 && ts.isIdentifier(n.expression) ? resolveHandler(n.expression) : undefined;
+      // signatureHeaderRead answers a call only for `get`/`header`.
+      if (name === 'get' || name === 'header') {
+        const h = signatureHeaderRead(c);
+        if (h) header ??= { kind: 'verified', node: c, what: `the ${h} header`, evidence: false };
+      }
+      const local = depth === 0 && c.expression.kind === K.Identifier ? resolveHandler(c.expression) : undefined;
       if (local && local !== fn) {
         // A local helper: read it too, with the request under its own parameter name.
-        const inner = scan(ctx, local, paramAt(local, n, reqName), depth + 1);
+        const inner = scan(w, local, paramAt(local, c, reqName), depth + 1);
         if (inner?.kind === 'verified') {
           if (inner.evidence) strong = inner;
           else header ??= inner;
         } else if (inner?.kind === 'unknown') unknown = true;
-      } else if (!isResponseCall(n, fn) && n.arguments.some((a) => handsOverRequest(a, reqName))) {
+      } else if (c.arguments.length > 0 && !isResponseCall(c, fn) && c.arguments.some((a) => handsOverRequest(a, reqName))) {
         // The whole request or its headers go to code in another file: cannot tell.
         unknown = true;
       }
-    }
-    if (ts.isElementAccessExpression(n) || ts.isPropertyAccessExpression(n)) {
+    } else {
+      // A header or rawBody access (see mayActInScan).
       const h = signatureHeaderRead(n);
       if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
       // req.rawBody exists for signature checks done elsewhere.
-      if (ts.isPropertyAccessExpression(n) && n.name.text === 'rawBody') unknown = true;
+      if (n.kind === K.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') unknown = true;
     }
-    return false;
-  });
+  }
   if (strong) return strong;
   if (header) return header;
   return unknown ? { kind: 'unknown' } : undefined;
@@ -355,15 +486,30 @@ function isResponseCall(call: ts.CallExpression, fn: HandlerFn): boolean {
 }
 
 /** A `timingSafeEqual` whose function also computes an HMAC. */
-function hmacNearby(node: ts.Node): boolean {
+function hmacNearby(w: Walked, node: ts.Node): boolean {
   const fn = enclosingFn(node);
-  return !!fn && !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'createHmac');
+  if (!fn) return false;
+  // Runs during the shared walk, before the rest of fn is collected: a text test rules out most functions.
+  if (!mayContain(w.ctx.text, fn, 'createHmac') && !w.escapes()) return false;
+  return !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'createHmac');
 }
 
-/** A timestamp read and compared with the clock in the function. */
-function timestampNearby(node: ts.Node): boolean {
+/** A timestamp read and compared with the clock in the function (during the walk). */
+function timestampNearby(w: Walked, node: ts.Node): boolean {
   const fn = enclosingFn(node);
-  return !!fn && checksTimestamp(fn);
+  return !!fn && mayCheckTimestamp(w, fn) && checksTimestamp(fn);
+}
+
+/** `fn`'s text says timestamp or tolerance (checksTimestamp's first test needs one of them), or escapes could. */
+function mayCheckTimestamp(w: Walked, fn: ts.Node): boolean {
+  return TIMESTAMP_HINT.test(w.ctx.text.slice(fn.pos, fn.end)) || w.escapes();
+}
+const TIMESTAMP_HINT = /timestamp|tolerance/i;
+
+/** `word` occurs in the text of `node`. */
+function mayContain(text: string, node: ts.Node, word: string): boolean {
+  const at = text.indexOf(word, node.pos);
+  return at >= 0 && at + word.length <= node.end;
 }
 
 function checksTimestamp(fn: ts.Node): boolean {
@@ -371,11 +517,13 @@ function checksTimestamp(fn: ts.Node): boolean {
     !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'now');
 }
 
-/** The route's handler (or a local function it calls) checks the delivery's timestamp. */
-function timestampChecked(route: RouteCall): boolean {
+/** The route's handler (or a local function it calls) checks the delivery's timestamp (in onEnd: the walk is done). */
+function timestampChecked(w: Walked, route: RouteCall): boolean {
   const last = route.handlers[route.handlers.length - 1];
   const fn = last ? resolveHandler(last) : undefined;
-  return !!fn && checksTimestamp(fn);
+  // checksTimestamp's two tests are independent: the collected calls answer the second cheaply.
+  return !!fn && mayCheckTimestamp(w, fn) && callNamedIn(w, fn, 'now') &&
+    !!find(fn, (n) => (ts.isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (ts.isStringLiteral(n) && /timestamp/i.test(n.text)));
 }
 
 function enclosingFn(node: ts.Node): ts.Node | undefined {

@@ -39,6 +39,9 @@ const UNREFLECTABLE_PARTS: ReadonlySet<string> = new Set(['headers', 'cookies', 
 
 type ContentType = 'html' | 'other' | undefined;
 
+const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = ts.SyntaxKind.Identifier;
+
 export const rule: SourceRule = {
   id: 'xss-response',
   row: 'injection-other',
@@ -68,7 +71,10 @@ export const rule: SourceRule = {
     const setters: TypeSetter[] = [];
     const visitors: Visitors = {};
     if (calls) visitors[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression): void => {
-      const name = calleeName(node);
+      // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
+      const callee = node.expression;
+      const name = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text
+        : callee.kind === IDENTIFIER ? (callee as ts.Identifier).text : calleeName(node);
       if (!name) return;
       if (TYPE_METHODS.has(name) || HEADER_METHODS.has(name)) {
         const r = chainRoot(node);
