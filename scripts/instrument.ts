@@ -13,38 +13,24 @@ import { listFiles } from '../src/core/workspace';
  */
 export function instrument(rules: readonly SourceRule[], spent: Map<string, number>): SourceRule[] {
   const add = (id: string, dt: number): void => void spent.set(id, (spent.get(id) ?? 0) + dt);
+  const timed = <A extends unknown[]>(id: string, fn: (...args: A) => void) => (...args: A): void => {
+    const t = performance.now();
+    try {
+      fn(...args);
+    } finally {
+      add(id, performance.now() - t);
+    }
+  };
+  // Object.fromEntries defines the properties, as a literal would (see Visitors in src/core/types.ts).
+  const wrap = (id: string, visitors: Visitors): Visitors =>
+    Object.fromEntries(Object.entries(visitors).map(([k, fn]) => [k, fn ? timed(id, fn as (node: unknown) => void) : fn]));
   return rules.map((rule) => ({
     ...rule,
     create(ctx) {
       const t0 = performance.now();
       const visitors = rule.create(ctx);
       add(rule.id, performance.now() - t0);
-      const out: Visitors = {};
-      for (const key of Object.keys(visitors)) {
-        if (key === 'onEnd') {
-          const end = visitors.onEnd!;
-          out.onEnd = () => {
-            const t = performance.now();
-            try {
-              end();
-            } finally {
-              add(rule.id, performance.now() - t);
-            }
-          };
-          continue;
-        }
-        const fn = visitors[Number(key)];
-        if (!fn) continue;
-        out[Number(key)] = (node) => {
-          const t = performance.now();
-          try {
-            fn(node);
-          } finally {
-            add(rule.id, performance.now() - t);
-          }
-        };
-      }
-      return out;
+      return Array.isArray(visitors) ? visitors.map((v) => wrap(rule.id, v)) : wrap(rule.id, visitors as Visitors);
     },
   }));
 }

@@ -1,10 +1,11 @@
 import { ts } from './ts';
 import { Flow } from './flow';
+import { withFileCaches } from './file-caches';
 import { ModuleResolver } from './modules';
 import { fingerprintSourceFindings } from './baseline';
 import { isExpired, lineAt, lineStartsOf, parseSuppressions, suppresses, type Suppression } from './suppress';
 import type {
-  Evidence, Fact, Finding, ProjectInfo, RowId, Severity, RelatedLocation, ReportDetail, RuleContext, RuleSetting, SourceRule, Visitor,
+  Evidence, Fact, Finding, ProjectInfo, RowId, Severity, RelatedLocation, ReportDetail, RuleContext, RuleSetting, SourceRule, VisitedKind, Visitors,
 } from './types';
 
 export type { RuleSetting } from './types';
@@ -55,6 +56,11 @@ export function parse(file: string, text: string): ts.SourceFile {
 
 class TimeBudgetExceeded extends Error {}
 
+type Handler = (node: ts.Node) => void;
+
+/** The numeric kind of each visitor name (`CallExpression` → ts.SyntaxKind.CallExpression). */
+const KIND_OF = ts.SyntaxKind as unknown as Readonly<Record<VisitedKind, number | undefined>>;
+
 /** Held once: ts-morph's `ts` members are getters, and the walk calls this for every node. */
 const forEachChild = ts.forEachChild;
 
@@ -63,6 +69,10 @@ const forEachChild = ts.forEachChild;
  * to the visitors rules registered for its kind, then suppressions and config.
  */
 export function analyzeSource(file: string, text: string, options: AnalyzeOptions): FileResult {
+  return withFileCaches(() => analyzeInFile(file, text, options));
+}
+
+function analyzeInFile(file: string, text: string, options: AnalyzeOptions): FileResult {
   const settings = options.ruleSettings ?? {};
   const project = options.project ?? DEFAULT_PROJECT;
   // The budget covers parsing, the walk and the end-of-file hooks.
@@ -98,8 +108,19 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
     ? (...names: string[]): boolean => names.some((n) => identifiers.has(n))
     : (): boolean => true;
 
-  const handlers: Visitor[][] = [];
+  const handlers: Handler[][] = [];
   const endHooks: (() => void)[] = [];
+  const register = (ruleId: string, visitors: Visitors): void => {
+    for (const key in visitors) {
+      if (key === 'onEnd') continue;
+      const fn = visitors[key as VisitedKind] as Handler | undefined;
+      if (!fn) continue;
+      const kind = KIND_OF[key as VisitedKind];
+      if (kind === undefined) throw new Error(`rule ${ruleId}: no node kind named ${key}`);
+      (handlers[kind] ??= []).push(fn);
+    }
+    if (visitors.onEnd) endHooks.push(visitors.onEnd);
+  };
   for (const rule of options.rules) {
     const setting = settings[rule.id];
     if (setting === 'off') continue;
@@ -154,14 +175,8 @@ export function analyzeSource(file: string, text: string, options: AnalyzeOption
       if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: 'expressions nested too deeply to analyze' };
       throw e;
     }
-    for (const key of Object.keys(visitors)) {
-      if (key === 'onEnd') continue;
-      const kind = Number(key);
-      const fn = visitors[kind];
-      if (!fn) continue;
-      (handlers[kind] ??= []).push(fn);
-    }
-    if (visitors.onEnd) endHooks.push(visitors.onEnd);
+    if (Array.isArray(visitors)) for (const v of visitors) register(rule.id, v);
+    else register(rule.id, visitors as Visitors);
   }
 
   let count = 0;

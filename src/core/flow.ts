@@ -2,6 +2,7 @@ import { ts } from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
 import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
+import { NodeCache } from './file-caches';
 
 /**
  * Intra-procedural, on-demand tracking of request data. Nothing is computed
@@ -553,7 +554,7 @@ function writesBefore(b: Binding, use: ts.Node): ts.Expression[] {
   return out;
 }
 
-const compoundCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+const compoundCache = new NodeCache<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
 /**
  * Assignments to a name in the declaring function or file, in source order:
@@ -670,7 +671,7 @@ function readPart(expr: ts.PropertyAccessExpression | ts.ElementAccessExpression
   return null;
 }
 
-const decoratorCache = new WeakMap<ts.ParameterDeclaration, string | null>();
+const decoratorCache = new NodeCache<ts.ParameterDeclaration, string | null>();
 
 /** The request part a parameter decorator injects (`@Body()` → body), 'request' for `@Req()`, null otherwise or after a parse pipe. */
 function decoratedPart(p: ts.ParameterDeclaration): string | null {
@@ -794,7 +795,7 @@ function callSitesOf(flow: Flow, fn: ts.SignatureDeclaration): ts.CallExpression
   return out;
 }
 
-const returnsCache = new WeakMap<ts.Node, ts.Expression[]>();
+const returnsCache = new NodeCache<ts.Node, ts.Expression[]>();
 
 /** A function's returned expressions (an arrow's expression body), not those of nested functions. */
 function returnExpressions(fn: FunctionNode): ts.Expression[] {
@@ -899,27 +900,27 @@ interface GuardStatement {
   checked: ts.Expression[];
 }
 
-const guardCache = new WeakMap<ts.Node, GuardStatement[]>();
-const customGuardCache = new WeakMap<Sanitizer, WeakMap<ts.Node, GuardStatement[]>>();
+const guardCache = new NodeCache<ts.Node, GuardStatement[]>();
+const customGuardCache = new NodeCache<ts.Node, Map<Sanitizer, GuardStatement[]>>();
 
 function guardStatements(container: ts.Node, statements: readonly ts.Statement[], sanitizers: Sanitizer | undefined): GuardStatement[] {
-  let cache = guardCache;
+  let list: GuardStatement[] | undefined;
+  let custom: Map<Sanitizer, GuardStatement[]> | undefined;
   if (sanitizers) {
-    let c = customGuardCache.get(sanitizers);
-    if (!c) {
-      c = new WeakMap();
-      customGuardCache.set(sanitizers, c);
-    }
-    cache = c;
+    custom = customGuardCache.get(container);
+    if (!custom) customGuardCache.set(container, (custom = new Map()));
+    list = custom.get(sanitizers);
+  } else {
+    list = guardCache.get(container);
   }
-  let list = cache.get(container);
   if (list) return list;
   list = [];
   for (const stmt of statements) {
     const checked = guardedAfter(stmt, sanitizers);
     if (checked.length > 0) list.push({ stmt, checked });
   }
-  cache.set(container, list);
+  if (custom) custom.set(sanitizers!, list);
+  else guardCache.set(container, list);
   return list;
 }
 
@@ -1000,7 +1001,7 @@ function isLiteral(e: ts.Expression): boolean {
   return ts.isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword || x.kind === ts.SyntaxKind.NullKeyword;
 }
 
-const branchCache = new WeakMap<ts.Node, { true?: ts.Expression[]; false?: ts.Expression[] }>();
+const branchCache = new NodeCache<ts.Node, { true?: ts.Expression[]; false?: ts.Expression[] }>();
 
 /** `checks` of a condition on the way up from a use, cached per condition (default sanitizers only). */
 function branchChecks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | undefined): ts.Expression[] {

@@ -1,9 +1,10 @@
 import { ts } from './ts';
+import { NodeCache } from './file-caches';
 
 /**
  * Name resolution without a type checker: each scope's declarations are
- * collected once, on first question, and kept in a WeakMap keyed by the scope
- * node, with the answers each scope gave. Enough for the common shapes
+ * collected once, on first question, and kept for the file's analysis (a
+ * NodeCache keyed by the scope node), with the answers each scope gave. Enough for the common shapes
  * (`const`, `let`, parameters, destructuring, imports, function declarations);
  * `var` hoisting out of nested blocks is not modelled.
  */
@@ -31,7 +32,7 @@ interface Scope {
   resolved: Map<string, Binding | null>;
 }
 
-const scopeCache = new WeakMap<ts.Node, Scope>();
+const scopeCache = new NodeCache<ts.Node, Scope>();
 
 /**
  * The innermost declaration of `name` visible from `from`. Each scope keeps the
@@ -218,7 +219,7 @@ function add(
  * occurrence of the name followed by `=` (or a comment) is looked up in the
  * tree, so a question costs the name's occurrences, not a walk of the function.
  */
-const assignmentCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+const assignmentCache = new NodeCache<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
 export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
   const container = enclosingFunctionOrFile(binding.node);

@@ -168,14 +168,63 @@ export interface ReportDetail {
   unlessEvidence?: EvidenceKind;
 }
 
-export type Visitor = (node: any) => void;
+/**
+ * The node kinds a rule may visit, by name, with the node each visitor gets.
+ * Visitors are keyed by these names (as in ESLint) rather than by the numeric
+ * ts.SyntaxKind: an object literal with computed numeric keys gets dictionary
+ * elements in V8, slow to build and to enumerate once per rule and file.
+ */
+export interface VisitedNodes {
+  ArrowFunction: ts.ArrowFunction;
+  BinaryExpression: ts.BinaryExpression;
+  CallExpression: ts.CallExpression;
+  CatchClause: ts.CatchClause;
+  ClassDeclaration: ts.ClassDeclaration;
+  DeleteExpression: ts.DeleteExpression;
+  ElementAccessExpression: ts.ElementAccessExpression;
+  FunctionDeclaration: ts.FunctionDeclaration;
+  FunctionExpression: ts.FunctionExpression;
+  IfStatement: ts.IfStatement;
+  ImportDeclaration: ts.ImportDeclaration;
+  InterfaceDeclaration: ts.InterfaceDeclaration;
+  JsxAttribute: ts.JsxAttribute;
+  MethodDeclaration: ts.MethodDeclaration;
+  NewExpression: ts.NewExpression;
+  NoSubstitutionTemplateLiteral: ts.NoSubstitutionTemplateLiteral;
+  PropertyAccessExpression: ts.PropertyAccessExpression;
+  PropertyAssignment: ts.PropertyAssignment;
+  ReturnStatement: ts.ReturnStatement;
+  StringLiteral: ts.StringLiteral;
+  TaggedTemplateExpression: ts.TaggedTemplateExpression;
+  TemplateExpression: ts.TemplateExpression;
+  TemplateHead: ts.TemplateHead;
+  TemplateMiddle: ts.TemplateMiddle;
+  TemplateTail: ts.TemplateTail;
+  TypeAliasDeclaration: ts.TypeAliasDeclaration;
+  TypeOfExpression: ts.TypeOfExpression;
+  VariableDeclaration: ts.VariableDeclaration;
+}
 
-export interface Visitors {
-  /** Keyed by ts.SyntaxKind. */
-  [kind: number]: Visitor | undefined;
+export type VisitedKind = keyof VisitedNodes;
+
+export type Visitor<K extends VisitedKind = VisitedKind> = (node: VisitedNodes[K]) => void;
+
+/**
+ * What create() returns: `{ CallExpression(node) { … }, onEnd() { … } }`, or
+ * a list of such objects when several collectors share a rule. A visitor left
+ * undefined is skipped.
+ *
+ * Write each one as an object literal, with `cond ? fn : undefined` for a
+ * visitor that only some files need, rather than assigning functions to it
+ * afterwards (`visitors.CallExpression = …`): in V8 a function created per
+ * file and assigned to an object property keeps the file's syntax tree alive
+ * through young-generation collections, so every tree gets promoted and
+ * collection time grows several-fold (see CONTRIBUTING.md, "Performance").
+ */
+export type Visitors = { [K in VisitedKind]?: Visitor<K> } & {
   /** After the walk of the file. */
   onEnd?: () => void;
-}
+};
 
 export interface RuleMeta {
   id: string;
@@ -193,7 +242,7 @@ export interface RuleMeta {
 /** A rule over JS/TS source, run inside the shared walk. */
 export interface SourceRule extends RuleMeta {
   kind?: 'source';
-  create(ctx: RuleContext): Visitors;
+  create(ctx: RuleContext): Visitors | readonly Visitors[];
 }
 
 /** A rule over the project as a whole (files present, ignore files, lockfiles). */

@@ -28,6 +28,23 @@ describe('conventions', () => {
     assert.deepEqual(offenders.map((f) => path.relative(ROOT, f)), []);
   });
 
+  it('src/core caches nodes in a NodeCache, never a module-level WeakMap (it keeps syntax trees alive through young-generation collections)', () => {
+    const offenders = walk(path.join(ROOT, 'src', 'core'))
+      .filter((f) => /\.ts$/.test(f))
+      .filter((f) => /^(export )?const \w+ = new WeakMap<ts\./m.test(fs.readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(ROOT, f)), []);
+  });
+
+  it('rules build visitor objects as literals, never assign a visitor afterwards (see Visitors in src/core/types.ts)', () => {
+    const visitorName = /\b(?!ts\.)\w+\.(onEnd|[A-Z][A-Za-z]+(?:Expression|Declaration|Statement|Literal|Assignment|Function|Clause|Attribute|Head|Middle|Tail)) = (?!undefined\b)/;
+    const offenders = walk(path.join(ROOT, 'src', 'core', 'rules'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').map((line, i) => ({ f, line, i }))
+        .filter(({ line }) => visitorName.test(line) && !/^\s*(\/\/|\*)/.test(line)))
+      .map(({ f, i }) => `${path.relative(ROOT, f)}:${i + 1}`);
+    assert.deepEqual(offenders, []);
+  });
+
   it('each rule lives in src/core/rules/<id>.ts and ids are unique kebab-case', () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, 'duplicate rule ids');

@@ -51,7 +51,7 @@ export const rule: SourceRule = {
   create(ctx) {
     const routes: RouteCall[] = [];
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         // routeCall needs `x.<method>(…)` with an argument: tested here first, by kind.
         if (node.expression.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
         const route = routeCall(node);

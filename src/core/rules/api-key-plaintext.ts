@@ -73,7 +73,7 @@ export const rule: SourceRule = {
     if (isTestFile(ctx.file)) return {};
     const kinds: FieldKinds = new Map();
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (!name) return;
         const store = STORE_METHODS.has(name);
@@ -90,7 +90,7 @@ export const rule: SourceRule = {
         }
       },
       // new ApiKey({ key })
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         const e = skipWrappers(node.expression);
         if (!ts.isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
         let words: string[] | undefined;
@@ -98,7 +98,7 @@ export const rule: SourceRule = {
         for (const arg of node.arguments) for (const p of fieldsOf(arg)) checkStored(ctx, kinds, p, context);
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         const field = node.left.name.text;
         const left = node.left;

@@ -161,7 +161,7 @@ export const rule: SourceRule = {
     };
 
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // Cheap name filter first: only `x.<method>(…)`, `x.use`, `x.register` and plain calls that may build apps or limiters.
         if (e.kind === SK.PropertyAccessExpression) {
@@ -195,15 +195,15 @@ export const rule: SourceRule = {
           noteLimiterCreation(node);
         }
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         appCandidates.push(node);
         noteLimiterCreation(node);
       },
-      [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+      MethodDeclaration(node: ts.MethodDeclaration) {
         onNestMethod(node);
       },
       // NestJS: `{ provide: APP_GUARD, useClass: ThrottlerGuard }` throttles every route.
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (!ts.isIdentifier(node.name) || node.name.text !== 'useClass') return;
         if (limiterIn(lim, node.initializer)) {
           limiterSeen = true;

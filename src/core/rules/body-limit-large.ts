@@ -100,7 +100,7 @@ export const rule: SourceRule = {
     // `res.json(…)` passes the name filter below: resolve only callees that can come from a parser module.
     const mayCome = calleeMayComeFrom(ctx, PARSER_MODULES);
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // NestJS: app.useBodyParser('json', { limit: '50mb' })
         if (ts.isPropertyAccessExpression(e) && e.name.text === 'useBodyParser') {

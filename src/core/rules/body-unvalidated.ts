@@ -5,6 +5,7 @@ import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 import { flattenMiddleware, handlerFunction, middlewareTokens, RouteIndex, routeLabel, type HandlerFn } from './idor-lookup';
+import { NodeCache } from '../file-caches';
 
 /*
  * Shared validation helpers (also used by mass-assignment): does a route's
@@ -129,7 +130,7 @@ function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: Re
 }
 
 /** Local names bound to validation-library imports at the top of a file: `z`, `Joi`, `isEmail`, `v`. */
-const validationNames = new WeakMap<ts.SourceFile, Set<string>>();
+const validationNames = new NodeCache<ts.SourceFile, Set<string>>();
 
 function validationImportsOf(sf: ts.SourceFile): Set<string> {
   let names = validationNames.get(sf);
@@ -208,7 +209,7 @@ export function validationInHandler(ctx: RuleContext, fn: HandlerFn, cache: Map<
  * call) that end in a 400/422 answer. Not a schema, but not unvalidated either.
  * Filled in by validationInHandler's walk.
  */
-const handChecked = new WeakMap<ts.Node, boolean>();
+const handChecked = new NodeCache<ts.Node, boolean>();
 
 /** The route's own validation, or router-level validation mounted before it. */
 export function validationOnRoute(ctx: RuleContext, routes: RouteIndex, route: RouteCall, middleware: readonly ts.Expression[]): Validation | undefined {
@@ -463,7 +464,7 @@ export const rule: SourceRule = {
       col.starts.set(node, nodes.length);
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         nodes.push(node);
         routes.add(node);
         // Validation anywhere (controllers wired up elsewhere too) is evidence for the row.
@@ -471,23 +472,23 @@ export const rule: SourceRule = {
         const v = validate(node);
         if (v) evidence(v);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         nodes.push(node);
       },
-      [ts.SyntaxKind.TypeOfExpression](node: ts.TypeOfExpression) {
+      TypeOfExpression(node: ts.TypeOfExpression) {
         nodes.push(node);
       },
-      [ts.SyntaxKind.ElementAccessExpression](node: ts.ElementAccessExpression) {
+      ElementAccessExpression(node: ts.ElementAccessExpression) {
         if (mayReadRequest(node)) nodes.push(node);
       },
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      VariableDeclaration(node: ts.VariableDeclaration) {
         if (node.initializer && !ts.isIdentifier(node.name)) nodes.push(node);
       },
-      [ts.SyntaxKind.FunctionDeclaration]: fnStart,
-      [ts.SyntaxKind.FunctionExpression]: fnStart,
-      [ts.SyntaxKind.ArrowFunction]: fnStart,
-      [ts.SyntaxKind.MethodDeclaration]: fnStart,
-      [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
+      FunctionDeclaration: fnStart,
+      FunctionExpression: fnStart,
+      ArrowFunction: fnStart,
+      MethodDeclaration: fnStart,
+      PropertyAccessExpression(node: ts.PropertyAccessExpression) {
         if (mayReadRequest(node)) nodes.push(node);
         if (factDone) return;
         const name = node.name.text;

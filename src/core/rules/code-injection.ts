@@ -96,7 +96,7 @@ export const rule: SourceRule = {
       }
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
           check(node);
           return;
@@ -106,7 +106,7 @@ export const rule: SourceRule = {
         // aliases (`const { template: tpl } = require('lodash')`) only where such a module is imported
         else if (name && ts.isIdentifier(skipWrappers(node.expression)) && (relevant ??= importsAny(ctx, ALIASABLE_MODULES))) check(node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         const name = calleeName(node);
         if (name !== undefined && NEW_SINKS.has(name)) check(node);
       },

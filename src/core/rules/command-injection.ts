@@ -68,7 +68,7 @@ export const rule: SourceRule = {
     if (!text.includes(CHILD_PROCESS) && !text.includes('shelljs') && !text.includes('execa')) return {};
     let relevant: boolean | undefined;
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (!name || node.arguments.length === 0) return;
         // Known names resolve by module; other plain calls (`run` for `{ exec: run }`, a promisified exec)

@@ -56,7 +56,7 @@ export const rule: SourceRule = {
     if (!ctx.mentions('cookie', 'setCookie') && !ctx.text.includes('ookie') && !maySpellWithEscapes(ctx.text)) return {};
     let factDone = false;
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
         const callee = node.expression;
         const method = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text

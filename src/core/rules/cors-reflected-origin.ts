@@ -52,7 +52,7 @@ export const rule: SourceRule = {
       report(w.node, 'Access-Control-Allow-Origin set from the Origin header', credentialsAllowedNear(w.node));
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
@@ -68,7 +68,7 @@ export const rule: SourceRule = {
         const setup = corsSetup(ctx, node);
         if (setup?.kind === 'reflect') report(setup.node, setup.label, setup.credentials, setup.fix);
       },
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });

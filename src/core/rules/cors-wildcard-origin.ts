@@ -474,7 +474,7 @@ export const rule: SourceRule = {
       else if (ts.isIdentifier(skipWrappers(w.value)) && originGuarded(w.node, w.value)) ctx.evidence('cors-allowlist', w.node, 'request origin checked against an allowlist');
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // Cheap: a property call on something, or a plain identifier call (cors(), koaCors()).
         if (ts.isPropertyAccessExpression(e)) {
@@ -497,7 +497,7 @@ export const rule: SourceRule = {
         if (setup.kind === 'wildcard') report(setup.node, setup.label, setup.credentials, setup.fix);
         else if (setup.kind === 'allowlist') ctx.evidence('cors-allowlist', node, `${setup.label} with an explicit origin allowlist`);
       },
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });

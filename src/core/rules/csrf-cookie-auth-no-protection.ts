@@ -73,8 +73,8 @@ export const rule: SourceRule = {
       ctx.fact('cookie-auth', node);
     };
 
-    const visitors: Visitors = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+    const main: Visitors = {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (name === undefined) return;
         // session({ … }) / cookieSession({ … }), wherever it is written (app.use, a const, an array of middleware).
@@ -128,15 +128,17 @@ export const rule: SourceRule = {
       },
     };
     // The visitors below do nothing without `csrf` in the text / without cookie reads: not registered then.
-    if (mentionsCsrf) {
-      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression): void => {
-        if (!protectedHere && isDoubleSubmitCheck(node)) protectedHere = true;
-      };
-    }
-    if (!cookieFile) return visitors;
-    Object.assign(visitors, {
+    const doubleSubmit: Visitors = {
+      BinaryExpression: mentionsCsrf
+        ? (node: ts.BinaryExpression): void => {
+          if (!protectedHere && isDoubleSubmitCheck(node)) protectedHere = true;
+        }
+        : undefined,
+    };
+    if (!cookieFile) return [main, doubleSubmit];
+    return [main, doubleSubmit, {
       // req.cookies.token, req.signedCookies.sid
-      [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
+      PropertyAccessExpression(node: ts.PropertyAccessExpression) {
         if (cookieRead) return;
         const inner = node.expression;
         if (node.name.text === 'signedCookies' && requestPart(node)?.part === 'signedCookies') {
@@ -147,7 +149,7 @@ export const rule: SourceRule = {
         }
         if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') onCookieRead(node, node.name.text, false);
       },
-      [ts.SyntaxKind.ElementAccessExpression](node: ts.ElementAccessExpression) {
+      ElementAccessExpression(node: ts.ElementAccessExpression) {
         if (cookieRead) return;
         const inner = node.expression;
         if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') {
@@ -155,7 +157,7 @@ export const rule: SourceRule = {
         }
       },
       // const { token } = req.cookies
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      VariableDeclaration(node: ts.VariableDeclaration) {
         if (cookieRead || !node.initializer || !ts.isObjectBindingPattern(node.name)) return;
         const part = requestPart(skipWrappers(node.initializer));
         if (!part || (part.part !== 'cookies' && part.part !== 'signedCookies')) return;
@@ -165,8 +167,7 @@ export const rule: SourceRule = {
           if (cookieRead) return;
         }
       },
-    });
-    return visitors;
+    }];
   },
 };
 

@@ -56,10 +56,10 @@ export const rule: SourceRule = {
       ctx.evidence('csrf-protection', node, 'CSRF header checked against its cookie (double submit)');
     };
     return {
-      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+      ImportDeclaration(node: ts.ImportDeclaration) {
         if (mayUseCsurf && ts.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text === DEPRECATED_CSRF_MODULE) ctx.report(node);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (mayUseCsurf && (ts.isIdentifier(node.expression) || node.expression.kind === ts.SyntaxKind.ImportKeyword)) {
           const spec = node.expression.kind === ts.SyntaxKind.ImportKeyword ? stringValue(node.arguments[0]) : requiredModule(node);
           if (spec !== undefined && normalizeModule(spec) === DEPRECATED_CSRF_MODULE) {
@@ -86,7 +86,7 @@ export const rule: SourceRule = {
         const cookie = sessionCookie(module, node.arguments[0]);
         if (cookie.sameSite === 'strict' || cookie.sameSite === 'lax') ctx.evidence('csrf-protection', node, `${module} cookie is sameSite ${cookie.sameSite}`);
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (mentionsCsrf) onCheck(node);
       },
     };

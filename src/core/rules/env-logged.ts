@@ -203,7 +203,7 @@ export const rule: SourceRule = {
     const sinks: { node: ts.CallExpression | ts.BinaryExpression; kind: 'response' | 'log' }[] = [];
     const decls: { name: string; init: ts.Expression }[] = [];
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
         const callee = skipWrappers(node.expression);
         const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
@@ -216,7 +216,7 @@ export const rule: SourceRule = {
         if (ts.isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
         if (isLogCall(ctx, node, hints)) sinks.push({ node, kind: 'log' });
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         // Koa: ctx.body = process.env
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
         const left = node.left;
@@ -225,7 +225,7 @@ export const rule: SourceRule = {
         if (d !== 'ctx' && d !== 'ctx.response' && d !== 'context') return;
         sinks.push({ node, kind: 'response' });
       },
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      VariableDeclaration(node: ts.VariableDeclaration) {
         if (node.initializer && ts.isIdentifier(node.name)) decls.push({ name: node.name.text, init: node.initializer });
       },
       onEnd() {

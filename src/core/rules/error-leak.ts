@@ -93,10 +93,10 @@ export const rule: SourceRule = {
       });
     };
     return {
-      [ts.SyntaxKind.ArrowFunction]: onFunction,
-      [ts.SyntaxKind.FunctionExpression]: onFunction,
-      [ts.SyntaxKind.FunctionDeclaration]: onFunction,
-      [ts.SyntaxKind.CatchClause](node: ts.CatchClause) {
+      ArrowFunction: onFunction,
+      FunctionExpression: onFunction,
+      FunctionDeclaration: onFunction,
+      CatchClause(node: ts.CatchClause) {
         const d = node.variableDeclaration;
         if (!d || !ts.isIdentifier(d.name)) return;
         // Next.js route handlers answer with NextResponse.json / Response.json, no res parameter needed.
@@ -104,7 +104,7 @@ export const rule: SourceRule = {
         for (const l of result.leaks) report(l, 'This catch block');
       },
       // promise.catch((err) => res.status(500).json(err))
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'catch' || node.arguments.length !== 1) return;
         const fn = node.arguments[0];

@@ -64,8 +64,8 @@ export const rule: SourceRule = {
       }
     };
     return {
-      [ts.SyntaxKind.NewExpression]: onCall,
-      [ts.SyntaxKind.CallExpression]: onCall,
+      NewExpression: onCall,
+      CallExpression: onCall,
     };
   },
 };

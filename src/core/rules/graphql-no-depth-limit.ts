@@ -75,8 +75,8 @@ export const rule: SourceRule = {
       ctx.evidence('graphql-hardened', node, `GraphQL query limit configured (${lib})`);
     };
     return {
-      [ts.SyntaxKind.NewExpression]: onCall,
-      [ts.SyntaxKind.CallExpression]: onCall,
+      NewExpression: onCall,
+      CallExpression: onCall,
       onEnd() {
         if (limited) return;
         for (const server of servers) {

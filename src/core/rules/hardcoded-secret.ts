@@ -542,15 +542,15 @@ export const rule: SourceRule = {
     };
 
     return {
-      [ts.SyntaxKind.StringLiteral](node: ts.StringLiteral) {
+      StringLiteral(node: ts.StringLiteral) {
         if (testFile) return;
         checkLiteral(node);
       },
-      [ts.SyntaxKind.NoSubstitutionTemplateLiteral](node: ts.NoSubstitutionTemplateLiteral) {
+      NoSubstitutionTemplateLiteral(node: ts.NoSubstitutionTemplateLiteral) {
         if (testFile) return;
         checkLiteral(node);
       },
-      [ts.SyntaxKind.TemplateExpression](node: ts.TemplateExpression) {
+      TemplateExpression(node: ts.TemplateExpression) {
         if (testFile) return;
         const parts = [node.head, ...node.templateSpans.map((s) => s.literal)];
         for (const part of parts) {
@@ -561,8 +561,8 @@ export const rule: SourceRule = {
           }
         }
       },
-      [ts.SyntaxKind.CallExpression]: onCall,
-      [ts.SyntaxKind.NewExpression]: onCall,
+      CallExpression: onCall,
+      NewExpression: onCall,
     };
   },
 };

@@ -51,7 +51,7 @@ export const rule: SourceRule = {
     const mayHeader = /strict-transport-security/i.test(text) || maySpellWithEscapes(text);
     if (!mayModule && !mayHeader) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
@@ -79,7 +79,7 @@ export const rule: SourceRule = {
         else if ((HELMET_MODULES.has(o.module) && o.path.length === 1 && HSTS_KEYS.includes(o.path[0])) || (o.module === 'hsts' && o.path.length === 0)) hstsMiddleware(ctx, node);
       },
       // next.config.js headers(): { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains; preload' }
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (!mayHeader || !ts.isIdentifier(node.name) || node.name.text !== 'key') return;
         if (stringValue(node.initializer)?.toLowerCase() !== 'strict-transport-security') return;
         const obj = node.parent as ts.ObjectLiteralExpression;

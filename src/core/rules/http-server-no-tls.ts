@@ -67,7 +67,7 @@ export const rule: SourceRule = {
       redirects = true;
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
         const callee = node.expression;
         const name = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text

@@ -760,7 +760,7 @@ export const rule: SourceRule = {
     const routeCalls: ts.CallExpression[] = [];
     const candidates: ts.CallExpression[] = [];
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (e.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
         const name = (e as ts.PropertyAccessExpression).name.text;

@@ -465,7 +465,7 @@ export const rule: SourceRule = {
     };
 
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.arguments.length !== 0) return;
         const c = node.expression;
         if (!ts.isPropertyAccessExpression(c) || !ts.isIdentifier(c.expression)) return;

@@ -3,6 +3,7 @@ import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';
 import { enclosingFunctionName, fileUsesJwt, isTestFile, mayUseJwt } from './jwt-verify-algorithms';
+import { NodeCache } from '../file-caches';
 
 /** Claims that identify or authorize: reading one of them from an unverified token trusts the attacker. */
 const IDENTITY_PROPS: ReadonlySet<string> = new Set([
@@ -56,7 +57,7 @@ export const rule: SourceRule = {
     // and a report needs a top-level JWT import.
     if (isTestFile(ctx.file) || !ctx.mentions('decode', 'decodeJwt') || !mayUseJwt(ctx.text) || !fileUsesJwt(ctx)) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (name !== 'decode' && name !== 'decodeJwt') return;
         const o = ctx.modules.callee(node);
@@ -79,7 +80,7 @@ export const rule: SourceRule = {
 
 // ---------------------------------------------------------------------------
 
-const verifyCache = new WeakMap<ts.Node, boolean>();
+const verifyCache = new NodeCache<ts.Node, boolean>();
 
 /** True when a function around the call (any level) also verifies a token: decode-then-verify (pick a key by `kid`) is the safe shape. */
 function verifiesAround(node: ts.Node): boolean {

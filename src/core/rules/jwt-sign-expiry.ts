@@ -60,14 +60,14 @@ export const rule: SourceRule = {
     let jwtFile: boolean | undefined;
     const inJwtFile = (): boolean => (jwtFile ??= fileUsesJwt(ctx)) || facts.seen();
     return {
-      [ts.SyntaxKind.ImportDeclaration]: (node: ts.ImportDeclaration) => facts.onImport(node),
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      ImportDeclaration: (node: ts.ImportDeclaration) => facts.onImport(node),
+      CallExpression(node: ts.CallExpression) {
         facts.onCall(node);
         if (calleeName(node) !== 'sign' || !inJwtFile()) return;
         if (!ctx.modules.isCall(node, 'jsonwebtoken', 'sign')) return;
         checkJsonwebtoken(ctx, node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         if (calleeName(node) !== 'SignJWT' || !inJwtFile()) return;
         if (!ctx.modules.isCall(node, 'jose', 'SignJWT')) return;
         checkJose(ctx, node);

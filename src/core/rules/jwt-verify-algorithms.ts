@@ -3,7 +3,8 @@ import { calleeName, eol, isFunctionLike, propertyName, stringValue } from '../a
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from '../scopes';
-import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
+import { NodeCache } from '../file-caches';
 
 /*
  * Shared by the auth-and-tokens rules (jwt-verify-claims, jwt-sign-expiry,
@@ -135,9 +136,9 @@ export function resolveObject(expr: ts.Node | undefined, depth = 0): ResolvedObj
   return undefined;
 }
 
-const writesCache = new WeakMap<ts.Identifier, Map<string, ts.Expression> | null>();
+const writesCache = new NodeCache<ts.Identifier, Map<string, ts.Expression> | null>();
 /** Per function or file: `x.y = v` writes and `Object.assign(x, …)` calls, by the name of `x`; one walk per container. */
-const writeIndex = new WeakMap<ts.Node, Map<string, ts.Node[]>>();
+const writeIndex = new NodeCache<ts.Node, Map<string, ts.Node[]>>();
 
 function writesIn(container: ts.Node): Map<string, ts.Node[]> {
   let index = writeIndex.get(container);
@@ -493,18 +494,16 @@ export const rule: SourceRule = {
       const fixes: Fix[] = edits.length > 0 ? [{ title: `Pin algorithms: ['${algName}']`, edits }] : [];
       ctx.report(node, { message: missingMessage(v, algName), fixes });
     };
-    const visitors: Visitors = {
-      [ts.SyntaxKind.ImportDeclaration]: (node: ts.ImportDeclaration) => facts.onImport(node),
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+    // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
+    const passportJwt = ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt');
+    return {
+      ImportDeclaration: (node: ts.ImportDeclaration) => facts.onImport(node),
+      CallExpression(node: ts.CallExpression) {
         facts.onCall(node);
         check(node);
       },
+      NewExpression: passportJwt ? (node: ts.NewExpression) => check(node) : undefined,
     };
-    // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
-    if (ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt')) {
-      visitors[ts.SyntaxKind.NewExpression] = (node: ts.Node) => check(node as ts.NewExpression);
-    }
-    return visitors;
   },
 };
 

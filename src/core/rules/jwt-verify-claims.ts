@@ -45,10 +45,10 @@ export const rule: SourceRule = {
       });
     };
     // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
-    if (!(ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt'))) return { [ts.SyntaxKind.CallExpression]: check };
+    if (!(ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt'))) return { CallExpression: check };
     return {
-      [ts.SyntaxKind.CallExpression]: check,
-      [ts.SyntaxKind.NewExpression]: check,
+      CallExpression: check,
+      NewExpression: check,
     };
   },
 };

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
-import type { RuleContext, SourceRule, Visitors } from '../types';
+import type { RuleContext, SourceRule } from '../types';
 import { isPlaceholder, isSecretName, isTestFile, keyFormatIn, looksLikeRealSecret, storedName } from './hardcoded-secret';
 import { enclosingFunctionName, nameWords, resolveObject } from './jwt-verify-algorithms';
 
@@ -88,9 +88,8 @@ export const rule: SourceRule = {
       });
     };
 
-    const visitors: Visitors = {};
     // The call visitor acts only for jose's encode or jsonwebtoken's sign/verify.
-    if (usesJsonwebtoken || usesJose) visitors[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression): void => {
+    const onCall = (node: ts.CallExpression): void => {
         const name = calleeName(node);
         const args = node.arguments;
         if (name === undefined || args.length === 0) return;
@@ -115,21 +114,19 @@ export const rule: SourceRule = {
     };
     // A JWT secret fallback outside any call: `jwtSecret: process.env.JWT_SECRET || 'dev'`.
     // envVarName needs `process.env.X` / `import.meta.env.X`: the name `env` (also as `['env']`).
-    if (mentionsEnv) {
-      visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression) => {
-        const op = node.operatorToken.kind;
-        if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return;
-        const right = skipWrappers(node.right);
-        if (!ts.isStringLiteral(right) && !ts.isNoSubstitutionTemplateLiteral(right)) return;
-        const env = envVarName(node.left);
-        if (env === undefined) return;
-        let outer: ts.Node = node;
-        while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
-        if (!isJwtSecretName(env) && !isJwtSecretName(storedName(outer))) return;
-        judge({ literal: right, fallback: true, direct: false }, 'JWT');
-      };
-    }
-    visitors.onEnd = () => {
+    const onFallback = (node: ts.BinaryExpression): void => {
+      const op = node.operatorToken.kind;
+      if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return;
+      const right = skipWrappers(node.right);
+      if (!ts.isStringLiteral(right) && !ts.isNoSubstitutionTemplateLiteral(right)) return;
+      const env = envVarName(node.left);
+      if (env === undefined) return;
+      let outer: ts.Node = node;
+      while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+      if (!isJwtSecretName(env) && !isJwtSecretName(storedName(outer))) return;
+      judge({ literal: right, fallback: true, direct: false }, 'JWT');
+    };
+    const onEnd = (): void => {
       const refresh = signs.find((s) => refreshOf(s) && !typedOf(s));
       if (!refresh) return;
       const access = signs.find((s) => s.key === refresh.key && !refreshOf(s) && !typedOf(s));
@@ -139,7 +136,11 @@ export const rule: SourceRule = {
         related: [{ node: access.call, message: 'the access token signed with the same secret' }],
       });
     };
-    return visitors;
+    return {
+      CallExpression: usesJsonwebtoken || usesJose ? onCall : undefined,
+      BinaryExpression: mentionsEnv ? onFallback : undefined,
+      onEnd,
+    };
   },
 };
 

@@ -4,6 +4,7 @@ import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 import { nameOfTarget, nameWords } from './hardcoded-secret';
+import { NodeCache } from '../file-caches';
 
 /**
  * Passwords, tokens, secrets, cookies, authorization headers and card data
@@ -35,7 +36,7 @@ function looksLikeLoggerName(receiver: ts.Node): boolean {
 }
 
 /** Per file: does it import a logger library at the top level? (Decides whether resolving receivers is worth it.) */
-const importsLogger = new WeakMap<ts.SourceFile, boolean>();
+const importsLogger = new NodeCache<ts.SourceFile, boolean>();
 
 function fileImportsLogger(ctx: RuleContext): boolean {
   let known = importsLogger.get(ctx.sourceFile);
@@ -286,10 +287,10 @@ export const rule: SourceRule = {
     };
 
     return {
-      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+      ImportDeclaration(node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteLoggingModule(node.moduleSpecifier.text, node);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         // requiredModule answers only for a callee that is the identifier `require`.
         const e = node.expression;
         if (e.kind === SK.Identifier && (e as ts.Identifier).text === 'require') {

@@ -191,7 +191,7 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
     functions.push({ fn, anchor, label: `${name}()` });
   };
   return {
-    [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+    CallExpression(node: ts.CallExpression) {
       // Only `x.post(…)` (any case) can be a login route: checked before routeCall builds its record.
       const e = node.expression;
       if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return;
@@ -203,18 +203,18 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
       // A route whose handler lives elsewhere still is a login route.
       routes.push({ fn: last ? resolveHandler(last) : undefined, anchor: node, label: routeLabel(route), route });
     },
-    [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+    FunctionDeclaration(node: ts.FunctionDeclaration) {
       if (node.name && isLoginFnName(node.name.text)) named(node.name.text, node, node.name);
     },
-    [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+    MethodDeclaration(node: ts.MethodDeclaration) {
       const name = propertyName(node.name);
       if (name && isLoginFnName(name)) named(name, node, node.name);
     },
-    [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+    VariableDeclaration(node: ts.VariableDeclaration) {
       if (node.name.kind !== K.Identifier || !node.initializer || !isLoginFnName(node.name.text)) return;
       named(node.name.text, resolveHandler(node.initializer), node.name);
     },
-    [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+    PropertyAssignment(node: ts.PropertyAssignment) {
       const name = propertyName(node.name);
       if (!name || !isLoginFnName(name)) return;
       named(name, resolveHandler(node.initializer), node.name);
@@ -235,25 +235,6 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
 
 function looksLikeKoaHandler(fn: ts.SignatureDeclaration): boolean {
   return fn.parameters.length >= 1 && fn.parameters.length <= 2 && paramName(fn.parameters[0]) === 'ctx';
-}
-
-/** Combines visitor maps: several collectors can share one rule's `create`. */
-export function mergeVisitors(...list: Visitors[]): Visitors {
-  const out: Visitors = {};
-  const ends: (() => void)[] = [];
-  for (const v of list) {
-    for (const key of Object.keys(v)) {
-      if (key === 'onEnd') continue;
-      const kind = Number(key);
-      const fn = v[kind];
-      if (!fn) continue;
-      const prev = out[kind];
-      out[kind] = prev ? (n) => { prev(n); fn(n); } : fn;
-    }
-    if (v.onEnd) ends.push(v.onEnd);
-  }
-  if (ends.length > 0) out.onEnd = () => ends.forEach((e) => e());
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -677,6 +658,12 @@ export const rule: SourceRule = {
     /** Every if statement of the file in walk order (pre-order, so by position): check() reads a root's slice. */
     const ifs: ts.IfStatement[] = [];
     const own: Visitors = {
+      CallExpression: mayCompare
+        ? (node: ts.CallExpression) => {
+          if (isPasswordCompare(ctx, node)) compares.push(node);
+        }
+        : undefined,
+      IfStatement: mayCompare ? (node: ts.IfStatement) => void ifs.push(node) : undefined,
       onEnd() {
         const handlerFns = new Set<ts.Node>();
         for (const h of handlers) {
@@ -693,14 +680,6 @@ export const rule: SourceRule = {
         for (const root of roots) check(root, handlerFns.has(root) || isLoginContext(root));
       },
     };
-    if (mayCompare) {
-      own[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression) => {
-        if (isPasswordCompare(ctx, node)) compares.push(node);
-      };
-      own[ts.SyntaxKind.IfStatement] = (node: ts.IfStatement) => {
-        ifs.push(node);
-      };
-    }
 
     /** The if statements inside `root` (its descendants), in the order a walk of root meets them. */
     function ifsIn(root: ts.Node): ts.IfStatement[] {
@@ -752,7 +731,8 @@ export const rule: SourceRule = {
       });
     }
 
-    return mayHandlers ? mergeVisitors(loginHandlerVisitors((h) => handlers.push(h)), own) : own;
+    // The collector's onEnd hands the handlers over before own's onEnd reads them: it comes first.
+    return mayHandlers ? [loginHandlerVisitors((h) => handlers.push(h)), own] : own;
   },
 };
 

@@ -446,14 +446,14 @@ export const rule: SourceRule = {
       }
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (!ts.isPropertyAccessExpression(e)) return;
         const name = e.name.text;
         if (WRITE_METHODS.has(name)) visit(node);
         if (name === 'use' || HTTP_METHODS.has(name.toLowerCase())) routeCalls.push(node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         if (node.arguments?.length === 1) visit(node);
       },
       onEnd() {

@@ -38,7 +38,7 @@ export const rule: SourceRule = {
     const apps: ts.CallExpression[] = [];
     let helmetApplied = false;
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (!mayHelmet && !mayBeServerCallee(node.expression)) return;
         if (!mayCome(node.expression)) return;
         const origin = ctx.modules.callee(node);
@@ -54,7 +54,7 @@ export const rule: SourceRule = {
         }
       },
       // new Koa(), new Hono()
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         if (!mayBeServerCallee(node.expression)) return;
         if (!mayCome(node.expression)) return;
         const origin = ctx.modules.callee(node);

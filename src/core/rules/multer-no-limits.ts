@@ -37,7 +37,7 @@ export const rule: SourceRule = {
     // Every report and evidence needs a callee resolved to 'multer', so the file must spell that specifier.
     if (!ctx.text.includes('multer')) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (!ts.isIdentifier(e) && !ts.isCallExpression(e) && !(ts.isPropertyAccessExpression(e) && e.name.text === 'default')) return;
         const o = ctx.modules.callee(node);

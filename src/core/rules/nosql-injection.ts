@@ -90,10 +90,10 @@ export const rule: SourceRule = {
     // goes before the other two whole-text scans, which it usually makes unnecessary.
     if (!mongoText && !ctx.mentions(...FILTER_METHOD_LIST) && !ctx.text.includes('monk') && !ctx.text.includes('typegoose')) return {};
     return {
-      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+      ImportDeclaration(node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (!name) return;
         if (name === 'require') {

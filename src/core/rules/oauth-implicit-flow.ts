@@ -51,12 +51,12 @@ export const rule: SourceRule = {
       checkUrlPart(ctx, node);
     };
     return {
-      [ts.SyntaxKind.StringLiteral]: onPart,
-      [ts.SyntaxKind.NoSubstitutionTemplateLiteral]: onPart,
-      [ts.SyntaxKind.TemplateHead]: onPart,
-      [ts.SyntaxKind.TemplateMiddle]: onPart,
-      [ts.SyntaxKind.TemplateTail]: onPart,
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      StringLiteral: onPart,
+      NoSubstitutionTemplateLiteral: onPart,
+      TemplateHead: onPart,
+      TemplateMiddle: onPart,
+      TemplateTail: onPart,
+      PropertyAssignment(node: ts.PropertyAssignment) {
         const name = propertyName(node.name);
         if (name !== 'response_type' && name !== 'responseType' && name !== 'response_types' && name !== 'responseTypes') return;
         // camelCase keys are common elsewhere (axios `responseType`): only in an object that also names an OAuth client.

@@ -103,16 +103,16 @@ export const rule: SourceRule = {
     // strategies need a passport OAuth import, client calls an OAuth client import, callback routes a `callback` path.
     if (!mayHaveParams && !passportFile && !oauthClientFile && !mayHaveCallbacks) return {};
     const visitors: Visitors = {
-      [ts.SyntaxKind.StringLiteral](node: ts.StringLiteral) {
+      StringLiteral(node: ts.StringLiteral) {
         if (node.text.includes('client_id=')) checkUrl(node);
       },
-      [ts.SyntaxKind.NoSubstitutionTemplateLiteral](node: ts.NoSubstitutionTemplateLiteral) {
+      NoSubstitutionTemplateLiteral(node: ts.NoSubstitutionTemplateLiteral) {
         if (node.text.includes('client_id=')) checkUrl(node);
       },
-      [ts.SyntaxKind.TemplateExpression](node: ts.TemplateExpression) {
+      TemplateExpression(node: ts.TemplateExpression) {
         if (node.head.text.includes('client_id=') || node.templateSpans.some((s) => s.literal.text.includes('client_id='))) checkUrl(node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         const name = calleeName(node);
         if (name === 'URLSearchParams') return mayHaveParams ? checkParams(ctx, node, fact) : undefined;
         if (!passportFile || !node.arguments || node.arguments.length === 0) return;
@@ -130,7 +130,7 @@ export const rule: SourceRule = {
           ctx.evidence('oauth-state', node, `passport ${o.module} strategy checks OAuth ${isTrue(pkce) ? 'state and PKCE' : 'state'}`);
         }
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (name === undefined || node.arguments.length === 0) return;
         if (name === 'stringify') return mayHaveParams ? checkParams(ctx, node, fact) : undefined;
@@ -173,11 +173,11 @@ export const rule: SourceRule = {
     };
     if (!mayHaveParams) {
       // No `client_id` in the text: no literal holds `client_id=`, and URLSearchParams / stringify are not checked.
-      delete visitors[ts.SyntaxKind.StringLiteral];
-      delete visitors[ts.SyntaxKind.NoSubstitutionTemplateLiteral];
-      delete visitors[ts.SyntaxKind.TemplateExpression];
-      if (!passportFile) delete visitors[ts.SyntaxKind.NewExpression];
-      if (!oauthClientFile && !mayHaveCallbacks) delete visitors[ts.SyntaxKind.CallExpression];
+      visitors.StringLiteral = undefined;
+      visitors.NoSubstitutionTemplateLiteral = undefined;
+      visitors.TemplateExpression = undefined;
+      if (!passportFile) visitors.NewExpression = undefined;
+      if (!oauthClientFile && !mayHaveCallbacks) visitors.CallExpression = undefined;
     }
     return visitors;
   },

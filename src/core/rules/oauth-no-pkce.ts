@@ -64,20 +64,20 @@ export const rule: SourceRule = {
       report(node, 'Authorization URL with response_type=code and no code_challenge: add PKCE (code_challenge with S256, code_verifier at the token exchange).');
     };
     return {
-      [ts.SyntaxKind.StringLiteral]: onPart,
-      [ts.SyntaxKind.NoSubstitutionTemplateLiteral]: onPart,
-      [ts.SyntaxKind.TemplateHead]: onPart,
-      [ts.SyntaxKind.TemplateMiddle]: onPart,
-      [ts.SyntaxKind.TemplateTail]: onPart,
+      StringLiteral: onPart,
+      NoSubstitutionTemplateLiteral: onPart,
+      TemplateHead: onPart,
+      TemplateMiddle: onPart,
+      TemplateTail: onPart,
       // { client_id, response_type: 'code', … } for URLSearchParams or querystring
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (!hasCodeUrl || propertyName(node.name) !== 'response_type' || stringValue(node.initializer) !== 'code') return;
         const obj = node.parent;
         if (!ts.isObjectLiteralExpression(obj) || !obj.properties.some((p) => p.name && propertyName(p.name as ts.PropertyName) === 'client_id')) return;
         report(obj, "Authorization request with response_type 'code' and no code_challenge: add PKCE (code_challenge with S256, code_verifier at the token exchange).");
       },
       // openid-client: client.authorizationUrl({…}) (v5), buildAuthorizationUrl(config, {…}) (v6)
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (!openidClient) return;
         const name = calleeName(node);
         if (name !== 'authorizationUrl' && name !== 'buildAuthorizationUrl') return;

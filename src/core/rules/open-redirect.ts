@@ -72,7 +72,7 @@ export const rule: SourceRule = {
     const hasLocation = (): boolean => (location ??= LOCATION_TEXT.test(ctx.text));
     if (!ctx.mentions('redirect') && !(ctx.mentions(...HEADER_SINKS) && hasLocation())) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
         const name = calleeName(node);
         if (!name || !SINK_NAMES.has(name)) return;

@@ -71,7 +71,7 @@ export const rule: SourceRule = {
     // string-literal property name, both in the identifier table).
     if (isTestFile(ctx.file) || !ctx.mentions('limit', 'take')) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (!ts.isPropertyAccessExpression(e)) return;
         const name = e.name.text;

@@ -54,7 +54,7 @@ export const rule: SourceRule = {
     // `hash` callees that cannot come from a bcrypt module (argon2, a local helper) are not resolved.
     const mayCome = calleeMayComeFrom(ctx, BCRYPT_MODULES);
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         const name = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
         if (!name || !HASH_METHODS.has(name) || node.arguments.length === 0 || !mayCome(e)) return;

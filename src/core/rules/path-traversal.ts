@@ -73,7 +73,7 @@ export const rule: SourceRule = {
     if (!responseSinks && !(ctx.mentions(...FS_SINK_NAMES) && importsAny(ctx, FS_MODULES))) return {};
     let usesFs: boolean | undefined;
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
         // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
         const callee = node.expression;

@@ -83,7 +83,7 @@ export const rule: SourceRule = {
       if (fn && fn.body && !candidates.has(fn)) candidates.set(fn, at);
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // routeOf answers only `x.<http method>(…)` with arguments.
         if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0 || !HTTP_METHODS.has(e.name.text.toLowerCase())) return;
@@ -91,19 +91,19 @@ export const rule: SourceRule = {
         if (!route || route.method === 'use' || !route.path || !/refresh/i.test(route.path)) return;
         add(handlerFunction(route.handlers[route.handlers.length - 1]), route.pathNode ?? node);
       },
-      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+      FunctionDeclaration(node: ts.FunctionDeclaration) {
         if (node.name && isRefreshHandlerName(node.name.text)) add(node, node.name);
       },
-      [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+      MethodDeclaration(node: ts.MethodDeclaration) {
         const n = propertyName(node.name);
         if (n && isRefreshHandlerName(n)) add(node, node.name);
       },
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      VariableDeclaration(node: ts.VariableDeclaration) {
         if (!ts.isIdentifier(node.name) || !node.initializer || !isRefreshHandlerName(node.name.text)) return;
         add(handlerFunction(node.initializer), node.name);
       },
       // exports.refreshToken = async (req, res) => { … }
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         if (isRefreshHandlerName(node.left.name.text)) add(handlerFunction(node.right), node.left.name);
       },

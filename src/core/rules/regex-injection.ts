@@ -64,13 +64,13 @@ export const rule: SourceRule = {
     const implicit = ctx.mentions(...IMPLICIT_REGEX);
     if (!regExp && !implicit) return {};
     return {
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         if (!regExp) return;
         const arg = node.arguments?.[0];
         if (!arg || !isGlobalRegExp(node.expression) || leftToNosql(node)) return;
         check(node, arg);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const arg = node.arguments[0];
         if (!arg) return;
         if (regExp && isGlobalRegExp(node.expression)) {

@@ -93,7 +93,7 @@ export const rule: SourceRule = {
     // What scrubbed() looks for, met in this walk rather than by a walk of the handler per send.
     const scrubs: Scrub[] = [];
     const visitors: Visitors = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const sent = sentValue(node);
         if (sent) sends.push({ sent, at: node });
         else learn(node, learned);
@@ -110,11 +110,11 @@ export const rule: SourceRule = {
           if (node.arguments.length === 2 && isSensitiveField(stringValue(node.arguments[0]) ?? '')) scrubs.push({ node, name: undefined });
         }
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         const d = declaredBy(node);
         if (d) modelNodes.push(d);
       },
-      [ts.SyntaxKind.DeleteExpression](node: ts.DeleteExpression) {
+      DeleteExpression(node: ts.DeleteExpression) {
         // delete user.password
         const t = skipWrappers(node.expression);
         if (ts.isPropertyAccessExpression(t)) {
@@ -122,7 +122,7 @@ export const rule: SourceRule = {
           if (name !== undefined) scrubs.push({ node, name });
         }
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
         const left = node.left;
         if (left.kind === ts.SyntaxKind.Identifier) {
@@ -147,9 +147,17 @@ export const rule: SourceRule = {
         // Koa: ctx.body = user
         if (koa && left.name.text === 'body' && dottedName(left) === 'ctx.body') sends.push({ sent: node.right, at: node });
       },
-      [ts.SyntaxKind.InterfaceDeclaration]: noteModelNode,
-      [ts.SyntaxKind.TypeAliasDeclaration]: noteModelNode,
-      [ts.SyntaxKind.ClassDeclaration]: noteModelNode,
+      InterfaceDeclaration: noteModelNode,
+      TypeAliasDeclaration: noteModelNode,
+      ClassDeclaration: noteModelNode,
+      // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
+      ReturnStatement: routeMethods
+        ? (node: ts.ReturnStatement) => {
+          if (!node.expression) return;
+          const fn = enclosingFn(node);
+          if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
+        }
+        : undefined,
       onEnd() {
         if (sends.length === 0) return;
         let cache: Map<string, ModelInfo> | undefined;
@@ -178,14 +186,6 @@ export const rule: SourceRule = {
         }
       },
     };
-    // NestJS: @Get(':id') async findOne(…) { const user = await this.prisma.user.findUnique(…); return user; }
-    if (routeMethods) {
-      visitors[ts.SyntaxKind.ReturnStatement] = (node: ts.ReturnStatement) => {
-        if (!node.expression) return;
-        const fn = enclosingFn(node);
-        if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
-      };
-    }
     return visitors;
   },
 };

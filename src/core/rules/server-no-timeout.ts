@@ -60,7 +60,7 @@ export const rule: SourceRule = {
       tuned ??= node;
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;
@@ -90,7 +90,7 @@ export const rule: SourceRule = {
         }
       },
       // server.requestTimeout = 30_000
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         if (TIMEOUT_PROPERTIES.has(node.left.name.text)) tune(node, `${node.left.getText(ctx.sourceFile)} set`);
       },

@@ -60,7 +60,7 @@ export const rule: SourceRule = {
     // Cheap gate: a file that imports no session library has nothing to check (every one spells `session`).
     if (!ctx.text.includes('session') || !importsSessionLibrary(ctx.sourceFile)) return {};
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const args = node.arguments;
         if (args.length === 0) return;
         const e = node.expression;
@@ -83,7 +83,7 @@ export const rule: SourceRule = {
         ctx.fact('session', node);
         calls.push({ call: node, module: origin.module, options: args[0] });
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         writes.push(node);
       },

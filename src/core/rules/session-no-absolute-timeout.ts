@@ -62,7 +62,7 @@ export const rule: SourceRule = {
     const calls: ts.CallExpression[] = [];
     let absolute = false;
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
         // A property-access callee resolves to a path ending in its own name (`x.default` on a module: the module):
         // only `.default` / `.session` can give a path of [], ['default'] or ['session'].
@@ -77,7 +77,7 @@ export const rule: SourceRule = {
         }
       },
       // req.session.createdAt, req.session.user.loginAt
-      [ts.SyntaxKind.PropertyAccessExpression](node: ts.PropertyAccessExpression) {
+      PropertyAccessExpression(node: ts.PropertyAccessExpression) {
         if (absolute || !ABSOLUTE_FIELDS.has(node.name.text)) return;
         const d = dottedName(node.expression);
         if (d && /session/i.test(d)) absolute = true;

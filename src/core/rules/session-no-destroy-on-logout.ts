@@ -55,24 +55,24 @@ export const rule: SourceRule = {
       named.push({ fn, anchor, label: `${name}()` });
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const route = routeCall(node);
         if (!route || route.method === 'use' || route.path === undefined || !isLogoutPath(route.path)) return;
         routes.push(route);
       },
-      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+      FunctionDeclaration(node: ts.FunctionDeclaration) {
         if (node.name && LOGOUT_FN_NAME.test(node.name.text)) namedFn(node.name.text, node, node.name);
       },
-      [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+      MethodDeclaration(node: ts.MethodDeclaration) {
         const name = propertyName(node.name);
         if (name && LOGOUT_FN_NAME.test(name)) namedFn(name, node, node.name);
       },
-      [ts.SyntaxKind.VariableDeclaration](node: ts.VariableDeclaration) {
+      VariableDeclaration(node: ts.VariableDeclaration) {
         if (ts.isIdentifier(node.name) && node.initializer && LOGOUT_FN_NAME.test(node.name.text)) {
           namedFn(node.name.text, resolveHandler(node.initializer), node.name);
         }
       },
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         const name = propertyName(node.name);
         if (name && LOGOUT_FN_NAME.test(name)) namedFn(name, resolveHandler(node.initializer), node.name);
       },

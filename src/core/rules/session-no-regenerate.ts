@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, eol, indentAt, isFunctionLike } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
-import { loginHandlerVisitors, mergeVisitors, middlewareOf, walk, type HandlerFn, type LoginHandler } from './login-user-enumeration';
+import { loginHandlerVisitors, middlewareOf, walk, type HandlerFn, type LoginHandler } from './login-user-enumeration';
 
 /**
  * A login handler that stores the user in the session it was handed, without
@@ -62,29 +62,22 @@ export const rule: SourceRule = {
     const reports = ctx.mentions('session', 'login', 'logIn') && LOGIN_TEXT.test(ctx.text);
     if (!evidence && !reports) return {};
     const onCall = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (isSessionRegenerate(node)) ctx.evidence('session-regenerate', node, 'session regenerated on login');
       },
     };
     if (!reports) return onCall;
     const passportRegenerates = passportRegeneratesOnLogin(ctx.project.dependencies['passport']);
-    const login = loginHandlerVisitors((h) => handlers.push(h));
-    // Its call visitor keeps only `x.post('/login…', …)` routes (routeCall with method 'post'): skip other calls before routeCall.
-    const route = login[ts.SyntaxKind.CallExpression];
-    if (route) {
-      login[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression) => {
-        const e = node.expression;
-        if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return;
-        const method = (e as ts.PropertyAccessExpression).name.text;
-        if (method === 'post' || (method.length === 4 && method.toLowerCase() === 'post')) route(node);
-      };
-    }
-    return mergeVisitors(login, {
-      ...(evidence ? onCall : {}),
-      onEnd() {
-        for (const h of handlers) if (h.fn) check(ctx, h, h.fn, passportRegenerates);
+    // The collector's onEnd hands the handlers over before this rule's onEnd reads them: it comes first.
+    return [
+      loginHandlerVisitors((h) => handlers.push(h)),
+      {
+        CallExpression: evidence ? onCall.CallExpression : undefined,
+        onEnd() {
+          for (const h of handlers) if (h.fn) check(ctx, h, h.fn, passportRegenerates);
+        },
       },
-    });
+    ];
   },
 };
 

@@ -4,6 +4,7 @@ import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from '../scopes';
 import type { Source } from '../flow';
 import type { Fix, RuleContext, SourceRule } from '../types';
+import { NodeCache } from '../file-caches';
 
 /**
  * SQL text built by a template literal or `+` and handed to a query method:
@@ -101,22 +102,24 @@ export const rule: SourceRule = {
       dbFacts.add(m);
       ctx.fact('database', node);
     };
-    const giveEvidence: GiveEvidence = (node, message) => {
-      if (evidenceGiven) return;
-      evidenceGiven = true;
-      ctx.evidence('parameterized-query', node, typeof message === 'string' ? message : message());
+    const giveEvidence: GiveEvidence = {
+      give(node, message) {
+        if (evidenceGiven) return;
+        evidenceGiven = true;
+        ctx.evidence('parameterized-query', node, typeof message === 'string' ? message : message());
+      },
+      done: () => evidenceGiven,
     };
-    giveEvidence.done = () => evidenceGiven;
     return {
-      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+      ImportDeclaration(node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
       },
-      [ts.SyntaxKind.TaggedTemplateExpression](node: ts.TaggedTemplateExpression) {
+      TaggedTemplateExpression(node: ts.TaggedTemplateExpression) {
         if (evidenceGiven || !ts.isTemplateExpression(node.template)) return;
         const tag = tagName(node.tag);
-        if (tag && TAGS.has(tag)) giveEvidence(node, `${tag}\`…\` tagged template sends values as parameters`);
+        if (tag && TAGS.has(tag)) giveEvidence.give(node, `${tag}\`…\` tagged template sends values as parameters`);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (name === 'require') {
           const m = requiredModule(node);
@@ -187,9 +190,9 @@ function inQueryBuilderChain(call: ts.CallExpression): boolean {
 
 /** Gives the file's one parameterized-query evidence; the message is built only when it is given. */
 interface GiveEvidence {
-  (node: ts.Node, message: string | (() => string)): void;
+  give(node: ts.Node, message: string | (() => string)): void;
   /** True once the evidence is given: later candidates need not be examined for it. */
-  done?: () => boolean;
+  done(): boolean;
 }
 
 function checkSink(
@@ -206,14 +209,14 @@ function checkSink(
     const text = getPropertyValue(bare, 'text') ?? getPropertyValue(bare, 'sql');
     if (!text) return;
     arg = text;
-    if (!giveEvidence.done?.() && getPropertyValue(bare, 'values') && isConstantSql(text)) giveEvidence(call, () => `${receiverText(call)}${name} passes values separately from the SQL text`);
+    if (!giveEvidence.done() && getPropertyValue(bare, 'values') && isConstantSql(text)) giveEvidence.give(call, () => `${receiverText(call)}${name} passes values separately from the SQL text`);
   }
   const built = builtString(arg);
   if (!built) {
-    if (giveEvidence.done?.()) return;
+    if (giveEvidence.done()) return;
     const sqlText = constantText(arg);
     if (sqlText !== undefined && hasPlaceholders(sqlText) && (call.arguments.length > 1 || name === 'prepare') && looksLikeSql(sqlText, sqlText, name)) {
-      giveEvidence(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
+      giveEvidence.give(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     }
     return;
   }
@@ -236,7 +239,7 @@ function checkSink(
     if (!variable && (kind === 'prisma-unsafe' || valuePosition(before)) && isVariableShape(expr)) variable = expr;
   }
   if (!tainted && !variable) {
-    if (call.arguments.length > 1 && !giveEvidence.done?.() && hasPlaceholders(text)) giveEvidence(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
+    if (call.arguments.length > 1 && !giveEvidence.done() && hasPlaceholders(text)) giveEvidence.give(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     return;
   }
 
@@ -318,7 +321,7 @@ export function valueAt(b: Binding, use: ts.Node): ts.Expression | undefined {
   return write;
 }
 
-const compoundCache = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+const compoundCache = new NodeCache<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
 /**
  * `sql += …` appends to a variable, in source order, within the declaring function.

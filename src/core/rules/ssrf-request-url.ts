@@ -106,15 +106,15 @@ export const rule: SourceRule = {
       return helperMemo?.map((e) => ({ ...e }));
     };
     return {
-      [ts.SyntaxKind.ImportDeclaration](node: ts.ImportDeclaration) {
+      ImportDeclaration(node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
       },
-      [ts.SyntaxKind.NewExpression](node: ts.NewExpression) {
+      NewExpression(node: ts.NewExpression) {
         if (guardNoted || !guardSpelled) return;
         const o = ctx.modules.callee(node);
         if (o && GUARD_MODULES.has(o.module)) guard(node, `${o.module} agent blocks private addresses`);
       },
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const callee = skipWrappers(node.expression);
         const name = calleeName(node);
         if (!name) return;

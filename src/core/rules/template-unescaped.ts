@@ -75,16 +75,16 @@ export const rule: SourceRule = {
       else if (o.module === 'ejs' && (name === 'render' || name === 'compile' || name === 'renderFile')) identityEscape(ctx, node);
     };
     return {
-      [ts.SyntaxKind.CallExpression]: check,
-      [ts.SyntaxKind.NewExpression]: check,
+      CallExpression: check,
+      NewExpression: check,
       // <div dangerouslySetInnerHTML={{ __html: x }} />
-      [ts.SyntaxKind.JsxAttribute](node: ts.JsxAttribute) {
+      JsxAttribute(node: ts.JsxAttribute) {
         if (!ts.isIdentifier(node.name) || node.name.text !== 'dangerouslySetInnerHTML') return;
         const init = node.initializer;
         if (init && ts.isJsxExpression(init) && init.expression) innerHtml(ctx, node, init.expression);
       },
       // React.createElement('div', { dangerouslySetInnerHTML: { __html: x } })
-      [ts.SyntaxKind.PropertyAssignment](node: ts.PropertyAssignment) {
+      PropertyAssignment(node: ts.PropertyAssignment) {
         if (propertyName(node.name) === 'dangerouslySetInnerHTML') innerHtml(ctx, node, node.initializer);
       },
     };

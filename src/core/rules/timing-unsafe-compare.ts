@@ -61,7 +61,7 @@ export const rule: SourceRule = {
       return v ? name : undefined;
     };
     return {
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         const op = node.operatorToken.kind;
         if (!EQUALITY.has(op)) return;
         const left = skipWrappers(node.left);

@@ -84,14 +84,14 @@ export const rule: SourceRule = {
       });
     };
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         if (calleeName(node) !== 'setItem') return;
         const receiver = calleeObject(node);
         const storage = receiver && dottedName(receiver);
         if (!storage || !STORAGES.has(storage)) return;
         judge(node, storage, node.arguments[0], undefined, node.arguments[1]);
       },
-      [ts.SyntaxKind.BinaryExpression](node: ts.BinaryExpression) {
+      BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
         const left = node.left;
         if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) return;

@@ -172,7 +172,7 @@ export const rule: SourceRule = {
     };
 
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const args = node.arguments;
         if (args.length === 0) return;
         const callee = skipWrappers(node.expression);

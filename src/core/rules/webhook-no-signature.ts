@@ -69,7 +69,7 @@ export const rule: SourceRule = {
       // isWebhookPath lower-cases the path, which turns a Kelvin sign into `k`: such a text still may have routes.
       if (!text.includes('\u212A')) {
         // No route or named handler can be one (isWebhookPath, isWebhookHandlerName): only the evidence is left.
-        return { [ts.SyntaxKind.CallExpression]: (node: ts.CallExpression) => evidenceCall(w, node) };
+        return { CallExpression: (node: ts.CallExpression) => evidenceCall(w, node) };
       }
     }
     const routes: RouteCall[] = [];
@@ -85,7 +85,7 @@ export const rule: SourceRule = {
       if (mayActInScan(node)) nodes.push(node);
     };
     const visitors: Visitors = {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         nodes.push(node);
         const name = calleeName(node);
         if (!name || !CALL_NAMES.has(name)) return;
@@ -109,39 +109,42 @@ export const rule: SourceRule = {
         ctx.fact('webhook-route', node);
         routes.push(route);
       },
-      [ts.SyntaxKind.PropertyAccessExpression]: access,
-      [ts.SyntaxKind.ElementAccessExpression]: access,
-      [ts.SyntaxKind.FunctionExpression](node: ts.FunctionExpression) {
+      PropertyAccessExpression: access,
+      ElementAccessExpression: access,
+      FunctionExpression(node: ts.FunctionExpression) {
         starts.set(node, nodes.length);
       },
-      [ts.SyntaxKind.ArrowFunction](node: ts.ArrowFunction) {
+      ArrowFunction(node: ts.ArrowFunction) {
         starts.set(node, nodes.length);
       },
-      [ts.SyntaxKind.FunctionDeclaration](node: ts.FunctionDeclaration) {
+      FunctionDeclaration(node: ts.FunctionDeclaration) {
         starts.set(node, nodes.length);
         if (mayName && node.name && isWebhookHandlerName(node.name.text)) named.push({ fn: node, anchor: node.name, name: node.name.text });
       },
-      [ts.SyntaxKind.MethodDeclaration](node: ts.MethodDeclaration) {
+      MethodDeclaration(node: ts.MethodDeclaration) {
         starts.set(node, nodes.length);
         if (!mayName) return;
         const name = propertyName(node.name);
         if (name && isWebhookHandlerName(name)) named.push({ fn: node, anchor: node.name, name });
       },
+      VariableDeclaration: mayName
+        ? (node: ts.VariableDeclaration) => {
+          if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
+          const fn = resolveHandler(node.initializer);
+          if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
+        }
+        : undefined,
+      PropertyAssignment: mayName
+        ? (node: ts.PropertyAssignment) => {
+          const name = propertyName(node.name);
+          if (!name || !isWebhookHandlerName(name)) return;
+          const fn = resolveHandler(node.initializer);
+          if (fn) named.push({ fn, anchor: node.name, name });
+        }
+        : undefined,
+      onEnd,
     };
-    if (mayName) {
-      visitors[ts.SyntaxKind.VariableDeclaration] = (node: ts.VariableDeclaration) => {
-        if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
-        const fn = resolveHandler(node.initializer);
-        if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
-      };
-      visitors[ts.SyntaxKind.PropertyAssignment] = (node: ts.PropertyAssignment) => {
-        const name = propertyName(node.name);
-        if (!name || !isWebhookHandlerName(name)) return;
-        const fn = resolveHandler(node.initializer);
-        if (fn) named.push({ fn, anchor: node.name, name });
-      };
-    }
-    visitors.onEnd = () => {
+    function onEnd(): void {
       const judged = new Set<ts.Node>();
       for (const route of routes) {
         const last = route.handlers[route.handlers.length - 1];
@@ -179,7 +182,7 @@ export const rule: SourceRule = {
           });
         }
       }
-    };
+    }
     return visitors;
   },
 };

@@ -39,7 +39,7 @@ export const rule: SourceRule = {
     // Plain calls are resolved only when their callee can come from express or helmet (most `const x = f()` cannot).
     const mayCome = calleeMayComeFrom(ctx, APP_OR_HELMET);
     return {
-      [ts.SyntaxKind.CallExpression](node: ts.CallExpression) {
+      CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         if (ts.isPropertyAccessExpression(e)) {
           const name = e.name.text;

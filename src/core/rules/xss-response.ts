@@ -8,7 +8,7 @@ import { builtString } from './sql-injection';
 import {
   appendHelperEdit, chainRoot, definingExpression, isResponse, isTypeScriptFile, relatedSource, sourceText, trace, wrapEdit, type TraceOptions,
 } from '../lib/injection';
-import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
+import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 
 /**
  * Request data written into an HTML response without escaping:
@@ -69,8 +69,7 @@ export const rule: SourceRule = {
     if (!calls && !koa) return {};
     // Calls that may set a content type, in walk order: every one that ends before a sink has been seen when the sink is.
     const setters: TypeSetter[] = [];
-    const visitors: Visitors = {};
-    if (calls) visitors[ts.SyntaxKind.CallExpression] = (node: ts.CallExpression): void => {
+    const onCall = (node: ts.CallExpression): void => {
       // calleeName without the call for the common shapes `x.name(…)` / `name(…)`.
       const callee = node.expression;
       const name = callee.kind === PROPERTY_ACCESS ? (callee as ts.PropertyAccessExpression).name.text
@@ -92,7 +91,7 @@ export const rule: SourceRule = {
       check(ctx, node, node.arguments[0], type === 'html' || htmlDefault, type === 'html');
     };
     // Koa: ctx.body = `<p>${ctx.query.q}</p>`
-    if (koa) visitors[ts.SyntaxKind.BinaryExpression] = (node: ts.BinaryExpression): void => {
+    const onAssignment = (node: ts.BinaryExpression): void => {
       if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
       const left = node.left;
       if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
@@ -102,7 +101,7 @@ export const rule: SourceRule = {
       if (!built || !built.literals[0].trimStart().startsWith('<')) return;
       check(ctx, node, node.right, false, false);
     };
-    return visitors;
+    return { CallExpression: calls ? onCall : undefined, BinaryExpression: koa ? onAssignment : undefined };
   },
 };
 
