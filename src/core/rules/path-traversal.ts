@@ -1,8 +1,9 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject } from '../ast';
+import { calleeName, calleeObject, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { resolveObject } from './jwt-verify-algorithms';
 import { calleeOrigin, guardedBefore, importsAny, isResponse, relatedSource, sourceText, trace, type TraceOptions } from '../lib/injection';
+import type { Source } from '../flow';
 import type { Fix, RuleContext, SourceRule } from '../types';
 
 /**
@@ -87,7 +88,7 @@ export const rule: SourceRule = {
           const arg = node.arguments[i];
           if (!arg) continue;
           const source = trace(ctx, arg, PATH_TRACE);
-          if (!source || guardedBefore(node, arg)) continue;
+          if (!source || isUploadPathRead(source) || guardedBefore(node, arg)) continue;
           ctx.report(node, {
             message: `File path built from request data (${sourceText(source)}): \`../\` escapes the folder; use path.basename(), or resolve it and check it stays under the base directory.`,
             related: relatedSource(source),
@@ -99,6 +100,28 @@ export const rule: SourceRule = {
     };
   },
 };
+
+/**
+ * `req.file.path`, `req.files[0].path`, `req.files.avatar[0].destination`: the
+ * flow started at a path the upload middleware chose. PATH_TRACE's sanitizer
+ * sees such a read at the sink; this covers it when it was passed to a helper
+ * (`scrubSvg(req.file.path)` reading its parameter).
+ */
+function isUploadPathRead(source: Source): boolean {
+  if (source.part !== 'file' && source.part !== 'files') return false;
+  // req.files is keyed by field name or index first: the property after that is the file's.
+  let steps = source.part === 'files' ? 1 : 0;
+  for (let n = source.node, i = 0; i < 4; i++) {
+    const p = n.parent;
+    let key: string | undefined;
+    if (ts.isPropertyAccessExpression(p) && p.expression === n) key = p.name.text;
+    else if (ts.isElementAccessExpression(p) && p.expression === n) key = stringValue(p.argumentExpression) ?? '';
+    else return false;
+    if (steps-- <= 0 && UPLOAD_PATH_PROPS.has(key)) return true;
+    n = p;
+  }
+  return false;
+}
 
 /** Which arguments of this call are file paths, or undefined when it is not a file sink. */
 function sinkPositions(ctx: RuleContext, call: ts.CallExpression, name: string): readonly number[] | undefined {
