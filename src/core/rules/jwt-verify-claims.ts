@@ -1,4 +1,7 @@
 import { ts } from '../ts';
+import { calleeName, calleeObject, stringValue } from '../ast';
+import { skipWrappers } from '../modules';
+import { enclosingFunctionOrFile } from '../scopes';
 import type { SourceRule } from '../types';
 import { checkAlgorithms, fileUsesJwt, hasClaimOption, mayUseJwt, verifyCallOf, isTestFile } from './jwt-verify-algorithms';
 
@@ -6,7 +9,9 @@ import { checkAlgorithms, fileUsesJwt, hasClaimOption, mayUseJwt, verifyCallOf, 
  * A verification that pins algorithms (so jwt-verify-algorithms is satisfied)
  * but checks neither issuer nor audience, or only one of them:
  * `jwt.verify(token, key, { algorithms: ['RS256'] })`. Options we cannot see
- * (a parameter, a spread of an unknown object) are not judged.
+ * (a parameter, a spread of an unknown object) are not judged, and a claim the
+ * same function compares by hand afterwards (`if (claims.iss !== ISSUER)`)
+ * counts as checked.
  */
 export const rule: SourceRule = {
   id: 'jwt-verify-claims',
@@ -26,7 +31,8 @@ export const rule: SourceRule = {
       "await jwtVerify(token, JWKS, { algorithms: ['RS256'], issuer: ISSUER, audience: AUDIENCE });",
     fix:
       'Add `issuer` (the `iss` your auth server writes) and `audience` (this API\'s identifier) to the verify options, and make sure ' +
-      'the signing side sets the same values (`jwt.sign(payload, key, { issuer, audience })`).',
+      'the signing side sets the same values (`jwt.sign(payload, key, { issuer, audience })`). Comparing the claims by hand right after ' +
+      'verifying (`if (claims.iss !== ISSUER) throw …`, `azp` for Keycloak access tokens) also counts.',
     cwe: ['CWE-287', 'CWE-345'],
     owasp: ['A07:2021'],
   },
@@ -37,8 +43,11 @@ export const rule: SourceRule = {
       const v = verifyCallOf(ctx, node);
       if (!v || !v.options) return;
       if (checkAlgorithms(v.options).state !== 'pinned') return;
-      const missing = ['issuer', 'audience'].filter((k) => !hasClaimOption(v.options!, k));
+      let missing = CLAIMS.filter((k) => !hasClaimOption(v.options!, k));
       if (missing.length === 0 || !v.options.complete) return;
+      const byHand = claimsComparedAfter(node);
+      missing = missing.filter((k) => !byHand.has(k));
+      if (missing.length === 0) return;
       const what = missing.length === 2 ? '`issuer` or `audience`' : `\`${missing[0]}\``;
       ctx.report(node, {
         message: `${v.label} pins algorithms but does not check ${what}: ${missing.includes('audience') ? 'tokens the same key signed for another service' : 'tokens from another issuer sharing the key'} are accepted; add ${missing.map((m) => `\`${m}\``).join(' and ')} to the options.`,
@@ -52,3 +61,54 @@ export const rule: SourceRule = {
     };
   },
 };
+
+type Claim = 'issuer' | 'audience';
+const CLAIMS: readonly Claim[] = ['issuer', 'audience'];
+/** `azp` (authorized party) is how Keycloak and other OIDC providers name the client an access token is for. */
+const CLAIM_OF_KEY: ReadonlyMap<string, Claim> = new Map([['iss', 'issuer'], ['aud', 'audience'], ['azp', 'audience']]);
+const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
+]);
+/** Membership tests an allowlist check is written with: `ISSUERS.includes(iss)`, `claims.aud.includes(clientId)`. */
+const MEMBERSHIP: ReadonlySet<string> = new Set(['includes', 'indexOf', 'has', 'some']);
+
+/**
+ * The claims compared by hand after the verify call, in the same function:
+ * `if (claims.iss !== ISSUER) throw …`, `const { iss, aud } = jwt.verify(…);
+ * if (!ISSUERS.includes(iss) || aud !== clientId) …`. A read that is not a
+ * comparison (logging `payload.iss`) does not count.
+ */
+function claimsComparedAfter(call: ts.Node): Set<Claim> {
+  const found = new Set<Claim>();
+  const scope = enclosingFunctionOrFile(call);
+  const visit = (n: ts.Node): void => {
+    if (found.size === CLAIMS.length || n.end <= call.end) return;
+    if (n.pos >= call.end) {
+      if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind)) {
+        noteClaim(n.left, found);
+        noteClaim(n.right, found);
+      } else if (ts.isCallExpression(n)) {
+        const name = calleeName(n);
+        if (name && MEMBERSHIP.has(name)) {
+          const recv = calleeObject(n);
+          if (recv) noteClaim(recv, found);
+          for (const a of n.arguments) noteClaim(a, found);
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+function noteClaim(expr: ts.Node, found: Set<Claim>): void {
+  const e = skipWrappers(expr);
+  let key: string | undefined;
+  if (ts.isPropertyAccessExpression(e)) key = e.name.text;
+  else if (ts.isElementAccessExpression(e)) key = stringValue(e.argumentExpression);
+  else if (ts.isIdentifier(e)) key = e.text;
+  const claim = key === undefined ? undefined : CLAIM_OF_KEY.get(key);
+  if (claim) found.add(claim);
+}
