@@ -101,6 +101,8 @@ const NOT_SECRET_WORDS: ReadonlySet<string> = new Set([
   'algo', 'prefix', 'format', 'status', 'scope', 'scopes', 'provider', 'index', 'expires', 'expiry', 'exp', 'at', 'field',
   'header', 'method', 'url', 'path', 'mode', 'enabled', 'required', 'present', 'valid', 'label', 'fn',
   'prev', 'previous', 'old', 'last', 'cached', 'cache', 'position', 'pos', 'start', 'end', 'line', 'col', 'column',
+  // Identifiers handed out in the clear: push device tokens, pagination cursors.
+  'device', 'push', 'fcm', 'apns', 'registration', 'page', 'cursor', 'continuation', 'next',
 ]);
 
 /**
