@@ -1,5 +1,6 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, getPropertyValue, stringValue } from '../ast';
+import { calleeName, calleeObject, getPropertyValue, propertyName, stringValue } from '../ast';
+import { words } from './login-user-enumeration';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from '../scopes';
 import type { Source } from '../flow';
@@ -19,7 +20,9 @@ import { NodeCache } from '../file-caches';
  * data anywhere in the SQL is reported; other variables only where they sit in
  * a value position (`= ${x}`, `'${x}'`, `LIMIT ${x}`, `VALUES (${x})`), since
  * identifiers (tables, columns) cannot be parameterized and are usually
- * chosen by code.
+ * chosen by code. Such a variable is not reported either when its name says
+ * it is an identifier (`'${tableName}'` in a PRAGMA) or when the call passes
+ * values separately: the splice then builds placeholders or fragments for them.
  */
 
 /** Client modules whose import makes the injection row apply. */
@@ -236,8 +239,11 @@ function checkSink(
       tainted ??= { expr, source };
       continue;
     }
-    if (!variable && (kind === 'prisma-unsafe' || valuePosition(before)) && isVariableShape(expr)) variable = expr;
+    if (!variable && (kind === 'prisma-unsafe' || valuePosition(before)) && isVariableShape(expr) && !namesIdentifier(expr)) variable = expr;
   }
+  // Values passed separately: a spliced variable that is not request data builds placeholders or fragments for them
+  // (`VALUES (${placeholders})`, `'… < ' + hourOffset()`), as adapters and ORMs do.
+  if (!tainted && variable && passesValues(call, kind)) variable = undefined;
   if (!tainted && !variable) {
     if (call.arguments.length > 1 && !giveEvidence.done() && hasPlaceholders(text)) giveEvidence.give(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     return;
@@ -471,6 +477,29 @@ function insideQuotes(text: string): boolean {
   let n = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 39) n++;
   return n % 2 === 1;
+}
+
+/** `pool.query(text, values)`, `$queryRawUnsafe(text, ...values)`: values go separately from the text. */
+function passesValues(call: ts.CallExpression, kind: SinkKind): boolean {
+  const second = call.arguments[1];
+  if (!second) return false;
+  if (kind === 'prisma-unsafe' || ts.isSpreadElement(second)) return true;
+  const e = skipWrappers(second);
+  return ts.isArrayLiteralExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) ||
+    (ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name && VALUE_OPTION_KEYS.has(propertyName(p.name) ?? '')));
+}
+
+/** Option keys that carry values: Sequelize `replacements` / `bind`, mysql2 `values`. */
+const VALUE_OPTION_KEYS: ReadonlySet<string> = new Set(['replacements', 'bind', 'values', 'params', 'parameters']);
+
+/** Words that make a variable an SQL identifier (no placeholder can carry one): `tableName`, `fromTable`, `columns`, `schema`. */
+const IDENTIFIER_WORDS: ReadonlySet<string> = new Set(['table', 'tables', 'column', 'columns', 'col', 'cols', 'schema', 'collection', 'index', 'constraint']);
+
+/** A variable named like an SQL identifier: `${tableName}` in `PRAGMA index_list('${tableName}')`. */
+function namesIdentifier(expr: ts.Expression): boolean {
+  const e = skipWrappers(expr);
+  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  return !!name && words(name).some((w) => IDENTIFIER_WORDS.has(w));
 }
 
 /** Shapes reported as "built from a variable": names, property reads, and string-preserving calls on them. */
