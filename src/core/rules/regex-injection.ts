@@ -67,14 +67,14 @@ export const rule: SourceRule = {
       NewExpression(node: ts.NewExpression) {
         if (!regExp) return;
         const arg = node.arguments?.[0];
-        if (!arg || !isGlobalRegExp(node.expression) || leftToNosql(node)) return;
+        if (!arg || !isGlobalRegExp(node.expression) || leftToNosql(node) || discarded(node)) return;
         check(node, arg);
       },
       CallExpression(node: ts.CallExpression) {
         const arg = node.arguments[0];
         if (!arg) return;
         if (regExp && isGlobalRegExp(node.expression)) {
-          if (!leftToNosql(node)) check(node, arg);
+          if (!leftToNosql(node) && !discarded(node)) check(node, arg);
           return;
         }
         if (!implicit) return;
@@ -88,6 +88,17 @@ export const rule: SourceRule = {
     };
   },
 };
+
+/**
+ * `try { new RegExp(pattern); } catch { throw invalid(); }`: a regular
+ * expression built only to see whether the pattern compiles, never matched
+ * against anything. Compiling does not backtrack; only matching can hang.
+ */
+function discarded(node: ts.Node): boolean {
+  let n = node;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isVoidExpression(n.parent)) n = n.parent;
+  return ts.isExpressionStatement(n.parent);
+}
 
 function isGlobalRegExp(callee: ts.Expression): boolean {
   const e = skipWrappers(callee);
