@@ -5,6 +5,7 @@ import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 import { nameOfTarget, nameWords } from './hardcoded-secret';
 import { NodeCache } from '../file-caches';
+import { inDevOnlyBranch } from '../lib/dev-only';
 
 /**
  * Passwords, tokens, secrets, cookies, authorization headers and card data
@@ -346,6 +347,7 @@ export const rule: SourceRule = {
           if (seen.has(c.node)) continue;
           seen.add(c.node);
           if (!c.console && c.key !== undefined && (redactAll || redacted.has(c.key.toLowerCase()))) continue;
+          if (inDevOnlyBranch(c.node)) continue;
           ctx.report(c.node, {
             message: `Sensitive value (${c.name}) logged: log an identifier instead, or redact the field in the logger configuration.`,
           });
