@@ -122,6 +122,7 @@ export function analyzeFile(
   const text = decode(buf);
   if (text === undefined) return empty('binary content');
   if (looksMinified(rel, text)) return empty('minified');
+  if (looksBundled(text)) return empty('bundled build output');
   const analyze = (): FileResult =>
     analyzeSource(rel, text, { rules: SOURCE_RULES, project, ruleSettings: config.rules, timeBudgetMs: options.timeBudgetMs });
   return options.cache ? options.cache.get(rel, text, analyze) : analyze();
@@ -134,6 +135,18 @@ export function decode(buf: Buffer): string | undefined {
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
+}
+
+/**
+ * The runtime preludes bundlers put at the top of their output (webpack,
+ * browserify, parcel): a committed bundle is build output like dist/, and
+ * analyzing it reports the libraries inside it again.
+ */
+const BUNDLE_PRELUDE = /__webpack_require__|webpackBootstrap|webpackJsonp|webpackChunk|parcelRequire|"function"==typeof require&&require|MODULE_NOT_FOUND",\w+\}var \w+=\w+\[\w+\]=\{exports:\{\}\}/;
+const BUNDLE_HEAD = 4096;
+
+export function looksBundled(text: string): boolean {
+  return BUNDLE_PRELUDE.test(text.length > BUNDLE_HEAD ? text.slice(0, BUNDLE_HEAD) : text);
 }
 
 export function looksMinified(rel: string, text: string): boolean {

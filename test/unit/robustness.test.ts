@@ -439,6 +439,8 @@ describe('robustness', function () {
       w('src/huge.ts', bigFile());
       w('src/bundle.js', minified());
       w('public/vendor.min.js', 'var a=1;\n');
+      w('admin/bundles/js/App.js', browserifyBundle());
+      w('public/main.js', webpackBundle());
       const rnd = prng(7);
       w('src/blob.js', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i % 97 === 0 ? 0 : Math.floor(rnd() * 256)))));
       w('src/bad-utf8.js', Buffer.concat([Buffer.from('const a = "'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('";\n')]));
@@ -505,6 +507,12 @@ describe('robustness', function () {
       assert.equal(skipReason('src/bundle.js'), 'minified');
       assert.equal(skipReason('public/vendor.min.js'), 'minified');
       assert.doesNotThrow(() => analyze('bundle.js', minified()));
+    });
+
+    it('skips committed bundles (webpack, browserify) as build output', () => {
+      assert.equal(skipReason('admin/bundles/js/App.js'), 'bundled build output');
+      assert.equal(skipReason('public/main.js'), 'bundled build output');
+      assert.ok(result!.files.includes('src/app.ts'));
     });
 
     it('skips binary content', () => {
@@ -594,6 +602,24 @@ function bigFile(): string {
 }
 
 /** Realistic code squeezed onto one line, the way a bundler writes it. */
+/** What browserify writes: its prelude, then the modules, readable and one per line. */
+function browserifyBundle(): string {
+  return '(function(){function r(e,n,t){function o(i,f){if(!n[i]){if(!e[i]){var c="function"==typeof require&&require;if(!f&&c)return c(i,!0);' +
+    'if(u)return u(i,!0);var a=new Error("Cannot find module \'"+i+"\'");throw a.code="MODULE_NOT_FOUND",a}var p=n[i]={exports:{}};' +
+    'e[i][0].call(p.exports,function(r){var n=e[i][1][r];return o(n||r)},p,p.exports,r,e,n,t)}return n[i].exports}' +
+    'for(var u="function"==typeof require&&require,i=0;i<t.length;i++)o(t[i]);return o}return r})()({1:[function(require,module,exports){\n' +
+    '"use strict";\n\nvar _react = require("react");\n' +
+    'function Note(props) {\n  return _react.createElement("div", { dangerouslySetInnerHTML: { __html: props.html } });\n}\n' +
+    'module.exports = Note;\n'.repeat(40) + '},{}]},{},[1]);\n';
+}
+
+function webpackBundle(): string {
+  return '/******/ (() => { // webpackBootstrap\n/******/ \tvar __webpack_modules__ = ({\n' +
+    '"./src/index.js": ((module, __unused_webpack_exports, __webpack_require__) => {\n' +
+    'const express = __webpack_require__("express");\nconst app = express();\napp.get("/", (req, res) => res.send(req.query.q));\n' +
+    '})\n/******/ \t});\n/******/ })();\n';
+}
+
 function minified(): string {
   return syntheticRouterFile(3, 400, false)
     .split('\n')
