@@ -197,11 +197,22 @@ function isConstantHtml(e: ts.Expression, depth: number): boolean {
     return ts.isIdentifier(base) && UPPER_CONST.test(base.text);
   }
   if (ts.isIdentifier(x)) {
-    if (UPPER_CONST.test(x.text)) return true;
+    if (UPPER_CONST.test(x.text) || importedFromProject(x)) return true;
     const def = definingExpression(x);
     return def !== x && isConstantHtml(def, depth + 1);
   }
   return false;
+}
+
+/**
+ * `import checkIcon from './icons/check.svg'`, `import { spinnerSvg } from '../shared/spinner'`:
+ * markup the project ships with itself (icons, snippets), not content users wrote.
+ */
+function importedFromProject(id: ts.Identifier): boolean {
+  const b = lookup(id.text, id);
+  if (!b || b.kind !== 'import') return false;
+  const spec = (b.declaration as ts.ImportDeclaration).moduleSpecifier;
+  return ts.isStringLiteral(spec) && (spec.text.startsWith('./') || spec.text.startsWith('../'));
 }
 
 /** DOMPurify.sanitize(x), sanitizeHtml(x), xss(x), JSON.stringify(data) (JSON-LD), directly or through a variable. */
