@@ -23,6 +23,7 @@ import { NodeCache } from '../file-caches';
  * chosen by code. Such a variable is not reported either when its name says
  * it is an identifier (`'${tableName}'` in a PRAGMA) or when the call passes
  * values separately: the splice then builds placeholders or fragments for them.
+ * Migration and seed files (no request reaches them) get request findings only.
  */
 
 /** Client modules whose import makes the injection row apply. */
@@ -244,6 +245,8 @@ function checkSink(
   // Values passed separately: a spliced variable that is not request data builds placeholders or fragments for them
   // (`VALUES (${placeholders})`, `'… < ' + hourOffset()`), as adapters and ORMs do.
   if (!tainted && variable && passesValues(call, kind)) variable = undefined;
+  // Migrations and seeds run at deploy time over rows the application wrote itself: no request reaches them.
+  if (!tainted && variable && isMigrationFile(ctx.file)) variable = undefined;
   if (!tainted && !variable) {
     if (call.arguments.length > 1 && !giveEvidence.done() && hasPlaceholders(text)) giveEvidence.give(call, () => `${receiverText(call)}${name} uses placeholders with separate values`);
     return;
@@ -478,6 +481,14 @@ function insideQuotes(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 39) n++;
   return n % 2 === 1;
 }
+
+/** `migrations/1694658767766-AddChatHistory.ts`, `db/seeds/users.js`, `20240101120000_add_index.js`. */
+export function isMigrationFile(file: string): boolean {
+  const parts = file.toLowerCase().split('/');
+  if (parts.slice(0, -1).some((p) => MIGRATION_DIRS.has(p))) return true;
+  return /^\d{10,}[-_.]/.test(parts[parts.length - 1]);
+}
+const MIGRATION_DIRS: ReadonlySet<string> = new Set(['migrations', 'migration', 'migrate', 'seeds', 'seeders', 'seed']);
 
 /** `pool.query(text, values)`, `$queryRawUnsafe(text, ...values)`: values go separately from the text. */
 function passesValues(call: ts.CallExpression, kind: SinkKind): boolean {
