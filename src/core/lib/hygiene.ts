@@ -13,7 +13,8 @@ import { valueAt } from '../rules/sql-injection';
  * refresh-token-not-rotated, session-no-absolute-timeout).
  */
 
-export { isTestFile, nameWords } from '../rules/hardcoded-secret';
+export { nameWords } from '../rules/hardcoded-secret';
+export { isTestOrSampleFile } from './test-files';
 export { valueAt };
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { resolveObject, resolveString, type ResolvedObject } from '../rules/jwt-
  * an OAuth authorization URL is, and which calls create a GraphQL server.
  */
 
-export { isTestFile } from '../rules/hardcoded-secret';
+export { isTestOrSampleFile } from './test-files';
 
 /** True when `opt` is the boolean literal `true`. */
 export function isTrue(e: ts.Node | undefined): boolean {

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, dottedName, propertyName, stringValue } from '../ast';
-import { enclosingFn, exprWords, isTestFile, nameWords, valueAt } from '../lib/hygiene';
+import { enclosingFn, exprWords, isTestOrSampleFile, nameWords, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
@@ -70,7 +70,7 @@ export const rule: SourceRule = {
     owasp: ['A02:2021', 'A04:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     const kinds: FieldKinds = new Map();
     return {
       CallExpression(node: ts.CallExpression) {

@@ -3,7 +3,8 @@ import { calleeName, calleeObject, dottedName, numberValue, stringValue } from '
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
-import { addOptionEdits, expressionName, nameWords, resolveObject, resolveString, type ResolvedObject, isTestFile } from './jwt-verify-algorithms';
+import { addOptionEdits, expressionName, nameWords, resolveObject, resolveString, type ResolvedObject } from './jwt-verify-algorithms';
+import { isTestFile } from '../lib/test-files';
 import { isNonCredentialName } from './token-localstorage';
 import { maySpellWithEscapes } from '../lib/gates';
 

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, dottedName, stringValue } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import {
-  CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isAuthCookieName, isDoubleSubmitCheck, isTestFile,
+  CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isAuthCookieName, isDoubleSubmitCheck, isTestOrSampleFile,
   sessionCookie, sessionModuleOf, type SessionCookie,
 } from '../lib/protocols';
 import { requestPart } from '../flow';
@@ -50,7 +50,7 @@ export const rule: SourceRule = {
     owasp: ['A01:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     const text = ctx.text;
     // importedModules() is cached per file and cheaper than a text scan: asked first.
     const imported = ctx.modules.importedModules();

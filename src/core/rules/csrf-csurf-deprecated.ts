@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeName, stringValue } from '../ast';
 import {
-  CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isDoubleSubmitCheck, isTestFile, sessionCookie, sessionModuleOf,
+  CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isDoubleSubmitCheck, isTestOrSampleFile, sessionCookie, sessionModuleOf,
 } from '../lib/protocols';
 import { normalizeModule, requiredModule } from '../modules';
 import type { SourceRule } from '../types';
@@ -41,7 +41,7 @@ export const rule: SourceRule = {
     owasp: ['A06:2021', 'A01:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     const mentionsCsrf = /csrf|xsrf/i.test(ctx.text);
     const imported = ctx.modules.importedModules();
     const mayProtect = [...imported].some((m) => CSRF_MODULES.has(m) || m === 'express-session' || m === 'cookie-session');

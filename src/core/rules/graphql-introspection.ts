@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { fileMayCreateGraphqlServer, graphqlServerOf, isTestFile, isTrue, type GraphqlServer } from '../lib/protocols';
+import { fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, isTrue, type GraphqlServer } from '../lib/protocols';
 import { preferredQuote } from '../fix';
 import type { RuleContext, SourceRule } from '../types';
 
@@ -47,7 +47,7 @@ export const rule: SourceRule = {
     owasp: ['A05:2021', 'A01:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     // Every server module the import scan accepts spells one of these in its specifier.
     const text = ctx.text;
     if (!text.includes('apollo') && !text.includes('graphql') && !text.includes('mercurius')) return {};

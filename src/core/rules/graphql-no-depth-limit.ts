@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { numberValue } from '../ast';
 import { addPropertiesEdits, ensureImport } from '../fix';
-import { fileImportsLimitLibrary, fileMayCreateGraphqlServer, graphqlServerOf, isTestFile, limitLibraryOf, mayConfigureLimit, type GraphqlServer } from '../lib/protocols';
+import { fileImportsLimitLibrary, fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, limitLibraryOf, mayConfigureLimit, type GraphqlServer } from '../lib/protocols';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 
 /** Servers that take graphql-js `validationRules`, so `depthLimit(10)` can be added as is. */
@@ -46,7 +46,7 @@ export const rule: SourceRule = {
     owasp: ['A04:2021', 'A05:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     // The import scans look at top-level statements only (importedModules() is cached and shared):
     // far cheaper than the text scans, so they go first; the text test is kept as it was.
     const serverFile = fileMayCreateGraphqlServer(ctx);

@@ -3,6 +3,7 @@ import { dottedName, getProperty, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, SourceRule } from '../types';
+import { isTestOrSampleFile } from '../lib/test-files';
 
 /**
  * Secrets written into source: well-known credential formats in any string
@@ -217,14 +218,6 @@ function isFirebaseWebConfig(literal: ts.Node): boolean {
   return !!getProperty(p.parent, 'authDomain') || (!!getProperty(p.parent, 'projectId') && !!getProperty(p.parent, 'appId'));
 }
 
-/** Test, fixture, mock and seed files hold fake credentials by design. */
-export function isTestFile(file: string): boolean {
-  const f = file.replace(/\\/g, '/').toLowerCase();
-  return (
-    /(^|\/)(test|tests|__tests__|__mocks__|mocks?|fixtures?|e2e|cypress|spec|seeds?|seeders?|examples?|demo)\//.test(f) ||
-    /\.(test|spec|e2e|stories|mock|fixture|seed)\.[cm]?[jt]sx?$/.test(f)
-  );
-}
 
 // ---------------------------------------------------------------------------
 // Fix: read the value from the environment
@@ -326,7 +319,7 @@ export const rule: SourceRule = {
     owasp: ['A07:2021', 'A02:2021'],
   },
   create(ctx) {
-    const testFile = isTestFile(ctx.file);
+    const testFile = isTestOrSampleFile(ctx.file);
     // Once per file, when first needed: which signing-key libraries can appear at all.
     let jwtHint: boolean | undefined;
     let cookieParserHint: boolean | undefined;

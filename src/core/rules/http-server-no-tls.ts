@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, getPropertyValue, stringValue } from '../ast';
-import { constNumber, isTestFile } from '../lib/hygiene';
+import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';
 import type { SourceRule } from '../types';
 
@@ -57,7 +57,7 @@ export const rule: SourceRule = {
     owasp: ['A02:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     // Reports need `x.listen(…)`; evidence needs `redirect(…)`, `writeHead(…)` or a redirect module's specifier.
     if (!ctx.mentions('listen', 'redirect', 'writeHead') && !mayNameRedirectModule(ctx.text)) return {};
     const plain: { call: ts.CallExpression; port: number }[] = [];

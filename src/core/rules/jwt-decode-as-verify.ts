@@ -2,7 +2,8 @@ import { ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';
-import { enclosingFunctionName, fileUsesJwt, isTestFile, mayUseJwt } from './jwt-verify-algorithms';
+import { enclosingFunctionName, fileUsesJwt, mayUseJwt } from './jwt-verify-algorithms';
+import { isTestFile } from '../lib/test-files';
 import { NodeCache } from '../file-caches';
 
 /** Claims that identify or authorize: reading one of them from an unverified token trusts the attacker. */

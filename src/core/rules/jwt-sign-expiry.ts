@@ -4,9 +4,8 @@ import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
-import {
-  addOptionEdits, enclosingFunctionName, fileUsesJwt, jwtFactVisitors, mayUseJwt, nameWords, resolveObject, resolveString, type ResolvedObject, isTestFile,
-} from './jwt-verify-algorithms';
+import { addOptionEdits, enclosingFunctionName, fileUsesJwt, jwtFactVisitors, mayUseJwt, nameWords, resolveObject, resolveString, type ResolvedObject } from './jwt-verify-algorithms';
+import { isTestFile } from '../lib/test-files';
 
 /** Access tokens: 15 minutes. */
 const ACCESS_MAX_SECONDS = 15 * 60;

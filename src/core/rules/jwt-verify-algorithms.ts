@@ -40,16 +40,8 @@ export function jwtFactVisitors(ctx: RuleContext): { onImport(node: ts.ImportDec
   };
 }
 
-const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress|fixtures?)\/|\.(test|spec|e2e|stories)\.[cm]?[jt]sx?$/i;
 
-/**
- * Test code signs throw-away tokens, sets cookies on fake responses and
- * verifies loosely on purpose: none of it ships, so none of it is judged
- * (nor counted as facts or evidence).
- */
-export function isTestFile(file: string): boolean {
-  return TEST_FILE.test(file.replace(/\\/g, '/'));
-}
+import { isTestFile } from '../lib/test-files';
 
 /**
  * False only when the file cannot import or require any JWT library: every

@@ -3,7 +3,8 @@ import { calleeName, calleeObject, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile } from '../scopes';
 import type { SourceRule } from '../types';
-import { checkAlgorithms, fileUsesJwt, hasClaimOption, mayUseJwt, verifyCallOf, isTestFile } from './jwt-verify-algorithms';
+import { checkAlgorithms, fileUsesJwt, hasClaimOption, mayUseJwt, verifyCallOf } from './jwt-verify-algorithms';
+import { isTestFile } from '../lib/test-files';
 
 /**
  * A verification that pins algorithms (so jwt-verify-algorithms is satisfied)

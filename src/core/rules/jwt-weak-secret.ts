@@ -3,7 +3,8 @@ import { calleeName, calleeObject, dottedName, propertyName, stringValue } from 
 import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
-import { isPlaceholder, isSecretName, isTestFile, keyFormatIn, looksLikeRealSecret, storedName } from './hardcoded-secret';
+import { isPlaceholder, isSecretName, keyFormatIn, looksLikeRealSecret, storedName } from './hardcoded-secret';
+import { isTestOrSampleFile } from '../lib/test-files';
 import { enclosingFunctionName, nameWords, resolveObject } from './jwt-verify-algorithms';
 
 /** Values from tutorials, README examples and jwt.io that attackers try first. */
@@ -62,7 +63,7 @@ export const rule: SourceRule = {
     owasp: ['A02:2021', 'A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     const usesJsonwebtoken = ctx.text.includes('jsonwebtoken');
     const usesJose = ctx.text.includes('jose');
     // Without either library only the env fallback visitor below can report, and it needs the name `env`:

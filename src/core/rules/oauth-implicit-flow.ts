@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { getProperty, propertyName } from '../ast';
-import { isImplicitResponseType, isTestFile } from '../lib/protocols';
+import { isImplicitResponseType, isTestOrSampleFile } from '../lib/protocols';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
 
@@ -44,7 +44,7 @@ export const rule: SourceRule = {
     owasp: ['A07:2021', 'A02:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     if (!ctx.text.includes('response_type') && !ctx.text.includes('responseType')) return {};
     const onPart = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateLiteralLikeNode): void => {
       if (!node.text.includes('response_type=')) return;

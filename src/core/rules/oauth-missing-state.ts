@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, getProperty, propertyName, stringValue } from '../ast';
 import { requestPart } from '../flow';
 import {
-  authorizationUrl, enclosingFunctionOrFile, isFalse, isPassportOAuthModule, isTestFile, isTrue, mentionsState,
+  authorizationUrl, enclosingFunctionOrFile, isFalse, isPassportOAuthModule, isTestOrSampleFile, isTrue, mentionsState,
   outermostStringExpression, staticText,
 } from '../lib/protocols';
 import { skipWrappers } from '../modules';
@@ -60,7 +60,7 @@ export const rule: SourceRule = {
     owasp: ['A01:2021', 'A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     let factDone = false;
     const fact = (node: ts.Node): void => {
       if (factDone) return;

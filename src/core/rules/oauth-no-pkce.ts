@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, propertyName, stringValue } from '../ast';
-import { isTestFile } from '../lib/protocols';
+import { isTestOrSampleFile } from '../lib/protocols';
 import type { SourceRule } from '../types';
 import { resolveObject } from './jwt-verify-algorithms';
 
@@ -47,7 +47,7 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     const hasCodeUrl = ctx.text.includes('response_type');
     const openidClient = ctx.text.includes('openid-client') && ctx.modules.imports('openid-client');
     if (!hasCodeUrl && !openidClient) return {};

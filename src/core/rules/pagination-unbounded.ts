@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
-import { comparesAbove, constNumber, enclosingFn, exits, ifsBefore, isTestFile, valueAt } from '../lib/hygiene';
+import { comparesAbove, constNumber, enclosingFn, exits, ifsBefore, isTestOrSampleFile, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -69,7 +69,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Once per file: every sink is a `.limit`/`.take` call or a `limit`/`take` option key (an identifier or
     // string-literal property name, both in the identifier table).
-    if (isTestFile(ctx.file) || !ctx.mentions('limit', 'take')) return {};
+    if (isTestOrSampleFile(ctx.file) || !ctx.mentions('limit', 'take')) return {};
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;

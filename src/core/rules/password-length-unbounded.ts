@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { dottedName, eol, indentAt } from '../ast';
-import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestFile } from '../lib/hygiene';
+import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestOrSampleFile } from '../lib/hygiene';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import { preferredQuote } from '../fix';
@@ -50,7 +50,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: the callee is an identifier or a property name, `hash` or `hashSync`.
-    if (isTestFile(ctx.file) || !/bcrypt/.test(ctx.text) || !ctx.mentions('hash', 'hashSync')) return {};
+    if (isTestOrSampleFile(ctx.file) || !/bcrypt/.test(ctx.text) || !ctx.mentions('hash', 'hashSync')) return {};
     // `hash` callees that cannot come from a bcrypt module (argon2, a local helper) are not resolved.
     const mayCome = calleeMayComeFrom(ctx, BCRYPT_MODULES);
     return {

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, dottedName, HTTP_METHODS, propertyName } from '../ast';
-import { exprWords, isTestFile, nameWords } from '../lib/hygiene';
+import { exprWords, isTestOrSampleFile, nameWords } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule } from '../types';
 import { storedName } from './hardcoded-secret';
@@ -77,7 +77,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Every candidate is a route whose path says `refresh` or a function whose name does (any case):
     // a file that never spells it has nothing to judge.
-    if (isTestFile(ctx.file) || !/refresh/i.test(ctx.text)) return {};
+    if (isTestOrSampleFile(ctx.file) || !/refresh/i.test(ctx.text)) return {};
     const candidates = new Map<ts.Node, ts.Node>();
     const add = (fn: HandlerFn | undefined, at: ts.Node): void => {
       if (fn && fn.body && !candidates.has(fn)) candidates.set(fn, at);

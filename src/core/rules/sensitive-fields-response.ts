@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import {
-  CHAIN_METHODS, QUERY_METHODS, enclosingFn, hasSecretKey, inModelWalk, isSensitiveField, isTestFile, learn, modelCollector, propertyValues, modelKey, modelName, projection,
+  CHAIN_METHODS, QUERY_METHODS, enclosingFn, hasSecretKey, inModelWalk, isSensitiveField, isTestOrSampleFile, learn, modelCollector, propertyValues, modelKey, modelName, projection,
   sentValue, valueAt, type Learned, type ModelInfo,
 } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -72,7 +72,7 @@ export const rule: SourceRule = {
     owasp: ['A01:2021', 'A04:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     // Nothing is reported without a send: `res.json(x)` (sentValue: a send method on a response name),
     // Koa's `ctx.body = x`, or a return from a method decorated as a route.
     const responseSends = ctx.mentions('json', 'send', 'jsonp') && ctx.mentions('res', 'response', 'reply', 'resp');

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
-import { isTestFile } from '../lib/hygiene';
+import { isTestOrSampleFile } from '../lib/hygiene';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -48,7 +48,7 @@ export const rule: SourceRule = {
     owasp: ['A05:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file)) return {};
+    if (isTestOrSampleFile(ctx.file)) return {};
     // Reports need `x.listen(…)`; evidence needs x.setTimeout(…), an assignment to one of TIMEOUT_PROPERTIES,
     // or createServer / a fastify-named factory with timeout options.
     const mayFastify = /fastify/i.test(ctx.text);

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { dottedName, getProperty, getPropertyValue } from '../ast';
-import { constNumber, isTestFile } from '../lib/hygiene';
+import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
@@ -58,7 +58,7 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestFile(ctx.file) || !ctx.text.includes('express-session') || !ctx.modules.imports('express-session')) return {};
+    if (isTestOrSampleFile(ctx.file) || !ctx.text.includes('express-session') || !ctx.modules.imports('express-session')) return {};
     const calls: ts.CallExpression[] = [];
     let absolute = false;
     return {

@@ -2,7 +2,8 @@ import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { SourceRule } from '../types';
-import { expressionName, nameWords, resolveString, isTestFile } from './jwt-verify-algorithms';
+import { expressionName, nameWords, resolveString } from './jwt-verify-algorithms';
+import { isTestFile } from '../lib/test-files';
 
 /** Words that make a name a credential. */
 const TOKEN_WORDS: ReadonlySet<string> = new Set(['token', 'tokens', 'jwt', 'bearer']);

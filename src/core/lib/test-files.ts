@@ -1,0 +1,20 @@
+/**
+ * Files whose code never ships: rules that judge what production runs leave
+ * them alone (and record no facts or evidence from them).
+ */
+
+const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress|fixtures?)\/|\.(test|spec|e2e|stories)\.[cm]?[jt]sx?$/i;
+
+/** Tests, mocks, fixtures, e2e suites and stories: they sign throw-away tokens and compare fake secrets on purpose. */
+export function isTestFile(file: string): boolean {
+  return TEST_FILE.test(file.replace(/\\/g, '/'));
+}
+
+const SAMPLE_DIR = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|fixtures?|e2e|cypress|spec|seeds?|seeders?|examples?|demo)\//;
+const SAMPLE_NAME = /\.(test|spec|e2e|stories|mock|fixture|seed)\.[cm]?[jt]sx?$/;
+
+/** isTestFile, plus seeds, examples and demos: files that hold fake credentials and sample data by design. */
+export function isTestOrSampleFile(file: string): boolean {
+  const f = file.replace(/\\/g, '/').toLowerCase();
+  return SAMPLE_DIR.test(f) || SAMPLE_NAME.test(f);
+}
