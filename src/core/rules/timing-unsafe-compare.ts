@@ -7,6 +7,7 @@ import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { words } from './login-user-enumeration';
 import { maySpellWithEscapes } from '../lib/gates';
+import { isTestFile } from '../lib/test-files';
 
 /**
  * A secret compared with `===`: the comparison stops at the first differing
@@ -19,7 +20,8 @@ import { maySpellWithEscapes } from '../lib/gates';
  * secret, apiKey, hash) and the other must not be a literal, a `typeof` or a
  * length; to keep code that merely juggles tokens quiet, one side must also be
  * request data, a computed digest, an env secret, a parameter named like a
- * secret, or both sides must be named like secrets.
+ * secret. Two stored secrets compared with each other (session bookkeeping)
+ * and test files are left alone.
  */
 export const rule: SourceRule = {
   id: 'timing-unsafe-compare',
@@ -47,7 +49,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: a report needs an operand named with a secret word, which the text spells unless escaped.
-    if (!SECRET_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text)) return {};
+    if (isTestFile(ctx.file) || (!SECRET_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text))) return {};
     // Per name, once per file: splitting it into words is the costly part.
     const verdicts = new Map<string, boolean>();
     const secretNameHere = (expr: ts.Node): string | undefined => {
@@ -74,7 +76,8 @@ export const rule: SourceRule = {
         if (strongNamed) {
           // `signature === expected`, `token === user.resetToken`, or a secret against request data, a digest, env, a parameter
           // The cheap shape checks of both sides go before the (costlier) request-data question on either.
-          if (!(ls && rs) && !strongShape(left, ls) && !strongShape(right, rs) && !ctx.flow.source(left) && !ctx.flow.source(right)) return;
+          // Two stored secrets compared with each other (`connection.token === session.accessToken`) is bookkeeping, not a guess.
+          if (!strongShape(left, ls) && !strongShape(right, rs) && !ctx.flow.source(left) && !ctx.flow.source(right)) return;
         } else if (!isRequestHeaderCall(left) && !isRequestHeaderCall(right) && !ctx.flow.source(left) && !ctx.flow.source(right)) {
           // Only `hash`/`digest` names: content hashes compared for caching are not secrets; a hash the client sent is.
           return;
@@ -188,9 +191,14 @@ function strongShape(expr: ts.Node, secret: string | undefined): boolean {
     ts.isIdentifier(e.expression.expression) && e.expression.expression.text === 'process') return true;
   if (secret && ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
-    if (b?.kind === 'parameter') return true;
+    if (b?.kind === 'parameter' && b.path.length === 0 && !isCallback(b.declaration.parent)) return true;
   }
   return false;
+}
+
+/** `sessions.some((token) => …)`: a callback's parameter is an element being iterated, not a secret handed to a check. */
+function isCallback(fn: ts.Node | undefined): boolean {
+  return !!fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn);
 }
 
 
