@@ -143,7 +143,7 @@ export const ROWS: readonly RowDefinition[] = [
     number: 19, id: 'admin-endpoints', title: 'Admin endpoints',
     criteria: 'role checks on every admin route; denied attempts logged',
     subject: ['admin-route'], naReason: 'no admin routes found',
-    passEvidence: ['admin-role-check'], reviewReason: 'admin routes exist; no role check was recognised',
+    passEvidence: ['admin-role-check', 'admin-path-guard'], reviewReason: 'admin routes exist; no role check was recognised',
   },
   {
     number: 20, id: 'mass-assignment', title: 'Mass assignment',

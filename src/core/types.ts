@@ -88,6 +88,8 @@ export type EvidenceKind =
   | 'helmet' | 'error-handler-generic' | 'env-ignored' | 'env-validated' | 'lockfile'
   | 'hsts' | 'security-logging' | 'body-limit' | 'ssrf-guard' | 'login-attempt-counting'
   | 'webhook-signature' | 'admin-role-check' | 'allowlisted-write'
+  /** A middleware tests the request path for /admin and the caller's role: every admin route, in any file, is behind it. */
+  | 'admin-path-guard'
   | 'session-regenerate' | 'session-hardened' | 'strong-password-hash'
   /** MongoDB filters are sanitized globally (mongoose sanitizeFilter, express-mongo-sanitize): `$` operators cannot come from request data. */
   | 'nosql-sanitizer'

@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeWorkspace } from '../../src/core/workspace';
 import { run } from '../helpers';
 
 /** Cases the whole-file fixtures cannot express: file paths, facts and evidence, framework skips. */
@@ -128,6 +132,48 @@ describe('access rules', () => {
       ].join('\n');
       assert.deepEqual(lines(controller, 'idor-lookup', 'src/controllers/admin/users.js'), []);
       assert.deepEqual(lines(controller, 'idor-lookup', 'src/controllers/users.js'), [3]);
+    });
+  });
+
+  describe('admin-no-role-check', () => {
+    // Etherpad's shape: one app-wide access check for every /admin path, the admin pages in other files.
+    const accessCheck = [
+      "exports.checkAccess = async (req, res, next) => {",
+      "  const requireAdmin = req.path.toLowerCase().indexOf('/admin') === 0;",
+      '  const user = req.session && req.session.user;',
+      "  if (requireAdmin && !(user && user.is_admin)) return res.status(403).send('Forbidden');",
+      '  next();',
+      '};',
+    ].join('\n');
+    const adminPages = [
+      "exports.expressCreateServer = (hookName, { app }) => {",
+      "  app.get('/admin/settings', (req, res) => res.send(renderSettings()));",
+      "  app.post('/admin/plugins/install', (req, res) => installPlugin(req.body.name).then(() => res.sendStatus(204)));",
+      '};',
+    ].join('\n');
+
+    it('gives path-guard evidence for a middleware that tests the path and the role', () => {
+      const r = run(accessCheck, 'admin-no-role-check', 'src/hooks/webaccess.js');
+      assert.deepEqual(r.evidence.map((e) => [e.kind, e.line]), [['admin-path-guard', 2]]);
+      const pathOnly = accessCheck.replace('!(user && user.is_admin)', '!user');
+      assert.deepEqual(run(pathOnly, 'admin-no-role-check', 'src/hooks/webaccess.js').evidence, [], 'a login check is not a role check');
+      const notRequest = accessCheck.replace('req.path.toLowerCase()', 'config.home');
+      assert.deepEqual(run(notRequest, 'admin-no-role-check', 'src/hooks/webaccess.js').evidence, []);
+    });
+
+    it('reports admin routes in other files only without such a guard in the workspace', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preflight-admin-'));
+      try {
+        fs.mkdirSync(path.join(dir, 'src', 'hooks'), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'src', 'hooks', 'admin.js'), adminPages);
+        const reported = (): number[] =>
+          analyzeWorkspace(dir).findings.filter((f) => f.ruleId === 'admin-no-role-check').map((f) => f.line);
+        assert.deepEqual(reported(), [2, 3]);
+        fs.writeFileSync(path.join(dir, 'src', 'hooks', 'webaccess.js'), accessCheck);
+        assert.deepEqual(reported(), []);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -16,7 +16,9 @@ import { find, isLoginPath, middlewareOf, resolveHandler, routeLabel, segments, 
  * on the route, in an earlier `use` of the same router or app, on the `use`
  * that mounts a local router at /admin, or a role test in the handler that
  * answers 401/403. A router from another file mounted at /admin without one is
- * reported at the mount unless a role check exists somewhere in the workspace.
+ * reported at the mount unless a role check exists somewhere in the workspace;
+ * no admin route is reported when a middleware somewhere tests the request
+ * path for /admin and the caller's role (a global access check).
  */
 export const rule: SourceRule = {
   id: 'admin-no-role-check',
@@ -50,6 +52,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     const routes: RouteCall[] = [];
+    let pathGuard = false;
     return {
       CallExpression(node: ts.CallExpression) {
         // routeCall needs `x.<method>(…)` with an argument: tested here first, by kind.
@@ -57,12 +60,64 @@ export const rule: SourceRule = {
         const route = routeCall(node);
         if (route) routes.push(route);
       },
+      StringLiteral(node: ts.StringLiteral) {
+        if (pathGuard || !node.text.startsWith('/') || !isAdminPath(node.text)) return;
+        const fn = adminPathGuard(node);
+        if (!fn) return;
+        pathGuard = true;
+        ctx.evidence('admin-path-guard', node, `${node.text} paths need an admin role (${functionLabel(fn)})`);
+      },
       onEnd() {
         if (routes.length > 0) check(ctx, routes);
       },
     };
   },
 };
+
+/**
+ * `const requireAdmin = req.path.indexOf('/admin') === 0; … if (requireAdmin && !user.is_admin) return deny();`:
+ * a middleware (any file, mounted app-wide) that tests the request path and the role. Its function, or undefined.
+ */
+function adminPathGuard(literal: ts.StringLiteral): ts.Node | undefined {
+  if (!testsRequestPath(literal)) return undefined;
+  // `const requireAdmin = req.path…('/admin')`: that name holds the path test, not a role.
+  const pathTest = new Set<string>();
+  for (let n: ts.Node | undefined = literal.parent; n && !ts.isSourceFile(n); n = n.parent) {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) pathTest.add(n.name.text);
+    if (!isFunctionLikeNode(n)) continue;
+    return checksRoleInside(n, pathTest) ? n : undefined;
+  }
+  return undefined;
+}
+
+const PATH_TESTS: ReadonlySet<string> = new Set(['indexOf', 'startsWith', 'includes', 'test', 'match']);
+const REQUEST_PATH_PROPS: ReadonlySet<string> = new Set(['path', 'url', 'originalUrl', 'baseUrl', 'pathname']);
+
+/** `req.path.indexOf('/admin')`, `req.originalUrl.startsWith('/admin/')`, `req.url === '/admin'`. */
+function testsRequestPath(literal: ts.StringLiteral): boolean {
+  const p = literal.parent;
+  let subject: ts.Expression | undefined;
+  if (ts.isCallExpression(p) && p.arguments[0] === literal && PATH_TESTS.has(calleeName(p) ?? '')) subject = calleeObject(p);
+  else if (ts.isBinaryExpression(p) && (p.left === literal || p.right === literal)) subject = p.left === literal ? p.right : p.left;
+  if (!subject) return false;
+  // Through .toLowerCase() and friends.
+  let e = skipWrappers(subject);
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) e = skipWrappers(e.expression.expression);
+  return ts.isPropertyAccessExpression(e) && REQUEST_PATH_PROPS.has(e.name.text);
+}
+
+function isFunctionLikeNode(n: ts.Node): boolean {
+  return ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n);
+}
+
+function functionLabel(fn: ts.Node): string {
+  const named = (fn as ts.FunctionDeclaration).name;
+  if (named && ts.isIdentifier(named)) return `${named.text}()`;
+  const p = fn.parent;
+  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return `${p.name.text}()`;
+  if (ts.isPropertyAssignment(p) || ts.isBinaryExpression(p)) return `${(ts.isPropertyAssignment(p) ? p.name : p.left).getText()}`;
+  return 'a middleware';
+}
 
 /** `/admin`, `/api/admin/users`, `/admin-panel`, `/users/:id/admin`; not `/administrative-areas`. */
 export function isAdminPath(path: string): boolean {
@@ -115,7 +170,8 @@ const ROLE_PROPS: ReadonlySet<string> = new Set(['role', 'roles', 'admin', 'perm
  * A role test inside the handler: `if (req.user.role !== 'admin') return res.sendStatus(403)`,
  * `if (!req.user?.isAdmin) throw new ForbiddenError()`, `assertAdmin(req.user)`, `ability.can(…)`.
  */
-function checksRoleInside(fn: ts.Node): boolean {
+function checksRoleInside(fn: ts.Node, notRoles?: ReadonlySet<string>): boolean {
+  const isRole = (id: ts.Identifier): boolean => !notRoles?.has(id.text) && words(id.text).some((x) => ROLE_PROPS.has(x));
   return !!find(fn, (n) => {
     if (ts.isCallExpression(n)) {
       const w = words(calleeName(n) ?? '');
@@ -123,8 +179,8 @@ function checksRoleInside(fn: ts.Node): boolean {
       return false;
     }
     if (ts.isIfStatement(n)) {
-      const mentionsRole = !!find(n.expression, (c) => ts.isIdentifier(c) && words(c.text).some((x) => ROLE_PROPS.has(x))) ||
-        (ts.isIdentifier(n.expression) && words(n.expression.text).some((x) => ROLE_PROPS.has(x)));
+      const mentionsRole = !!find(n.expression, (c) => ts.isIdentifier(c) && isRole(c)) ||
+        (ts.isIdentifier(n.expression) && isRole(n.expression));
       if (!mentionsRole) return false;
       return !!find(n.thenStatement, (b) => ts.isThrowStatement(b) || ts.isReturnStatement(b) ||
         (ts.isCallExpression(b) && (calleeName(b) === 'sendStatus' || calleeName(b) === 'status')));
@@ -266,6 +322,7 @@ function check(ctx: RuleContext, routes: RouteCall[]): void {
     reported.add(r.call);
     ctx.report(r.call, {
       message: `Admin route ${label} has no role check: any authenticated (or anonymous) user can call it; add a role middleware such as requireRole('admin').`,
+      unlessEvidence: 'admin-path-guard',
     });
   }
 }
