@@ -11,8 +11,11 @@ const IDENTITY_PROPS: ReadonlySet<string> = new Set([
   'sub', 'id', '_id', 'userId', 'user_id', 'uid', 'role', 'roles', 'isAdmin', 'is_admin', 'admin', 'permissions',
   'scope', 'scopes', 'groups', 'username', 'email', 'tenantId', 'tenant_id', 'accountId', 'account_id', 'orgId', 'user',
 ]);
-/** Claims about the token itself: reading them (a refresh timer, a cookie maxAge) decides nothing about who the caller is. */
-const TIMING_PROPS: ReadonlySet<string> = new Set(['exp', 'iat', 'nbf', 'jti']);
+/**
+ * Claims about the token itself: reading them (a refresh timer, a cookie maxAge, which issuer's key
+ * to verify with) decides nothing about who the caller is.
+ */
+const TIMING_PROPS: ReadonlySet<string> = new Set(['exp', 'iat', 'nbf', 'jti', 'iss', 'aud', 'azp', 'kid', 'typ', 'alg']);
 /** `req.user = decoded`, `res.locals.user = decoded`, `ctx.state.user = decoded`. */
 const IDENTITY_TARGETS: ReadonlySet<string> = new Set(['user', 'currentUser', 'auth', 'userId', 'principal', 'identity', 'claims', 'account']);
 const REQUEST_ROOTS: ReadonlySet<string> = new Set(['req', 'request', 'res', 'response', 'ctx', 'context']);
