@@ -216,6 +216,8 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
 /** The constant text so far fixes the destination: a path on this site, or `scheme://host/`. */
 function originFixed(acc: string): boolean {
   if (/^\/[^/\\]/.test(acc)) return true;
+  // `./callback?…`, `../login`: relative to the current path, on this site.
+  if (/^\.\.?\/[^/\\]/.test(acc)) return true;
   if (acc.startsWith('?') || acc.startsWith('#')) return true;
   return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\\]+[/?#]/i.test(acc);
 }
