@@ -496,12 +496,38 @@ class Classifier {
     if (pw && missing) return undefined; // `if (!user || !(await compare(…)))`: one answer for both
     if (pw) {
       if (isNegative(cond)) return { kind: 'password', branch: s.thenStatement };
-      return s.elseStatement ? { kind: 'password', branch: s.elseStatement } : undefined;
+      return s.elseStatement ? { kind: 'password', branch: pastErrorChecks(s.elseStatement) } : undefined;
     }
     if (missing) return { kind: 'user', branch: s.thenStatement };
-    if (s.elseStatement && this.isPresent(cond)) return { kind: 'user', branch: s.elseStatement };
+    if (s.elseStatement && this.isPresent(cond)) return { kind: 'user', branch: pastErrorChecks(s.elseStatement) };
     return undefined;
   }
+}
+
+/**
+ * `if (user) { … } else if (err) { 500 } else { 401 }`: the unknown-user answer is the last else, not the
+ * callback's error branch before it (the same for `if (isMatch) … else if (err) … else …`).
+ */
+function pastErrorChecks(branch: ts.Statement): ts.Statement {
+  let b = branch;
+  while (ts.isIfStatement(b) && b.elseStatement && isErrorCheck(b.expression)) b = b.elseStatement;
+  return b;
+}
+
+/** `err`, `err2`, `error`, `dbError`, `e`. */
+const ERROR_NAME = /^(e|ex|err|error|exception)\d*$|[a-z](Err|Error)$/;
+
+/** `err`, `error != null`, `err !== undefined`. */
+function isErrorCheck(cond: ts.Expression): boolean {
+  const c = skipWrappers(cond);
+  if (ts.isIdentifier(c)) return ERROR_NAME.test(c.text);
+  if (!ts.isBinaryExpression(c)) return false;
+  const op = c.operatorToken.kind;
+  if (op !== ts.SyntaxKind.ExclamationEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken) return false;
+  const l = skipWrappers(c.left);
+  const r = skipWrappers(c.right);
+  const nullish = (e: ts.Node): boolean => e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+  return (ts.isIdentifier(l) && ERROR_NAME.test(l.text) && nullish(r)) || (ts.isIdentifier(r) && ERROR_NAME.test(r.text) && nullish(l));
 }
 
 function isPropertyNameNode(n: ts.Identifier): boolean {
