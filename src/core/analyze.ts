@@ -107,6 +107,12 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
   const mentions = identifiers instanceof Map
     ? (...names: string[]): boolean => names.some((n) => identifiers.has(n))
     : (): boolean => true;
+  const mentionsWhere = identifiers instanceof Map
+    ? (test: (name: string) => boolean): boolean => {
+      for (const name of identifiers.keys()) if (test(name)) return true;
+      return false;
+    }
+    : (): boolean => true;
 
   const handlers: Handler[][] = [];
   const endHooks: (() => void)[] = [];
@@ -133,6 +139,7 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
       modules,
       flow,
       mentions,
+      mentionsWhere,
       report(node, detail?: ReportDetail) {
         const start = 'kind' in node ? startOf(node as ts.Node) : (node as { start: number }).start;
         const end = node.end;

@@ -156,6 +156,8 @@ export interface RuleContext {
    * a file that never says `sign`.
    */
   mentions(...names: string[]): boolean;
+  /** True when some identifier of the file satisfies the test (any case of a name: `post`, `Post`, `POST`). Same table as mentions. */
+  mentionsWhere(test: (name: string) => boolean): boolean;
   report(node: ts.Node | { start: number; end: number }, detail?: ReportDetail): void;
   evidence(kind: EvidenceKind, node: ts.Node, message: string): void;
   fact(kind: FactKind, node: ts.Node): void;

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, propertyName, type RouteCall } from '../ast';
+import { calleeName, calleeObject, propertyName, type RouteCall, HTTP_METHODS } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -387,6 +387,11 @@ function collectedFirstRead(ctx: RuleContext, col: Collected, first: number, fn:
 }
 
 /** `pages/api/users/[id].ts` → `/api/users/[id]`. */
+/** A name RouteIndex.add can take for a route method: `post`, `Post`, `DELETE`. */
+function isHttpMethodName(name: string): boolean {
+  return name.length >= 3 && name.length <= 7 && HTTP_METHODS.has(name.toLowerCase());
+}
+
 function nextApiRoute(file: string): string | undefined {
   const m = /(?:^|\/)pages(\/api\/.*)\.[cm]?[jt]sx?$/.exec(file.replace(/\\/g, '/'));
   return m ? m[1].replace(/\/index$/, '') || '/api' : undefined;
@@ -457,6 +462,25 @@ export const rule: SourceRule = {
       }
       return v ?? undefined;
     };
+    const onFactRead = (node: ts.PropertyAccessExpression): void => {
+      if (factDone) return;
+      const name = node.name.text;
+      if (name !== 'body' && name !== 'query' && name !== 'params') return;
+      if (!requestPart(node)) return;
+      ctx.fact('request-input', node);
+      factDone = true;
+    };
+    const onEvidenceCall = (node: ts.CallExpression): void => {
+      // Validation anywhere (controllers wired up elsewhere too) is evidence for the row.
+      if (evidenceDone || !mayValidateCall || node.arguments.length === 0) return;
+      const v = validate(node);
+      if (v) evidence(v);
+    };
+    // A report needs a route (`x.<http method>(path, …)`, the method in any case) or a Next.js API route
+    // file: without either only the evidence and the fact are left, and no handler needs judging.
+    if (!ctx.mentionsWhere(isHttpMethodName) && nextApiRoute(ctx.file) === undefined) {
+      return { CallExpression: onEvidenceCall, PropertyAccessExpression: onFactRead };
+    }
     // The nodes the handler judgements act on, collected in walk order (see Collected).
     const col: Collected = { nodes: [], starts: new Map() };
     const nodes = col.nodes;
@@ -467,10 +491,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         nodes.push(node);
         routes.add(node);
-        // Validation anywhere (controllers wired up elsewhere too) is evidence for the row.
-        if (evidenceDone || !mayValidateCall || node.arguments.length === 0) return;
-        const v = validate(node);
-        if (v) evidence(v);
+        onEvidenceCall(node);
       },
       NewExpression(node: ts.NewExpression) {
         nodes.push(node);
@@ -490,12 +511,7 @@ export const rule: SourceRule = {
       MethodDeclaration: fnStart,
       PropertyAccessExpression(node: ts.PropertyAccessExpression) {
         if (mayReadRequest(node)) nodes.push(node);
-        if (factDone) return;
-        const name = node.name.text;
-        if (name !== 'body' && name !== 'query' && name !== 'params') return;
-        if (!requestPart(node)) return;
-        ctx.fact('request-input', node);
-        factDone = true;
+        onFactRead(node);
       },
       onEnd() {
         const inHandler = new Map<ts.Node, Validation | null>();
