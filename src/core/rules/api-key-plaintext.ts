@@ -72,12 +72,18 @@ export const rule: SourceRule = {
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
     const kinds: FieldKinds = new Map();
+    // Every report names a key field (an identifier or a property key, both in the parser's table).
+    if (!ctx.mentionsWhere((n) => FIELD_HINT.test(n) && fieldKind(kinds, n) !== 'no')) return {};
+    // A stored key is generated in this file (generated() follows local bindings only); a lookup calls a find method.
+    const mayStore = ctx.mentions(...GENERATOR_NAMES) || ctx.mentionsWhere(isKeyGeneratorName);
+    const mayLookup = ctx.mentions(...LOOKUP_METHODS);
+    if (!mayStore && !mayLookup) return {};
     return {
       CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
         if (!name) return;
-        const store = STORE_METHODS.has(name);
-        const find = LOOKUP_METHODS.has(name);
+        const store = mayStore && STORE_METHODS.has(name);
+        const find = mayLookup && LOOKUP_METHODS.has(name);
         if (!store && !find) return;
         // Receiver words matter only for generic field names: computed on first need.
         let words: string[] | undefined;
@@ -91,6 +97,7 @@ export const rule: SourceRule = {
       },
       // new ApiKey({ key })
       NewExpression(node: ts.NewExpression) {
+        if (!mayStore) return;
         const e = skipWrappers(node.expression);
         if (!ts.isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
         let words: string[] | undefined;
@@ -99,7 +106,7 @@ export const rule: SourceRule = {
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (!mayStore || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         const field = node.left.name.text;
         const left = node.left;
         if (!isKeyField(kinds, field, () => exprWords(left.expression), node.right)) return;
@@ -189,6 +196,18 @@ function checkLookup(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignme
   });
 }
 
+/** Every field name fieldKind does not answer 'no' for spells one of these (any case). */
+const FIELD_HINT = /key|token|secret|value/i;
+/** The callee names generated() accepts outright; the others are isKeyGeneratorName's. */
+const GENERATOR_NAMES: readonly string[] = ['randomBytes', 'randomUUID', 'nanoid', 'uuidv4', 'v4'];
+
+/** generateApiKey(), createApiKey(), newApiToken(): the names generated() accepts by their words. */
+function isKeyGeneratorName(name: string): boolean {
+  if (!/api/i.test(name)) return false;
+  const w = nameWords(name);
+  return /^(generate|gen|create|new|make|issue)$/.test(w[0] ?? '') && w.includes('api') && (w.includes('key') || w.includes('token'));
+}
+
 /** A freshly generated random value (possibly with a prefix), followed through local variables. */
 function generated(expr: ts.Expression, depth = 0): boolean {
   if (depth > 5) return false;
@@ -210,8 +229,7 @@ function generated(expr: ts.Expression, depth = 0): boolean {
   }
   if (name === 'randomUUID' || name === 'nanoid' || name === 'uuidv4' || (name === 'v4' && /uuid/i.test(dottedName(e.expression) ?? 'uuid'))) return true;
   // generateApiKey(), createApiKey(), newApiKey()
-  const w = nameWords(name);
-  return /^(generate|gen|create|new|make|issue)$/.test(w[0] ?? '') && w.includes('api') && (w.includes('key') || w.includes('token'));
+  return isKeyGeneratorName(name);
 }
 
 /** The function saves something after `at`: `await user.save()`, `repo.save(x)`, `em.flush()`. */
