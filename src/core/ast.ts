@@ -123,7 +123,10 @@ export function routeCall(node: ts.Node): RouteCall | undefined {
   if (!ts.isCallExpression(node)) return undefined;
   const e = node.expression;
   if (!ts.isPropertyAccessExpression(e)) return undefined;
-  const method = e.name.text.toLowerCase();
+  const name = e.name.text;
+  // Every method name below has 3 to 7 letters: most calls stop here, before a lower-cased copy.
+  if (name.length < 3 || name.length > 7) return undefined;
+  const method = name.toLowerCase();
   if (!HTTP_METHODS.has(method) && method !== 'use') return undefined;
   const args = node.arguments;
   if (args.length === 0) return undefined;
