@@ -6,7 +6,9 @@
  *   (b) the whole corpus: analyzeWorkspace vs listing, reading and parsing the
  *       same files (plus analyzeWorkspace with every rule off: the engine alone);
  *   (c) peak RSS of each, in separate child processes so that peaks don't mix;
- *   (d) which rules the analysis time goes to (one instrumented pass).
+ *   (d) which rules the analysis time goes to (one instrumented pass);
+ *   (e) cold runs: a fresh process each, start-up and JIT warm-up included,
+ *       as a user's `preflight check` runs (for information).
  *
  * The corpus is synthetic and deterministic (scripts/corpus.ts, seeded) and is
  * written to bench-corpus/ (git-ignored). Figures only: targets are printed
@@ -41,6 +43,8 @@ const TARGET_MEMORY = 1.5;
 const SINGLE_PASSES = 3;
 /** Timed runs per variant, best taken (the process is warm from (a) by then). */
 const CORPUS_RUNS = 2;
+/** Fresh processes per variant for (e), best taken. */
+const COLD_RUNS = 3;
 
 const BUCKETS = [
   { label: '< 200 lines', min: 0, max: 199 },
@@ -90,23 +94,36 @@ const allOff = (): PreflightConfig => ({
 });
 
 // ---------------------------------------------------------------------------
-// Child processes for (c)
+// Child processes for (c) and (e)
 
 type ChildMode = 'idle' | 'parse' | 'analyze';
 
-function child(mode: ChildMode): void {
-  if (mode === 'parse') parseAll(CORPUS);
-  if (mode === 'analyze') analyzeWorkspace(CORPUS);
-  process.send!({ maxRSS: process.resourceUsage().maxRSS });
+interface ChildRun {
+  /** Peak RSS in bytes. */
+  rss: number;
+  /** From the fork to the exit: start-up, loading the bundle, the work (cold JIT). */
+  wall: number;
+  /** The work alone, measured inside the child. */
+  work: number;
 }
 
-function runChild(mode: ChildMode): Promise<number> {
+function child(mode: ChildMode): void {
+  const t0 = performance.now();
+  if (mode === 'parse') parseAll(CORPUS);
+  if (mode === 'analyze') analyzeWorkspace(CORPUS);
+  process.send!({ maxRSS: process.resourceUsage().maxRSS, work: performance.now() - t0 });
+}
+
+function runChild(mode: ChildMode): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
+    const t0 = performance.now();
     const cp = fork(__filename, ['--child', mode], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let rss: number | undefined;
-    cp.on('message', (m: { maxRSS: number }) => (rss = m.maxRSS));
+    let got: { maxRSS: number; work: number } | undefined;
+    cp.on('message', (m: { maxRSS: number; work: number }) => (got = m));
     cp.on('error', reject);
-    cp.on('exit', (code) => (rss !== undefined ? resolve(rss * 1024) : reject(new Error(`child ${mode} exited with ${code}`))));
+    cp.on('exit', (code) => (got !== undefined
+      ? resolve({ rss: got.maxRSS * 1024, wall: performance.now() - t0, work: got.work })
+      : reject(new Error(`child ${mode} exited with ${code}`))));
   });
 }
 
@@ -245,9 +262,9 @@ async function main(): Promise<void> {
   );
 
   // (c) memory ---------------------------------------------------------------
-  const idle = await runChild('idle');
-  const parsed = await runChild('parse');
-  const analyzed = await runChild('analyze');
+  const idle = (await runChild('idle')).rss;
+  const parsed = (await runChild('parse')).rss;
+  const analyzed = (await runChild('analyze')).rss;
   const memRatio = analyzed / parsed;
   const netRatio = (analyzed - idle) / Math.max(1, parsed - idle);
   console.log(`\n(c) Peak RSS, each in its own child process (process.resourceUsage().maxRSS)   target <= ${TARGET_MEMORY}x`);
@@ -274,6 +291,24 @@ async function main(): Promise<void> {
     id, ms(v), `${((v / total) * 100).toFixed(1)}%`, (v * 1000 / third.length).toFixed(1),
   ])));
   if (ranked.length > 15) console.log(`  … and ${ranked.length - 15} more rules, ${ms(ranked.slice(15).reduce((a, [, v]) => a + v, 0))} ms together`);
+
+  // (e) cold processes -----------------------------------------------------------
+  // What a user waits for: `preflight check` starts a fresh process, so start-up and a cold JIT count.
+  const cold = { parse: [] as ChildRun[], analyze: [] as ChildRun[] };
+  for (let i = 0; i < COLD_RUNS; i++) {
+    cold.parse.push(await runChild('parse'));
+    cold.analyze.push(await runChild('analyze'));
+  }
+  const best = (xs: ChildRun[], k: 'wall' | 'work'): number => Math.min(...xs.map((r) => r[k]));
+  const coldWall = best(cold.analyze, 'wall') / best(cold.parse, 'wall');
+  const coldWork = best(cold.analyze, 'work') / best(cold.parse, 'work');
+  console.log(`\n(e) Cold: a fresh process per run, as \`preflight check\` runs, best of ${COLD_RUNS} (information; the targets are (a) to (c))`);
+  console.log(table(['run', 'process ms', 'work ms'], [
+    ['list + read + parse every file', ms(best(cold.parse, 'wall')), ms(best(cold.parse, 'work'))],
+    ['analyzeWorkspace, all rules', ms(best(cold.analyze, 'wall')), ms(best(cold.analyze, 'work'))],
+  ]));
+  console.log(`  analyze / parse = ${ratio(coldWall)} for the whole process, ${ratio(coldWork)} for the work alone`);
+
 
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
