@@ -152,8 +152,10 @@ export function looksBundled(text: string): boolean {
 export function looksMinified(rel: string, text: string): boolean {
   if (/\.min\.[cm]?js$/i.test(rel)) return true;
   if (text.length < 5000) return false;
+  // Minified means fewer than length / MINIFIED_LINE_LENGTH lines: stop counting once there are that many.
+  const enough = text.length / MINIFIED_LINE_LENGTH;
   let lines = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  for (let i = text.indexOf('\n'); i >= 0 && lines < enough; i = text.indexOf('\n', i + 1)) lines++;
   return text.length / lines > MINIFIED_LINE_LENGTH;
 }
 
