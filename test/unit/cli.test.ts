@@ -52,6 +52,10 @@ describe('cli', () => {
     const schema = JSON.parse(fs.readFileSync(schemaPath, 'utf8'));
     // The schema's `language` pattern is not valid under the u flag; validate patterns as plain RegExps.
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    // The formats the schema uses, checked rather than ignored (ajv warns about each unknown one).
+    ajv.addFormat('date-time', (v: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v)));
+    ajv.addFormat('uri', (v: string) => URL.canParse(v));
+    ajv.addFormat('uri-reference', (v: string) => URL.canParse(v, 'file:///') && !/\s/.test(v));
     const validate = ajv.compile(schema);
     const r = cli('check', VULNERABLE, '--format', 'sarif', '--fail-on', 'never');
     const ok = validate(JSON.parse(r.stdout));
