@@ -102,6 +102,23 @@ export function isFunctionLike(node: ts.Node | undefined): node is ts.FunctionEx
 
 export const HTTP_METHODS: ReadonlySet<string> = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head']);
 
+/** An HTTP method in any case (`post`, `Post`, `DELETE`), as route helpers read a method name. */
+export function isHttpMethodName(name: string): boolean {
+  return name.length >= 3 && name.length <= 7 && HTTP_METHODS.has(name.toLowerCase());
+}
+
+/** `===`, `!==`, `==`, `!=`. */
+export const EQUALITY_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+/** `null` or `undefined`, through parentheses and casts. */
+export function isNullish(e: ts.Node): boolean {
+  const s = skipWrappers(e);
+  return s.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === 'undefined');
+}
+
 export interface RouteCall {
   call: ts.CallExpression;
   /** Lower-case method, or 'use' for middleware mounts. */

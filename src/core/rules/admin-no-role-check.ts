@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, routeCall, type RouteCall } from '../ast';
+import { calleeName, calleeObject, routeCall, type RouteCall, isFunctionLike } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
@@ -84,7 +84,7 @@ function adminPathGuard(literal: ts.StringLiteral): ts.Node | undefined {
   const pathTest = new Set<string>();
   for (let n: ts.Node | undefined = literal.parent; n && !ts.isSourceFile(n); n = n.parent) {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) pathTest.add(n.name.text);
-    if (!isFunctionLikeNode(n)) continue;
+    if (!isFunctionLike(n)) continue;
     return checksRoleInside(n, pathTest) ? n : undefined;
   }
   return undefined;
@@ -104,10 +104,6 @@ function testsRequestPath(literal: ts.StringLiteral): boolean {
   let e = skipWrappers(subject);
   while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) e = skipWrappers(e.expression.expression);
   return ts.isPropertyAccessExpression(e) && REQUEST_PATH_PROPS.has(e.name.text);
-}
-
-function isFunctionLikeNode(n: ts.Node): boolean {
-  return ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n);
 }
 
 function functionLabel(fn: ts.Node): string {

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, propertyName, type RouteCall, HTTP_METHODS } from '../ast';
+import { calleeName, calleeObject, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -387,11 +387,6 @@ function collectedFirstRead(ctx: RuleContext, col: Collected, first: number, fn:
 }
 
 /** `pages/api/users/[id].ts` → `/api/users/[id]`. */
-/** A name RouteIndex.add can take for a route method: `post`, `Post`, `DELETE`. */
-function isHttpMethodName(name: string): boolean {
-  return name.length >= 3 && name.length <= 7 && HTTP_METHODS.has(name.toLowerCase());
-}
-
 function nextApiRoute(file: string): string | undefined {
   const m = /(?:^|\/)pages(\/api\/.*)\.[cm]?[jt]sx?$/.exec(file.replace(/\\/g, '/'));
   return m ? m[1].replace(/\/index$/, '') || '/api' : undefined;

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import {
-  calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, type RouteCall,
+  calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isNullish, type RouteCall,
 } from '../ast';
 import type { Flow, Source } from '../flow';
 import { skipWrappers } from '../modules';
@@ -342,10 +342,6 @@ export interface HandlerSummary {
   checksAccess: boolean;
 }
 
-const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
-]);
 const COMPARE_METHODS: ReadonlySet<string> = new Set(['equals', 'includes', 'some', 'every', 'has', 'indexOf', 'find', 'isSameUser']);
 /** Helpers that decide access: authorize(), ability.can(), checkOwnership(), assertCanEdit(), ForbiddenError. */
 const AUTHZ_CALL = /authori[sz]|^can$|^cannot$|^can[A-Z]|permi[st]|owner|polic|abilit|enforce|forbid|allowed|access(?!Token)|guard/i;
@@ -370,7 +366,7 @@ export function summarizeHandler(fn: HandlerFn, cache: Map<ts.Node, HandlerSumma
       if (d !== undefined && n.name.elements.some((el) => PRINCIPAL.test(`${d}.${propertyName(el.propertyName) ?? (ts.isIdentifier(el.name) ? el.name.text : '')}`))) {
         s.usesPrincipal = true;
       }
-    } else if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind)) {
+    } else if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
       if (!isNullish(n.left) && !isNullish(n.right) && (isPrincipalDerived(n.left) || isPrincipalDerived(n.right))) {
         s.usesPrincipal = true;
         s.checksAccess = true;
@@ -406,11 +402,6 @@ function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
     if (!root || !NON_DECIDING_RECEIVERS.has(root)) return true;
   }
   return false;
-}
-
-function isNullish(n: ts.Node): boolean {
-  n = skipWrappers(n);
-  return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === 'undefined');
 }
 
 function isLiteral(n: ts.Node): boolean {

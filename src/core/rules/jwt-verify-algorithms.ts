@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, eol, isFunctionLike, propertyName, stringValue } from '../ast';
+import { calleeName, eol, isFunctionLike, propertyName, stringValue, isNullish } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';
 import { assignmentsTo, enclosingFunctionOrFile, lookup, type Binding } from '../scopes';
@@ -356,11 +356,6 @@ function withOptions(v: VerifyCall, args: ts.NodeArray<ts.Expression>): VerifyCa
     v.key = options.props.get('secret') ?? options.props.get('secretOrKey') ?? options.props.get('secretOrKeyProvider');
   }
   return { ...v, optionsArg, options, unresolved: optionsArg !== undefined && options === undefined };
-}
-
-function isNullish(e: ts.Expression): boolean {
-  const s = skipWrappers(e);
-  return s.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === 'undefined');
 }
 
 export interface AlgorithmsCheck {

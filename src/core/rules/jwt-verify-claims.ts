@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, stringValue } from '../ast';
+import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile } from '../scopes';
 import type { SourceRule } from '../types';
@@ -67,10 +67,6 @@ type Claim = 'issuer' | 'audience';
 const CLAIMS: readonly Claim[] = ['issuer', 'audience'];
 /** `azp` (authorized party) is how Keycloak and other OIDC providers name the client an access token is for. */
 const CLAIM_OF_KEY: ReadonlyMap<string, Claim> = new Map([['iss', 'issuer'], ['aud', 'audience'], ['azp', 'audience']]);
-const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
-]);
 /** Membership tests an allowlist check is written with: `ISSUERS.includes(iss)`, `claims.aud.includes(clientId)`. */
 const MEMBERSHIP: ReadonlySet<string> = new Set(['includes', 'indexOf', 'has', 'some']);
 
@@ -86,7 +82,7 @@ function claimsComparedAfter(call: ts.Node): Set<Claim> {
   const visit = (n: ts.Node): void => {
     if (found.size === CLAIMS.length || n.end <= call.end) return;
     if (n.pos >= call.end) {
-      if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind)) {
+      if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
         noteClaim(n.left, found);
         noteClaim(n.right, found);
       } else if (ts.isCallExpression(n)) {

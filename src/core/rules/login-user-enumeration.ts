@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
+import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall, isNullish } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
@@ -526,8 +526,7 @@ function isErrorCheck(cond: ts.Expression): boolean {
   if (op !== ts.SyntaxKind.ExclamationEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken) return false;
   const l = skipWrappers(c.left);
   const r = skipWrappers(c.right);
-  const nullish = (e: ts.Node): boolean => e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
-  return (ts.isIdentifier(l) && ERROR_NAME.test(l.text) && nullish(r)) || (ts.isIdentifier(r) && ERROR_NAME.test(r.text) && nullish(l));
+  return (ts.isIdentifier(l) && ERROR_NAME.test(l.text) && isNullish(r)) || (ts.isIdentifier(r) && ERROR_NAME.test(r.text) && isNullish(l));
 }
 
 function isPropertyNameNode(n: ts.Identifier): boolean {

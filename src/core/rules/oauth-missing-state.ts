@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, getProperty, propertyName, stringValue } from '../ast';
+import { calleeName, getProperty, propertyName, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { requestPart } from '../flow';
 import {
   authorizationUrl, enclosingFunctionOrFile, isFalse, isPassportOAuthModule, isTestOrSampleFile, isTrue, mentionsState,
@@ -218,9 +218,6 @@ interface CallbackReads {
   stateCompared: boolean;
 }
 
-const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
-]);
 
 /** What a callback handler reads from the query (or a form_post body): `code`, `state`, and whether the state is compared. */
 function callbackReads(fn: HandlerFn): CallbackReads {
@@ -260,7 +257,7 @@ function callbackReads(fn: HandlerFn): CallbackReads {
         }
       }
     }
-    if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind) && (isStateExpr(n.left) || isStateExpr(n.right))) out.stateCompared = true;
+    if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind) && (isStateExpr(n.left) || isStateExpr(n.right))) out.stateCompared = true;
     if (ts.isCallExpression(n) && n.arguments.some(isStateExpr) && /equal|verify|check|valid|compare/i.test(calleeName(n) ?? '')) out.stateCompared = true;
     ts.forEachChild(n, visit);
   };

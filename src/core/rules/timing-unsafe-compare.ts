@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, stringValue } from '../ast';
+import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { ensureImport } from '../fix';
 import { isRequestObject } from '../flow';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -65,7 +65,7 @@ export const rule: SourceRule = {
     return {
       BinaryExpression(node: ts.BinaryExpression) {
         const op = node.operatorToken.kind;
-        if (!EQUALITY.has(op)) return;
+        if (!EQUALITY_OPERATORS.has(op)) return;
         const left = skipWrappers(node.left);
         const right = skipWrappers(node.right);
         if (isHarmlessOperand(left) || isHarmlessOperand(right)) return;
@@ -92,10 +92,6 @@ export const rule: SourceRule = {
   },
 };
 
-const EQUALITY: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
-]);
 
 const SECRET_WORDS: ReadonlySet<string> = new Set(['signature', 'sig', 'hmac', 'digest', 'token', 'secret', 'hash', 'apikey', 'signed']);
 /** Words that make a secret-ish name about something else: `tokenType`, `hashAlgorithm`, `tokenVersion`. */
