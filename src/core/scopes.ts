@@ -4,9 +4,10 @@ import { NodeCache } from './file-caches';
 /**
  * Name resolution without a type checker: each scope's declarations are
  * collected once, on first question, and kept for the file's analysis (a
- * NodeCache keyed by the scope node), with the answers each scope gave. Enough for the common shapes
- * (`const`, `let`, parameters, destructuring, imports, function declarations);
- * `var` hoisting out of nested blocks is not modelled.
+ * NodeCache keyed by the scope node), with the answers each scope gave.
+ * Enough for the common shapes (`const`, `let`, parameters, destructuring,
+ * imports, function declarations); `var` hoisting out of nested blocks is not
+ * modelled.
  */
 export interface Binding {
   name: string;

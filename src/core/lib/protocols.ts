@@ -3,7 +3,7 @@ import { calleeName, calleeObject, dottedName, isFunctionLike, stringValue } fro
 import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
-import type { RuleContext } from '../types';
+import type { RuleContext, Visitors } from '../types';
 import { resolveObject, resolveString, type ResolvedObject } from '../rules/jwt-verify-algorithms';
 
 /*
@@ -13,6 +13,14 @@ import { resolveObject, resolveString, type ResolvedObject } from '../rules/jwt-
  */
 
 export { isTestOrSampleFile } from './test-files';
+
+/** A piece of string text: a literal, or a template literal's head, middle or tail. */
+export type StringPart = ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateLiteralLikeNode;
+
+/** Visitors sending every piece of string text in the file to `onPart` (how OAuth URLs are found). */
+export function stringPartVisitors(onPart: (node: StringPart) => void): Visitors {
+  return { StringLiteral: onPart, NoSubstitutionTemplateLiteral: onPart, TemplateHead: onPart, TemplateMiddle: onPart, TemplateTail: onPart };
+}
 
 /** True when `opt` is the boolean literal `true`. */
 export function isTrue(e: ts.Node | undefined): boolean {

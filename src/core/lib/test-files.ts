@@ -10,11 +10,9 @@ export function isTestFile(file: string): boolean {
   return TEST_FILE.test(file.replace(/\\/g, '/'));
 }
 
-const SAMPLE_DIR = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|fixtures?|e2e|cypress|spec|seeds?|seeders?|examples?|demo)\//;
-const SAMPLE_NAME = /\.(test|spec|e2e|stories|mock|fixture|seed)\.[cm]?[jt]sx?$/;
+const SAMPLE_FILE = /(^|\/)(seeds?|seeders?|examples?|demo)\/|\.(mock|fixture|seed)\.[cm]?[jt]sx?$/i;
 
 /** isTestFile, plus seeds, examples and demos: files that hold fake credentials and sample data by design. */
 export function isTestOrSampleFile(file: string): boolean {
-  const f = file.replace(/\\/g, '/').toLowerCase();
-  return SAMPLE_DIR.test(f) || SAMPLE_NAME.test(f);
+  return isTestFile(file) || SAMPLE_FILE.test(file.replace(/\\/g, '/'));
 }

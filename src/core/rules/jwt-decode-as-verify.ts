@@ -15,7 +15,7 @@ const IDENTITY_PROPS: ReadonlySet<string> = new Set([
  * Claims about the token itself: reading them (a refresh timer, a cookie maxAge, which issuer's key
  * to verify with) decides nothing about who the caller is.
  */
-const TIMING_PROPS: ReadonlySet<string> = new Set(['exp', 'iat', 'nbf', 'jti', 'iss', 'aud', 'azp', 'kid', 'typ', 'alg']);
+const TOKEN_PROPS: ReadonlySet<string> = new Set(['exp', 'iat', 'nbf', 'jti', 'iss', 'aud', 'azp', 'kid', 'typ', 'alg']);
 /** `req.user = decoded`, `res.locals.user = decoded`, `ctx.state.user = decoded`. */
 const IDENTITY_TARGETS: ReadonlySet<string> = new Set(['user', 'currentUser', 'auth', 'userId', 'principal', 'identity', 'claims', 'account']);
 const REQUEST_ROOTS: ReadonlySet<string> = new Set(['req', 'request', 'res', 'response', 'ctx', 'context']);
@@ -188,7 +188,7 @@ function memberUse(access: ts.PropertyAccessExpression | ts.ElementAccessExpress
   }
   if (inLoggingCall(access)) return undefined; // logger.info(`token for ${claims.sub}`): display, not trust
   if (IDENTITY_PROPS.has(name)) return access;
-  if (TIMING_PROPS.has(name)) return undefined;
+  if (TOKEN_PROPS.has(name)) return undefined;
   return inCondition(access) ? access : undefined;
 }
 

@@ -44,10 +44,9 @@ export const rule: SourceRule = {
       const v = verifyCallOf(ctx, node);
       if (!v || !v.options) return;
       if (checkAlgorithms(v.options).state !== 'pinned') return;
-      let missing = CLAIMS.filter((k) => !hasClaimOption(v.options!, k));
-      if (missing.length === 0 || !v.options.complete) return;
+      if (!v.options.complete || CLAIMS.every((k) => hasClaimOption(v.options!, k))) return;
       const byHand = claimsComparedAfter(node);
-      missing = missing.filter((k) => !byHand.has(k));
+      const missing = CLAIMS.filter((k) => !hasClaimOption(v.options!, k) && !byHand.has(k));
       if (missing.length === 0) return;
       const what = missing.length === 2 ? '`issuer` or `audience`' : `\`${missing[0]}\``;
       ctx.report(node, {

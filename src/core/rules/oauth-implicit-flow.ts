@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { getProperty, propertyName } from '../ast';
-import { isImplicitResponseType, isTestOrSampleFile } from '../lib/protocols';
+import { isImplicitResponseType, isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
 
@@ -46,16 +46,11 @@ export const rule: SourceRule = {
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
     if (!ctx.text.includes('response_type') && !ctx.text.includes('responseType')) return {};
-    const onPart = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateLiteralLikeNode): void => {
+    const onPart = (node: StringPart): void => {
       if (!node.text.includes('response_type=')) return;
       checkUrlPart(ctx, node);
     };
-    return {
-      StringLiteral: onPart,
-      NoSubstitutionTemplateLiteral: onPart,
-      TemplateHead: onPart,
-      TemplateMiddle: onPart,
-      TemplateTail: onPart,
+    return [stringPartVisitors(onPart), {
       PropertyAssignment(node: ts.PropertyAssignment) {
         const name = propertyName(node.name);
         if (name !== 'response_type' && name !== 'responseType' && name !== 'response_types' && name !== 'responseTypes') return;
@@ -73,7 +68,7 @@ export const rule: SourceRule = {
           });
         }
       },
-    };
+    }];
   },
 };
 

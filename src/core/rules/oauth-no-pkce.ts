@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, propertyName, stringValue } from '../ast';
-import { isTestOrSampleFile } from '../lib/protocols';
+import { isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
 import type { SourceRule } from '../types';
 import { resolveObject } from './jwt-verify-algorithms';
 
@@ -59,16 +59,11 @@ export const rule: SourceRule = {
       reported.add(line);
       ctx.report(node, { message });
     };
-    const onPart = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateLiteralLikeNode): void => {
+    const onPart = (node: StringPart): void => {
       if (!node.text.includes('response_type=code') || !/(?:^|[?&])response_type=code(?![\w%+])/.test(node.text)) return;
       report(node, 'Authorization URL with response_type=code and no code_challenge: add PKCE (code_challenge with S256, code_verifier at the token exchange).');
     };
-    return {
-      StringLiteral: onPart,
-      NoSubstitutionTemplateLiteral: onPart,
-      TemplateHead: onPart,
-      TemplateMiddle: onPart,
-      TemplateTail: onPart,
+    return [stringPartVisitors(onPart), {
       // { client_id, response_type: 'code', … } for URLSearchParams or querystring
       PropertyAssignment(node: ts.PropertyAssignment) {
         if (!hasCodeUrl || propertyName(node.name) !== 'response_type' || stringValue(node.initializer) !== 'code') return;
@@ -89,7 +84,7 @@ export const rule: SourceRule = {
         if (rt && stringValue(rt) !== 'code') return;
         report(node, `openid-client ${name}() without code_challenge: generate a verifier with generators.codeVerifier(), send code_challenge (S256) and pass code_verifier to client.callback().`);
       },
-    };
+    }];
   },
 };
 
