@@ -54,6 +54,57 @@ export function parse(file: string, text: string): ts.SourceFile {
   return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(file));
 }
 
+/**
+ * Sets the parent pointers of a tree parsed without them and lists every node in the order a
+ * `forEachChild` walk meets them (the rules' walk then runs over that list). TypeScript's own
+ * parent pass (`setParentNodes`) takes about 40% of parsing: it walks the tree through a work
+ * queue with a closure per node. This one sets the same pointers, JSDoc nodes included (a test
+ * compares the two trees), in about half the time, and saves the walk its own traversal.
+ */
+export function bindParents(sourceFile: ts.SourceFile): ts.Node[] {
+  const nodes: ts.Node[] = [sourceFile];
+  listed = nodes;
+  current = sourceFile;
+  try {
+    forEachChild(sourceFile, bindAndList);
+  } finally {
+    listed = NO_NODES;
+    current = undefined;
+  }
+  return nodes;
+}
+
+// The state of the parent pass, in module variables so that it needs one callback, not a closure per node.
+const NO_NODES: ts.Node[] = [];
+let listed: ts.Node[] = NO_NODES;
+let current: ts.Node | undefined;
+
+function bindAndList(child: ts.Node): void {
+  (child as { parent: ts.Node }).parent = current!;
+  listed.push(child);
+  const parent = current;
+  current = child;
+  forEachChild(child, bindAndList);
+  const docs = (child as { jsDoc?: ts.Node[] }).jsDoc;
+  if (docs !== undefined) {
+    for (const doc of docs) {
+      (doc as { parent: ts.Node }).parent = child;
+      current = doc;
+      forEachChild(doc, bindOnly);
+    }
+  }
+  current = parent;
+}
+
+/** JSDoc subtrees get parents but stay out of the walk, as they were out of `forEachChild`'s. */
+function bindOnly(child: ts.Node): void {
+  (child as { parent: ts.Node }).parent = current!;
+  const parent = current;
+  current = child;
+  forEachChild(child, bindOnly);
+  current = parent;
+}
+
 class TimeBudgetExceeded extends Error {}
 
 type Handler = (node: ts.Node) => void;
@@ -65,8 +116,9 @@ const KIND_OF = ts.SyntaxKind as unknown as Readonly<Record<VisitedKind, number 
 const forEachChild = ts.forEachChild;
 
 /**
- * Analyzes one file: parse once, one `forEachChild` walk dispatching each node
- * to the visitors rules registered for its kind, then suppressions and config.
+ * Analyzes one file: parse once, one pass setting parents and listing the nodes,
+ * one walk over that list dispatching each node to the visitors rules
+ * registered for its kind, then suppressions and config.
  */
 export function analyzeSource(file: string, text: string, options: AnalyzeOptions): FileResult {
   return withFileCaches(() => analyzeInFile(file, text, options));
@@ -80,13 +132,20 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
   const deadline = Date.now() + budget;
   let sourceFile: ts.SourceFile;
   try {
-    sourceFile = parse(file, text);
+    sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKindFor(file));
   } catch (e) {
     // The parser recurses too: pathologically deep nesting overflows it before the walk starts.
     if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors: 0, skipped: 'expressions nested too deeply to parse' };
     throw e;
   }
   const syntaxErrors = (sourceFile as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
+  let nodes: ts.Node[];
+  try {
+    nodes = bindParents(sourceFile);
+  } catch (e) {
+    if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: 'expressions nested too deeply to analyze' };
+    throw e;
+  }
   const lineStarts = lineStartsOf(text);
 
   const raw: Finding[] = [];
@@ -186,16 +245,13 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
     else register(rule.id, visitors as Visitors);
   }
 
-  let count = 0;
-  const visit = (node: ts.Node): void => {
-    const list = handlers[node.kind];
-    if (list !== undefined) for (let i = 0; i < list.length; i++) list[i](node);
-    if (++count % CLOCK_EVERY === 0 && Date.now() > deadline) throw new TimeBudgetExceeded();
-    forEachChild(node, visit);
-  };
-
   try {
-    visit(sourceFile);
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n];
+      const list = handlers[node.kind];
+      if (list !== undefined) for (let i = 0; i < list.length; i++) list[i](node);
+      if (n % CLOCK_EVERY === CLOCK_EVERY - 1 && Date.now() > deadline) throw new TimeBudgetExceeded();
+    }
     for (const hook of endHooks) {
       if (Date.now() > deadline) throw new TimeBudgetExceeded();
       hook();
@@ -205,7 +261,7 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
       return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: `analysis took longer than ${budget} ms` };
     }
     if (e instanceof RangeError) {
-      // Pathologically deep nesting overflows the recursive walk.
+      // Pathologically deep nesting overflows a rule's own recursion.
       return { file, findings: [], evidence: [], facts: [], syntaxErrors, skipped: 'expressions nested too deeply to analyze' };
     }
     throw e;

@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { bindParents, parse, scriptKindFor } from '../../src/core/analyze';
+import { syntheticRouterFile } from '../../scripts/corpus';
+import { FIXTURES } from '../helpers';
+
+/**
+ * The analyzer parses without TypeScript's parent pass and sets the pointers itself
+ * (`bindParents`). Rules climb parents everywhere, so the two trees must agree on
+ * every node, the JSDoc subtrees included, and the listed order must be the order
+ * a `forEachChild` walk meets the nodes (rules rely on seeing outer nodes first).
+ */
+
+interface Shape { kind: string; pos: number; end: number; parent: number }
+
+/** Every node, JSDoc included, each with the index of its parent in the same list. */
+function shapeOf(root: ts.SourceFile): Shape[] {
+  const order: ts.Node[] = [];
+  const visit = (node: ts.Node): void => {
+    order.push(node);
+    ts.forEachChild(node, visit);
+    for (const doc of (node as { jsDoc?: ts.Node[] }).jsDoc ?? []) visit(doc);
+  };
+  visit(root);
+  const index = new Map(order.map((node, i) => [node, i]));
+  return order.map((node) => ({
+    kind: ts.SyntaxKind[node.kind],
+    pos: node.pos,
+    end: node.end,
+    parent: node === root ? -1 : index.get(node.parent) ?? -2,
+  }));
+}
+
+function forEachChildOrder(root: ts.Node): ts.Node[] {
+  const order: ts.Node[] = [];
+  const visit = (node: ts.Node): void => {
+    order.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(root);
+  return order;
+}
+
+function bound(file: string, text: string): { tree: ts.SourceFile; listed: ts.Node[] } {
+  const tree = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKindFor(file));
+  return { tree, listed: bindParents(tree) };
+}
+
+function assertSameTree(file: string, text: string): void {
+  const { tree, listed } = bound(file, text);
+  assert.deepEqual(shapeOf(tree), shapeOf(parse(file, text)), file);
+  assert.deepEqual(listed, forEachChildOrder(tree), `${file}: listed order`);
+}
+
+function sourceFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFilesUnder(full));
+    else if (/\.(?:[cm]?[jt]s|[jt]sx)$/.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+describe('parent pointers set by the analyzer', () => {
+  it('match TypeScript\'s on every fixture file, node for node', () => {
+    const files = sourceFilesUnder(FIXTURES);
+    assert.ok(files.length > 100, `expected the fixture suites, found ${files.length} files`);
+    for (const file of files) assertSameTree(file, fs.readFileSync(file, 'utf8'));
+  });
+
+  it('match on JSDoc-heavy code, where tags have their own subtrees', () => {
+    const text = [
+      '/**',
+      ' * Loads a user.',
+      ' * @param {import("express").Request} req the request',
+      ' * @param {{ id: string, roles?: string[] }} [opts]',
+      ' * @returns {Promise<User | undefined>}',
+      ' * @see {@link https://example.com/docs|docs}',
+      ' */',
+      'async function load(req, opts = {}) {',
+      '  /** @type {string} */',
+      '  const id = req.params.id;',
+      '  return db.users.findOne({ id }); /** trailing */',
+      '}',
+      '/** @typedef {{ name: string }} Named */',
+      'class Service { /** @deprecated */ run(/** @type {number} */ n) { return n; } }',
+    ].join('\n');
+    assertSameTree('src/users.js', text);
+    const { tree } = bound('src/users.js', text);
+    const fn = tree.statements[0] as ts.FunctionDeclaration;
+    const tags = ts.getJSDocTags(fn);
+    assert.ok(tags.length >= 4, 'JSDoc tags are found through the parent pointers');
+    assert.equal(tags[0].parent.parent, fn);
+  });
+
+  it('match on code with syntax errors and on generated routers', () => {
+    assertSameTree('src/broken.ts', 'app.get("/x", (req, res) => { res.send(req.query.q ;\n} )) const = ;\n<div>{</div>');
+    assertSameTree('src/page.tsx', 'export const Page = () => <main title={`t${x}`}><Item {...props} />{list.map((i) => <li key={i}>{i}</li>)}</main>;');
+    assertSameTree('src/router.ts', syntheticRouterFile(7, 40));
+  });
+});
