@@ -207,8 +207,13 @@ const WRAPPER_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
  * once per file from the text, as scopes.assignmentsTo does: each occurrence of
  * `import`, `require` and of every name found so far is looked up in the tree.
  */
-export function calleeMayComeFrom(ctx: { text: string; sourceFile: ts.SourceFile }, modules: ReadonlySet<string>): (expr: ts.Node) => boolean {
+export function calleeMayComeFrom(
+  ctx: { text: string; sourceFile: ts.SourceFile },
+  wanted: ReadonlySet<string> | ((module: string) => boolean),
+): (expr: ts.Node) => boolean {
   const text = ctx.text;
+  // A set of module names, or a test of one (`drizzle-orm/node-postgres` for a package's subpaths).
+  const modules = typeof wanted === 'function' ? { has: wanted } : wanted;
   // `\u` escapes can spell an identifier differently from its text: no text search then.
   if (text.includes('\\u')) return () => true;
   let names: Set<string> | undefined;

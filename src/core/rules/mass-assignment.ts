@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName } from '../ast';
 import type { Source } from '../flow';
-import { skipWrappers } from '../modules';
+import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { RuleContext, SourceRule } from '../types';
 import { validatingCall, validationInHandler, validationOnRoute, type Validation } from './body-unvalidated';
@@ -53,36 +53,22 @@ function isCapitalized(name: string): boolean {
 }
 
 /**
- * Per-file answers the rule computes once (kept in create()'s closure). `dataModules` is false when no
- * import or require of the file can spell a DATA_MODULES package, so no value can resolve to one.
+ * Per-file answers the rule computes once (kept in create()'s closure). `mayBeData` is false when an
+ * expression cannot resolve to a DATA_MODULES package (calleeMayComeFrom), so its origin is not resolved.
  */
 interface Hints {
-  dataModules(): boolean;
+  mayBeData(expr: ts.Node): boolean;
   savedLater(target: ts.Identifier): boolean;
 }
 
-const NO_HINTS: Hints = { dataModules: () => true, savedLater: isSavedLater };
+const NO_HINTS: Hints = { mayBeData: () => true, savedLater: isSavedLater };
 
-/**
- * A specifier naming a DATA_MODULES package (or a subpath of one): an origin's module is always spelled so in the text.
- * Each name preceded by one of ' " ` : and followed by one of ' " ` /; found with indexOf per name, which is much
- * cheaper over a whole file than one regex whose first step (a quote) matches all over the text.
- */
-function mentionsDataSpecifier(text: string): boolean {
-  for (const m of DATA_MODULES) {
-    for (let i = text.indexOf(m); i >= 0; i = text.indexOf(m, i + 1)) {
-      const before = text.charCodeAt(i - 1);
-      const after = text.charCodeAt(i + m.length);
-      if ((before === 39 || before === 34 || before === 96 || before === 58) && (after === 39 || after === 34 || after === 96 || after === 47)) return true;
-    }
-  }
-  return false;
-}
+const isDataPackage = (module: string): boolean => DATA_MODULES.has(packageOf(module));
 
 function dataOrigin(ctx: RuleContext, recv: ts.Node, hints: Hints): boolean {
-  if (!hints.dataModules()) return false;
+  if (!hints.mayBeData(recv)) return false;
   const origin = ctx.modules.origin(recv);
-  return !!origin && DATA_MODULES.has(packageOf(origin.module));
+  return !!origin && isDataPackage(origin.module);
 }
 
 /** A module-like, model-like or repository-like receiver of a write. */
@@ -245,7 +231,7 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
     if (!ts.isIdentifier(callee) || !isCapitalized(callee.text) || BUILTINS.has(callee.text) || NOT_MODELS.test(callee.text)) return undefined;
     if (args.length !== 1 || !isDataTarget(ctx, callee, 'new', 0, hints)) return undefined;
     // new ObjectId(id), new Sequelize(url), new Pool(config): the library's own classes, not models.
-    const origin = hints.dataModules() ? ctx.modules.origin(callee) : undefined;
+    const origin = hints.mayBeData(callee) ? ctx.modules.origin(callee) : undefined;
     if (origin && DATA_MODULES.has(packageOf(origin.module)) && origin.path.length <= 1) return undefined;
     return { call: node, data: [args[0]] };
   }
@@ -411,10 +397,10 @@ export const rule: SourceRule = {
     const routeCalls: ts.CallExpression[] = [];
     let factDone = false;
     let evidenceDone = false;
-    let dataModules: boolean | undefined;
+    let mayBeData: ((expr: ts.Node) => boolean) | undefined;
     const saved = new Map<ts.Node, Map<string, number>>();
     const hints: Hints = {
-      dataModules: () => (dataModules ??= mentionsDataSpecifier(ctx.text)),
+      mayBeData: (expr) => (mayBeData ??= calleeMayComeFrom(ctx, isDataPackage))(expr),
       savedLater(target) {
         const fn = savedLaterScope(target);
         if (!fn) return false;
