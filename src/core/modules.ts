@@ -1,4 +1,5 @@
 import { ts } from './ts';
+import { NodeCache } from './file-caches';
 import { identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
 
 /**
@@ -247,111 +248,164 @@ export function calleeMayComeFrom(
     }
   };
   const build = (): Set<string> => {
-    const sf = ctx.sourceFile;
+    const index = carrierIndex(ctx);
     const found = new Set<string>();
     const queue: string[] = [];
-    const addNames = (name: ts.BindingName): void => {
-      if (name.kind === ts.SyntaxKind.Identifier) {
-        if (!found.has(name.text)) {
-          found.add(name.text);
-          queue.push(name.text);
-        }
-        return;
-      }
-      for (const el of (name as ts.BindingPattern).elements) {
-        if (el.kind !== ts.SyntaxKind.OmittedExpression) addNames(el.name);
+    const add = (list: readonly string[]): void => {
+      for (const name of list) {
+        if (found.has(name)) continue;
+        found.add(name);
+        queue.push(name);
       }
     };
-    // Up the spine from `node`; a variable initialized by it names a carrier.
-    const climb = (node: ts.Node): void => {
-      for (let c = node; ;) {
-        const p = c.parent;
-        if (!p) return;
-        switch (p.kind) {
-          case ts.SyntaxKind.ParenthesizedExpression:
-          case ts.SyntaxKind.AwaitExpression:
-          case ts.SyntaxKind.AsExpression:
-          case ts.SyntaxKind.NonNullExpression:
-          case ts.SyntaxKind.SatisfiesExpression:
-          case ts.SyntaxKind.TypeAssertionExpression:
-          case ts.SyntaxKind.PropertyAccessExpression:
-          case ts.SyntaxKind.ElementAccessExpression:
-          case ts.SyntaxKind.NewExpression:
-            if ((p as ts.PropertyAccessExpression).expression !== c) return;
-            break;
-          case ts.SyntaxKind.CallExpression:
-            if ((p as ts.CallExpression).expression !== c && (p as ts.CallExpression).arguments[0] !== c) return;
-            break;
-          case ts.SyntaxKind.BinaryExpression:
-            if ((p as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken || (p as ts.BinaryExpression).right !== c) return;
-            break;
-          case ts.SyntaxKind.VariableDeclaration:
-            if ((p as ts.VariableDeclaration).initializer === c) addNames((p as ts.VariableDeclaration).name);
-            return;
-          default:
-            return;
-        }
-        c = p;
-      }
-    };
-    const eachWord = (word: string, fn: (at: number) => void): void => {
-      for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
-        if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + word.length))) continue;
-        fn(i);
-      }
-    };
-    // An identifier starting a spine that reaches a variable's initializer comes right after that `=`
-    // or after a prefix of the spine: `(`, `,` (comma operator), `>` (`<T>x`), `await`, `new`.
-    // Anything else (`router.get(…)` at the start of a statement) cannot name a carrier: no tree lookup.
-    const mayStartSpine = (at: number): boolean => {
-      let j = at - 1;
-      for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(--j));
-      if (j < 0) return false;
-      const c = text.charCodeAt(j);
-      // = ( , > and `/` (the end of a comment: unknown); other white space or non-ASCII: unknown too.
-      if (c === 61 || c === 40 || c === 44 || c === 62 || c === 47 || c <= 32 || c >= 127) return true;
-      // A line comment may end right before: unknown, look in the tree.
-      for (let k = j - 1; k > 0 && text.charCodeAt(k) !== 10; k--) {
-        if (text.charCodeAt(k) === 47 && text.charCodeAt(k - 1) === 47) return true;
-      }
-      return (c === 116 && text.startsWith('await', j - 4) && !isIdentifierChar(text.charCodeAt(j - 5))) ||
-        (c === 119 && text.startsWith('new', j - 2) && !isIdentifierChar(text.charCodeAt(j - 3)));
-    };
-    // Seeds: import declarations of the modules (anywhere: the parser keeps misplaced ones), require calls.
-    eachWord('import', (at) => {
-      let j = at + 6;
-      for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
-      const next = text.charCodeAt(j);
-      if (next === 40 || next === 46) return; // import('m'), import.meta
-      const decl = importDeclarationAt(sf, at);
-      if (!decl || !ts.isStringLiteral(decl.moduleSpecifier) || !modules.has(normalizeModule(decl.moduleSpecifier.text))) return;
-      const clause = decl.importClause;
-      if (!clause) return;
-      if (clause.name) addNames(clause.name);
-      const nb = clause.namedBindings;
-      if (!nb) return;
-      if (ts.isNamespaceImport(nb)) addNames(nb.name);
-      else for (const el of nb.elements) addNames(el.name);
-    });
-    eachWord('require', (at) => {
-      if (!mayStartSpine(at)) return;
-      const id = identifierAt(sf, at);
-      const call = id?.parent;
-      if (!call || !ts.isCallExpression(call) || call.expression !== id) return;
-      const m = requiredModule(call);
-      if (m !== undefined && modules.has(m)) climb(call);
-    });
+    for (const seed of index.seeds) if (modules.has(seed.module)) add(seed.names);
     // Then every variable whose initializer's spine ends at a carrier, to a fixed point.
-    for (let k = 0; k < queue.length; k++) {
-      eachWord(queue[k], (at) => {
-        if (!mayStartSpine(at)) return;
-        const id = identifierAt(sf, at);
-        if (id) climb(id);
-      });
-    }
+    for (let k = 0; k < queue.length; k++) add(derivedNames(index, queue[k]));
     return found;
   };
   return (expr) => spineEndMay(expr, (names ??= build()));
+}
+
+/**
+ * What calleeMayComeFrom needs from a file whatever the modules asked about, found once per file
+ * (several rules ask, each about its own modules): the names each import or require binds, and
+ * for a name, the variables initialized from a spine that starts at it. Both come from the text,
+ * as scopes.assignmentsTo does: each occurrence of `import`, `require` or the name is looked up
+ * in the tree.
+ */
+interface CarrierIndex {
+  text: string;
+  sourceFile: ts.SourceFile;
+  /** Per import declaration or `require` call: the module and the names bound from it. */
+  seeds: { module: string; names: string[] }[];
+  /** name → names of the variables whose initializer's spine starts at an occurrence of it. */
+  derived: Map<string, string[]>;
+}
+
+const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
+
+function carrierIndex(ctx: { text: string; sourceFile: ts.SourceFile }): CarrierIndex {
+  const sf = ctx.sourceFile;
+  let index = carrierIndexes.get(sf);
+  if (index) return index;
+  const text = ctx.text;
+  index = { text, sourceFile: sf, seeds: [], derived: new Map() };
+  const seeds = index.seeds;
+  // Seeds: import declarations (anywhere: the parser keeps misplaced ones), require calls.
+  eachWord(text, 'import', (at) => {
+    let j = at + 6;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
+    const next = text.charCodeAt(j);
+    if (next === 40 || next === 46) return; // import('m'), import.meta
+    const decl = importDeclarationAt(sf, at);
+    if (!decl || !ts.isStringLiteral(decl.moduleSpecifier)) return;
+    const clause = decl.importClause;
+    if (!clause) return;
+    const names: string[] = [];
+    if (clause.name) addBoundNames(clause.name, names);
+    const nb = clause.namedBindings;
+    if (nb) {
+      if (ts.isNamespaceImport(nb)) addBoundNames(nb.name, names);
+      else for (const el of nb.elements) addBoundNames(el.name, names);
+    }
+    seeds.push({ module: normalizeModule(decl.moduleSpecifier.text), names });
+  });
+  eachWord(text, 'require', (at) => {
+    if (!mayStartSpine(text, at)) return;
+    const id = identifierAt(sf, at);
+    const call = id?.parent;
+    if (!call || !ts.isCallExpression(call) || call.expression !== id) return;
+    const m = requiredModule(call);
+    if (m === undefined) return;
+    const names: string[] = [];
+    climbToDeclaration(call, names);
+    seeds.push({ module: m, names });
+  });
+  carrierIndexes.set(sf, index);
+  return index;
+}
+
+function derivedNames(index: CarrierIndex, name: string): readonly string[] {
+  let names = index.derived.get(name);
+  if (names) return names;
+  const found: string[] = [];
+  eachWord(index.text, name, (at) => {
+    if (!mayStartSpine(index.text, at)) return;
+    const id = identifierAt(index.sourceFile, at);
+    if (id) climbToDeclaration(id, found);
+  });
+  index.derived.set(name, (names = found));
+  return names;
+}
+
+function addBoundNames(name: ts.BindingName, into: string[]): void {
+  if (name.kind === ts.SyntaxKind.Identifier) {
+    into.push(name.text);
+    return;
+  }
+  for (const el of (name as ts.BindingPattern).elements) {
+    if (el.kind !== ts.SyntaxKind.OmittedExpression) addBoundNames(el.name, into);
+  }
+}
+
+/** Up the spine from `node`; a variable initialized by it names a carrier. */
+function climbToDeclaration(node: ts.Node, into: string[]): void {
+  for (let c = node; ;) {
+    const p = c.parent;
+    if (!p) return;
+    switch (p.kind) {
+      case ts.SyntaxKind.ParenthesizedExpression:
+      case ts.SyntaxKind.AwaitExpression:
+      case ts.SyntaxKind.AsExpression:
+      case ts.SyntaxKind.NonNullExpression:
+      case ts.SyntaxKind.SatisfiesExpression:
+      case ts.SyntaxKind.TypeAssertionExpression:
+      case ts.SyntaxKind.PropertyAccessExpression:
+      case ts.SyntaxKind.ElementAccessExpression:
+      case ts.SyntaxKind.NewExpression:
+        if ((p as ts.PropertyAccessExpression).expression !== c) return;
+        break;
+      case ts.SyntaxKind.CallExpression:
+        if ((p as ts.CallExpression).expression !== c && (p as ts.CallExpression).arguments[0] !== c) return;
+        break;
+      case ts.SyntaxKind.BinaryExpression:
+        if ((p as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken || (p as ts.BinaryExpression).right !== c) return;
+        break;
+      case ts.SyntaxKind.VariableDeclaration:
+        if ((p as ts.VariableDeclaration).initializer === c) addBoundNames((p as ts.VariableDeclaration).name, into);
+        return;
+      default:
+        return;
+    }
+    c = p;
+  }
+}
+
+function eachWord(text: string, word: string, fn: (at: number) => void): void {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
+    if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + word.length))) continue;
+    fn(i);
+  }
+}
+
+/**
+ * An identifier starting a spine that reaches a variable's initializer comes right after that `=`
+ * or after a prefix of the spine: `(`, `,` (comma operator), `>` (`<T>x`), `await`, `new`.
+ * Anything else (`router.get(…)` at the start of a statement) cannot name a carrier: no tree lookup.
+ */
+function mayStartSpine(text: string, at: number): boolean {
+  let j = at - 1;
+  for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(--j));
+  if (j < 0) return false;
+  const c = text.charCodeAt(j);
+  // = ( , > and `/` (the end of a comment: unknown); other white space or non-ASCII: unknown too.
+  if (c === 61 || c === 40 || c === 44 || c === 62 || c === 47 || c <= 32 || c >= 127) return true;
+  // A line comment may end right before: unknown, look in the tree.
+  for (let k = j - 1; k > 0 && text.charCodeAt(k) !== 10; k--) {
+    if (text.charCodeAt(k) === 47 && text.charCodeAt(k - 1) === 47) return true;
+  }
+  return (c === 116 && text.startsWith('await', j - 4) && !isIdentifierChar(text.charCodeAt(j - 5))) ||
+    (c === 119 && text.startsWith('new', j - 2) && !isIdentifierChar(text.charCodeAt(j - 3)));
 }
 
 /** The import declaration whose `import` keyword starts at `pos`. */
