@@ -42,8 +42,8 @@ const TARGET_MEMORY = 1.5;
 
 /** Timed passes after a warm-up pass over a third of the files. */
 const SINGLE_PASSES = 3;
-/** Timed runs per variant, best taken (the process is warm from (a) by then). */
-const CORPUS_RUNS = 2;
+/** Timed runs per variant, interleaved, best taken (the process is warm from (a) by then): on a shared machine one run in two or three is slowed by other load. */
+const CORPUS_RUNS = 4;
 /** Fresh processes per variant for (e), best taken. */
 const COLD_RUNS = 3;
 

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
-import { normalizeModule, requiredModule, skipWrappers } from '../modules';
+import { calleeMayComeFrom, normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
 import { requestPart, type Source } from '../flow';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
@@ -84,6 +84,13 @@ export const rule: SourceRule = {
       ctx.fact('database', node);
     };
     const shapeAllowed = (): boolean => (shapeOk ??= mongoShapesPlausible(ctx));
+    // isMongoReceiver acts on an identifier's origin only when it is a MongoDB module, a known
+    // non-MongoDB package or a dependency: the origin is not resolved when none can be it.
+    let mayResolve: ((e: ts.Node) => boolean) | undefined;
+    const receivers: Receivers = {
+      shapeAllowed,
+      mayResolve: (e) => (mayResolve ??= calleeMayComeFrom(ctx, (m) => MONGO_MODULES.has(m) || NOT_MONGO_PACKAGES.has(m) || m in ctx.project.dependencies))(e),
+    };
     // Sanitizers resolve to express-mongo-sanitize or mongoose, whose specifiers the file must spell.
     const mongoText = ctx.text.includes('mongo');
     // Facts need a MongoDB module's specifier; reports need a filter method's name. The identifier lookup
@@ -113,7 +120,7 @@ export const rule: SourceRule = {
         // array.find(cb), Promise-like finds: a function argument is never a filter.
         if (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) return;
         const recv = calleeObject(node);
-        if (!recv || !isMongoReceiver(ctx, recv, shapeAllowed, 0)) return;
+        if (!recv || !isMongoReceiver(ctx, recv, receivers, 0)) return;
         const problems: Problem[] = [];
         if (name === 'aggregate') {
           const pipeline = skipWrappers(first);
@@ -192,7 +199,15 @@ function modelLikeName(name: string): boolean {
   return /[a-z](Model|Collection)$/.test(name);
 }
 
-function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: () => boolean, depth: number): boolean {
+interface Receivers {
+  /** A MongoDB client is plausible in this file (mongoShapesPlausible), asked once. */
+  shapeAllowed(): boolean;
+  /** False when the expression cannot resolve to a module isMongoReceiver acts on. */
+  mayResolve(e: ts.Node): boolean;
+}
+
+function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, receivers: Receivers, depth: number): boolean {
+  const shapeAllowed = receivers.shapeAllowed;
   const e = skipWrappers(recv);
   if (ts.isCallExpression(e)) {
     const n = calleeName(e);
@@ -205,7 +220,7 @@ function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: ()
     return false;
   }
   if (ts.isIdentifier(e)) {
-    const o = ctx.modules.origin(e);
+    const o = receivers.mayResolve(e) ? ctx.modules.origin(e) : undefined;
     if (o) {
       if (MONGO_MODULES.has(o.module)) return o.path.includes('()') || o.path.includes('model') || o.path.includes('collection');
       if (NOT_MONGO_PACKAGES.has(o.module) || (o.module in ctx.project.dependencies)) return false;
@@ -217,7 +232,7 @@ function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, shapeAllowed: ()
     const b = lookup(name, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && depth < 3) {
       const w = valueAt(b, e);
-      if (w && ts.isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, shapeAllowed, depth + 1)) return true;
+      if (w && ts.isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, receivers, depth + 1)) return true;
     }
     return false;
   }
