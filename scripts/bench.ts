@@ -14,6 +14,13 @@
  * written to bench-corpus/ (git-ignored). Figures only: targets are printed
  * beside the ratios, nothing fails.
  *
+ * The young generation is pinned at V8's default maximum (16 MB semi-spaces, `--min-semi-space-size=16`
+ * in the npm script): left to itself, V8 shrank it to about 5 MB after (a)'s alternating runs, and every
+ * (b) run then promoted and re-copied the trees of the files it was analyzing (scavenges of 10-28 ms,
+ * the heap growing from 94 to 290 MB), which doubled the time of both the parse-only and the analyzer
+ * runs depending on when the shrink happened. A fresh `preflight check` grows its young generation
+ * towards the same maximum; (e) measures such fresh processes.
+ *
  * It runs the analyzer bundled the way dist/cli.js and dist/core.js ship it
  * (`node scripts/build.mjs --bench` writes dist/bench.js): loaded through tsx,
  * every cross-module read goes through an interop getter and the figures
@@ -123,7 +130,9 @@ function child(mode: ChildMode): void {
 function runChild(mode: ChildMode): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const cp = fork(__filename, ['--child', mode], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Children run as `preflight check` does: V8's own young-generation sizing, not the pinned one.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--min-semi-space-size'));
+    const cp = fork(__filename, ['--child', mode], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let got: { maxRSS: number; work: number } | undefined;
     cp.on('message', (m: { maxRSS: number; work: number }) => (got = m));
     cp.on('error', reject);
@@ -172,6 +181,7 @@ async function main(): Promise<void> {
   console.log(`${SOURCE_RULES.length} source rules + ${RULES.length - SOURCE_RULES.length} project rules, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'})`);
   if (written.length !== files.length) console.log(`  note: ${written.length} written, ${files.length} listed`);
   if (!(globalThis as { gc?: unknown }).gc) console.log('  note: run with --expose-gc for steadier figures');
+  if (!process.execArgv.some((a) => a.startsWith('--min-semi-space-size'))) console.log('  note: run with --min-semi-space-size=16 (as `npm run bench` does) for steadier figures');
   const load = os.loadavg()[0];
   if (load > os.cpus().length * 0.75) console.log(`  note: load average ${load.toFixed(1)} on ${os.cpus().length} CPUs: other work competes, wall figures are noisy`);
 
