@@ -18,6 +18,8 @@ import { FIXTURES, listDirs, listFilesIn, sourceRule, syntaxErrorCount } from '.
  */
 const ANNOTATION = /^\s*(?:\/\/|\/\*|\*)\s*(expect|ok|todo-expect):\s*([\w\-, ]+?)\s*(?:\*\/)?\s*$/;
 const DEPENDENCIES = /fixture-dependencies:\s*(.+)$/m;
+/** `// fixture-path: src/commands/user.js`: the path the file is analyzed as, for rules that judge by path. */
+const FIXTURE_PATH = /fixture-path:\s*(\S+)/;
 
 interface Expectations {
   expect: Map<number, Set<string>>;
@@ -67,7 +69,7 @@ describe('rule fixtures', () => {
           const rule = sourceRule(ruleId);
           const text = fs.readFileSync(path.join(dir, name), 'utf8');
           const ann = readAnnotations(text);
-          const result = analyzeSource(name, text, {
+          const result = analyzeSource(FIXTURE_PATH.exec(text)?.[1] ?? name, text, {
             rules: [rule],
             project: { dependencies: dependenciesOf(text), rateLimiters: [] },
           });

@@ -16,3 +16,13 @@ const SAMPLE_FILE = /(^|\/)(seeds?|seeders?|examples?|demo)\/|\.(mock|fixture|se
 export function isTestOrSampleFile(file: string): boolean {
   return isTestFile(file) || SAMPLE_FILE.test(file.replace(/\\/g, '/'));
 }
+
+const CLI_FILE = /(^|\/)(bin|cli|commands?|scripts)\//i;
+
+/**
+ * Command-line entry points (`bin/`, `cli/`, `commands/`, `scripts/`): they run in an operator's
+ * terminal, and may bootstrap a framework (an Express app included) without serving anything.
+ */
+export function isCliFile(file: string): boolean {
+  return CLI_FILE.test(file.replace(/\\/g, '/'));
+}

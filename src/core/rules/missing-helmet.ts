@@ -2,6 +2,8 @@ import { ts } from '../ts';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
+import { enclosingFunctionOrFile, identifierAt, isIdentifierChar } from '../scopes';
+import { isCliFile } from '../lib/test-files';
 import type { Fix, SourceRule } from '../types';
 
 /**
@@ -62,7 +64,10 @@ export const rule: SourceRule = {
       },
       onEnd() {
         if (helmetApplied) return;
+        const cli = isCliFile(ctx.file);
         for (const app of apps) {
+          // A CLI command that builds an app only to boot the framework's loaders (`loaders({ expressApp: app })`) serves nothing.
+          if (cli && !mayServe(ctx.sourceFile, app)) continue;
           ctx.report(app, { fixes: fixFor(ctx.sourceFile, app), unlessEvidence: 'helmet' });
         }
       },
@@ -115,6 +120,49 @@ function isOtherServer(module: string, path: string): boolean {
     default:
       return false;
   }
+}
+
+/** What an app that serves requests gets: middleware or routes, `listen`, or a hand-off that may do either. */
+const SERVING_METHODS: ReadonlySet<string> = new Set([
+  'listen', 'use', 'route', 'all', 'get', 'post', 'put', 'patch', 'delete', 'options', 'head', 'engine', 'set', 'disable', 'enable',
+]);
+
+/**
+ * Whether `const app = express()` may serve: in the function (or file) that declares it, the app
+ * gets middleware, routes or `listen`, is called (`app(req, res)`), passed directly to a call
+ * (`http.createServer(app)`, `mount(app)`), returned, exported or assigned. An app not bound to a
+ * plain variable always may. Only an app whose uses are all other (a property of an options object,
+ * or none) does not.
+ */
+function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
+  const decl = skipParens(app).parent;
+  if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer === undefined || skipWrappers(decl.initializer) !== app) return true;
+  if (decl.parent?.parent && ts.isVariableStatement(decl.parent.parent) && decl.parent.parent.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return true;
+  const name = decl.name.text;
+  const scope = enclosingFunctionOrFile(decl);
+  const text = sf.text;
+  for (let i = text.indexOf(name, scope.pos); i >= 0 && i < scope.end; i = text.indexOf(name, i + name.length)) {
+    if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + name.length))) continue;
+    const id = identifierAt(sf, i);
+    if (!id || id === decl.name) continue;
+    let use: ts.Node = id;
+    while (use.parent && (ts.isParenthesizedExpression(use.parent) || ts.isAsExpression(use.parent) || ts.isNonNullExpression(use.parent))) use = use.parent;
+    const p = use.parent;
+    if (!p) continue;
+    if (ts.isPropertyAccessExpression(p) && p.expression === use) {
+      if (SERVING_METHODS.has(p.name.text)) return true;
+      continue;
+    }
+    if (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) continue;
+    // Called, passed, returned, exported, assigned, or any shape not recognized: it may serve.
+    return true;
+  }
+  return false;
+}
+
+function skipParens(n: ts.Node): ts.Node {
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n;
 }
 
 /** `const app = express();` gains a following `app.use(helmet());` and the import. */
