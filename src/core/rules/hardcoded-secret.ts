@@ -80,6 +80,9 @@ const SECRETISH = /secret|pass|pwd|key|token/i;
 const AWS_HINT = /aws/i;
 
 /** True when the name says its value is a secret; the last word (or the whole name) decides. */
+/** A first word that makes the name describe a secret (its prefix, header, field or variable name), not hold one. */
+const ABOUT_A_SECRET: ReadonlySet<string> = new Set(['prefix', 'suffix', 'header', 'param', 'field', 'env', 'placeholder']);
+
 export function isSecretName(name: string | undefined): boolean {
   if (!name || !SECRETISH.test(name)) return false;
   const w = nameWords(name);
@@ -87,6 +90,8 @@ export function isSecretName(name: string | undefined): boolean {
   if (n === 0) return false;
   const last = w[n - 1];
   const prev = w[n - 2];
+  // PREFIX_LEGACY_API_KEY = 'n8n_api_', HEADER_API_KEY = 'x-api-key', ENV_SECRET = 'JWT_SECRET': about a secret, not one.
+  if (n > 1 && ABOUT_A_SECRET.has(w[0])) return false;
   if (SECRET_LAST.has(last)) return true;
   if (last === 'key') return prev !== undefined && KEY_QUALIFIERS.has(prev);
   if (last === 'token') return n === 1 || TOKEN_QUALIFIERS.has(prev);

@@ -116,7 +116,7 @@ const SENSITIVE_PAIRS: ReadonlySet<string> = new Set([
   'security code', 'account number', 'social security',
 ]);
 /** `hashedPassword`, `maskedToken`: already transformed, not the secret itself. */
-const HARMLESS_PREFIX: ReadonlySet<string> = new Set(['hashed', 'masked', 'redacted', 'encrypted', 'has', 'is', 'no', 'missing']);
+const HARMLESS_PREFIX: ReadonlySet<string> = new Set(['hashed', 'masked', 'redacted', 'encrypted', 'has', 'is', 'no', 'missing', 'without', 'sans', 'except', 'excluding']);
 
 /** Cheap pre-check before splitting a name into words. */
 const SENSITIVE_HINT = /pass|pwd|secret|token|auth|cookie|ssn|cvv|cvc|key|otp|pin|card|number|code|header|security/i;
