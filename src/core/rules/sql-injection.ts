@@ -600,11 +600,34 @@ function isAllowlist(obj: ts.Expression): boolean {
   if (ts.isIdentifier(e)) {
     if (UPPER_CONST.test(e.text)) return true;
     const b = lookup(e.text, e);
-    if (!b || !isConstBinding(b) || !b.init) return false;
+    if (!b) return false;
+    // `PeriodUnitToNumber[unit]` with `import { PeriodUnitToNumber } from '@app/shared'`: a module's exported table.
+    if (b.kind === 'import') return PASCAL_CASE.test(e.text);
+    if (!isConstBinding(b) || !b.init) return false;
     const init = skipWrappers(b.init);
     return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
   }
-  return ts.isPropertyAccessExpression(e) && UPPER_CONST.test(e.name.text);
+  if (!ts.isPropertyAccessExpression(e)) return false;
+  if (UPPER_CONST.test(e.name.text)) return true;
+  // `shared.PeriodUnitToNumber[unit]`, compiled `shared_1.PeriodUnitToNumber[unit]`: the same table through the module object.
+  return PASCAL_CASE.test(e.name.text) && isModuleObject(e.expression);
+}
+
+/** `UserRole`, `PeriodUnitToNumber`: exported enums and lookup tables; not `URL` (UPPER_CONST) or `userRole`. */
+const PASCAL_CASE = /^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/;
+
+/** An identifier bound to a module: `import * as m`, `import m from`, `const m = require('…')` (interop helpers included). */
+function isModuleObject(expr: ts.Expression): boolean {
+  const e = skipWrappers(expr);
+  if (!ts.isIdentifier(e)) return false;
+  const b = lookup(e.text, e);
+  if (!b) return false;
+  if (b.kind === 'import') return b.path.length === 0;
+  if (b.kind !== 'variable' || !b.init || b.path.length > 0 || !isConstBinding(b)) return false;
+  let init = skipWrappers(b.init);
+  // `__importStar(require('m'))`, `_interopRequireDefault(require('m'))`
+  if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text !== 'require' && init.arguments.length === 1) init = skipWrappers(init.arguments[0]);
+  return requiredModule(init) !== undefined;
 }
 
 function isSafeCall(call: ts.CallExpression, depth: number): boolean {
