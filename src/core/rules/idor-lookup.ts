@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import {
-  calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isNullish, type RouteCall,
+  calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isHttpMethodName, isNullish, type RouteCall,
 } from '../ast';
 import type { Flow, Source } from '../flow';
 import { skipWrappers } from '../modules';
@@ -105,6 +105,66 @@ export function middlewareTokens(expr: ts.Node, depth = 0): string[] {
   }
   if (ts.isArrayLiteralExpression(expr)) return expr.elements.flatMap((e) => middlewareTokens(e, depth + 1));
   return [];
+}
+
+/**
+ * The tokens of the decorators on a controller method and its class, route decorators
+ * (`@Get('/:id')`, `@Controller('/users')`) left out: their paths say nothing of access.
+ * Compiled TypeScript keeps them in `__decorate([...], C.prototype, "m", null)` statements.
+ */
+function decoratorTokens(fn: HandlerFn, compiled: ReadonlyMap<string, ts.Expression[]>): string[] {
+  if (!ts.isMethodDeclaration(fn)) return [];
+  const cls = fn.parent;
+  const exprs: ts.Expression[] = [];
+  for (const d of ts.getDecorators(fn) ?? []) exprs.push(d.expression);
+  if (ts.isClassLike(cls)) for (const d of ts.getDecorators(cls) ?? []) exprs.push(d.expression);
+  const className = ts.isClassLike(cls) ? classNameOf(cls) : undefined;
+  const method = propertyName(fn.name);
+  if (className && method) exprs.push(...(compiled.get(`${className}.${method}`) ?? []), ...(compiled.get(className) ?? []));
+  const out: string[] = [];
+  for (const e of exprs) {
+    const s = skipWrappers(e);
+    let callee = ts.isCallExpression(s) ? skipWrappers(s.expression) : s;
+    // `(0, decorators_1.GlobalScope)('user:read')`: compiled calls drop `this` with a comma.
+    if (ts.isBinaryExpression(callee) && callee.operatorToken.kind === ts.SyntaxKind.CommaToken) callee = skipWrappers(callee.right);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (!name || name.startsWith('__') || isHttpMethodName(name) || ROUTE_DECORATORS.has(name)) continue;
+    out.push(name, ...middlewareTokens(s));
+  }
+  return out;
+}
+
+const ROUTE_DECORATORS: ReadonlySet<string> = new Set(['Controller', 'RestController', 'Route', 'All', 'Body', 'Param', 'Query', 'Req', 'Res', 'Headers']);
+
+/** `class UsersController {}`, `let UsersController = class UsersController {}` (compiled with decorators). */
+function classNameOf(cls: ts.ClassLikeDeclaration): string | undefined {
+  if (cls.name) return cls.name.text;
+  const p = cls.parent;
+  return ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined;
+}
+
+/**
+ * `__decorate([d1, d2], UsersController.prototype, "get", null)` → "UsersController.get": [d1, d2];
+ * `__decorate([d], UsersController)` → "UsersController". Top-level statements only, where compilers put them.
+ */
+function compiledDecorators(sf: ts.SourceFile): Map<string, ts.Expression[]> {
+  const out = new Map<string, ts.Expression[]>();
+  for (const st of sf.statements) {
+    let e: ts.Expression | undefined = ts.isExpressionStatement(st) ? st.expression : undefined;
+    // `UsersController = __decorate([...], UsersController)`
+    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) e = e.right;
+    if (!e || !ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== '__decorate') continue;
+    const [list, target, member] = e.arguments;
+    if (!list || !ts.isArrayLiteralExpression(list) || !target) continue;
+    const t = skipWrappers(target);
+    let key: string | undefined;
+    if (ts.isIdentifier(t) && member === undefined) key = t.text;
+    else if (ts.isPropertyAccessExpression(t) && t.name.text === 'prototype' && ts.isIdentifier(t.expression) && member && ts.isStringLiteralLike(member)) {
+      key = `${t.expression.text}.${member.text}`;
+    }
+    if (key) out.set(key, [...(out.get(key) ?? []), ...list.elements]);
+  }
+  return out;
 }
 
 /** Role / permission / ownership middleware: authorize('admin'), requireRole, checkOwner, isAdmin, ability, can(...). */
@@ -769,6 +829,7 @@ export const rule: SourceRule = {
         const adminFile = /(?:^|[/\\])admin/i.test(ctx.file);
         let factDone = false;
         let evidenceDone = false;
+        let decorated: Map<string, ts.Expression[]> | undefined;
         for (const call of candidates) {
           const h = enclosingHandler(call, routes);
           if (!h || routes.isMiddleware(h.fn)) continue;
@@ -799,6 +860,8 @@ export const rule: SourceRule = {
             tokensOf.set(h.fn, (tokens = middleware.flatMap((m) => middlewareTokens(m))));
           }
           if (tokens.some(isRoleToken)) continue;
+          // A controller method's permission decorators: `@GlobalScope('user:read')`, `@Roles('admin')`, `@UseGuards(OwnerGuard)`.
+          if (decoratorTokens(h.fn, (decorated ??= compiledDecorators(ctx.sourceFile))).some(isRoleToken)) continue;
           const authenticated = s.usesPrincipal || tokens.some(isAuthToken);
           // A route nobody signs in to serves public records (products, posts): not an ownership question.
           if (!authenticated) continue;
