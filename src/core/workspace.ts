@@ -151,7 +151,8 @@ export function looksBundled(text: string): boolean {
 
 export function looksMinified(rel: string, text: string): boolean {
   if (/\.min\.[cm]?js$/i.test(rel)) return true;
-  if (text.length < 5000) return false;
+  // Short chunks count too: Vite and Monaco ship one-line language files of 2-4 KB (`public/monaco/apex-CcIm7xu6.js`).
+  if (text.length < MINIFIED_LINE_LENGTH * 1.5) return false;
   // Minified means fewer than length / MINIFIED_LINE_LENGTH lines: stop counting once there are that many.
   const enough = text.length / MINIFIED_LINE_LENGTH;
   let lines = 1;

@@ -439,6 +439,8 @@ describe('robustness', function () {
       w('src/huge.ts', bigFile());
       w('src/bundle.js', minified());
       w('public/vendor.min.js', 'var a=1;\n');
+      // A 2-4 KB one-line chunk, the way Vite and Monaco ship language files.
+      w('public/monaco/apex-CcIm7xu6.js', `define("vs/apex",["exports"],(function(s){"use strict";const o={tokenizer:{root:[${Array.from({ length: 60 }, (_, i) => `[/k${i}/,{token:"keyword.$0"}]`).join(',')}]}};s.conf=o}));`);
       w('admin/bundles/js/App.js', browserifyBundle());
       w('public/main.js', webpackBundle());
       const rnd = prng(7);
@@ -506,6 +508,8 @@ describe('robustness', function () {
     it('skips minified files, by content and by name', () => {
       assert.equal(skipReason('src/bundle.js'), 'minified');
       assert.equal(skipReason('public/vendor.min.js'), 'minified');
+      assert.equal(skipReason('public/monaco/apex-CcIm7xu6.js'), 'minified');
+      assert.equal(skipReason('src/app.ts'), undefined);
       assert.doesNotThrow(() => analyze('bundle.js', minified()));
     });
 

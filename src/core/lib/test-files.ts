@@ -3,9 +3,9 @@
  * them alone (and record no facts or evidence from them).
  */
 
-const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress|fixtures?)\/|\.(test|spec|e2e|stories)\.[cm]?[jt]sx?$/i;
+const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress|fixtures?)\/|\.(test|spec|e2e|stories)\.[cm]?[jt]sx?$|(^|\/)test[-_]?(help|helpers?|utils?|setup|support)\.[cm]?[jt]sx?$/i;
 
-/** Tests, mocks, fixtures, e2e suites and stories: they sign throw-away tokens and compare fake secrets on purpose. */
+/** Tests, mocks, fixtures, e2e suites, stories and test helpers (`testhelp.js`, `test-utils.ts`): they sign throw-away tokens and compare fake secrets on purpose. */
 export function isTestFile(file: string): boolean {
   return TEST_FILE.test(file.replace(/\\/g, '/'));
 }

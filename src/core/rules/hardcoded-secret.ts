@@ -151,7 +151,7 @@ const PLACEHOLDER_EXACT: ReadonlySet<string> = new Set([
   'changeme', 'change-me', 'change_me', 'secret', 'password', 'passw0rd', 'todo', 'example', 'dummy', 'test', 'sample', 'placeholder',
   'redacted', 'undefined', 'null', 'none', 'empty', 'default', 'notasecret', 'not-a-secret',
 ]);
-const PLACEHOLDER_PART = /changeme|change[-_ ]me|replace[-_ ]?(me|this|with)|your[-_ ]?(own[-_ ]?)?(secret|key|password|token|api)|placeholder|example|dummy|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[sd]|x{4,}|X{4,}|\*{3,}|\.{3}|^todo|^fake|^mock|^test[-_]|insert[-_ ]/i;
+const PLACEHOLDER_PART = /changeme|change[-_ ]me|replace[-_ ]?(me|this|with)|your[-_ ]?(own[-_ ]?)?(secret|key|password|token|api)|placeholder|example|dummy|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\.\$\d+$|^@[a-z]+$|%[sd]|x{4,}|X{4,}|\*{3,}|\.{3}|^todo|^fake|^mock|^test[-_]|insert[-_ ]/i;
 
 export function isPlaceholder(value: string): boolean {
   const v = value.trim();
