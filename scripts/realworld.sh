@@ -13,7 +13,7 @@ PACKAGES=(
   parse-server@9.10.0 ghost@5.130.6 @node-red/editor-api@5.0.7 @node-red/runtime@5.0.7 uptime-kuma@2.0.0-dev.0
   strapi@3.6.11 @strapi/core@5.54.0 strapi-plugin-users-permissions@3.6.11 json-server@0.17.4 mongo-express@1.0.2
   thelounge@2.6.0 ep_etherpad-lite@1.8.14 parse-dashboard@9.2.0 keystone@4.2.1 express-gateway@1.16.11
-  @directus/api@23.3.2 flowise@3.1.2 n8n@2.8.4 @medusajs/medusa@2.21.2 verdaccio@5.33.0 @actual-app/sync-server@25.6.0
+  @directus/api@23.3.2 flowise@3.1.2 n8n@2.8.4 @medusajs/medusa@2.21.2 verdaccio@5.33.0 @actual-app/sync-server@25.6.0 @saltcorn/server@1.6.2
 )
 mkdir -p "$DIR"
 for spec in "${PACKAGES[@]}"; do
