@@ -155,6 +155,7 @@ const PATH_TRACE: TraceOptions = {
   sanitizes(ctx, e) {
     if (ts.isCallExpression(e)) {
       const n = calleeName(e);
+      if (n === 'replace') return stripsLeadingParents(ctx, e);
       return !!n && PATH_SANITIZERS.has(n) && isPathCall(ctx, e);
     }
     // req.file.path, req.files[0].path: multer picked that name.
@@ -170,6 +171,19 @@ const PATH_TRACE: TraceOptions = {
     return call.arguments;
   },
 };
+
+/**
+ * `path.normalize(p).replace(/^(\.\.(\/|\\|$))+/, '')`: once normalized, `..` segments can only lead the
+ * path, and this strips every one of them, so the result stays under whatever it is joined to.
+ */
+function stripsLeadingParents(ctx: RuleContext, call: ts.CallExpression): boolean {
+  const [pattern, replacement] = call.arguments;
+  if (!pattern || !ts.isRegularExpressionLiteral(pattern) || !replacement || stringValue(replacement) !== '') return false;
+  if (!/^\/\^\((?:\?:)?\\\.\\\..*\)\+\/[a-z]*$/.test(pattern.text)) return false;
+  const recv = calleeObject(call);
+  const normalized = recv && skipWrappers(recv);
+  return !!normalized && ts.isCallExpression(normalized) && calleeName(normalized) === 'normalize' && isPathCall(ctx, normalized);
+}
 
 function isPathCall(ctx: RuleContext, call: ts.CallExpression): boolean {
   const o = ctx.modules.callee(call);
