@@ -32,8 +32,7 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ts from 'typescript';
-import { analyzeSource, parse, scriptKindFor, SOURCE_EXTENSIONS } from '../src/core/analyze';
+import { analyzeSource, parse, SOURCE_EXTENSIONS } from '../src/core/analyze';
 import { DEFAULT_CONFIG, type PreflightConfig } from '../src/core/config';
 import { RULES, SOURCE_RULES } from '../src/core/registry';
 import { analyzeWorkspace, listFiles, projectInfo } from '../src/core/workspace';
@@ -95,7 +94,7 @@ function parseAll(root: string, parents = true): number {
   for (const rel of listFiles(root, []).files) {
     if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) continue;
     const text = fs.readFileSync(path.join(root, rel), 'utf8');
-    const sf = parents ? parse(rel, text) : ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, false, scriptKindFor(rel));
+    const sf = parse(rel, text, parents);
     nodes += sf.statements.length;
   }
   return nodes;

@@ -49,9 +49,12 @@ export function scriptKindFor(file: string): ts.ScriptKind {
   return ts.ScriptKind.JSX;
 }
 
-/** Parse once. Exposed so the benchmark can time plain parsing the same way. */
-export function parse(file: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindFor(file));
+/**
+ * Parse once. With `setParents` false TypeScript leaves the parent pointers unset (the analyzer
+ * sets them in bindParents). Exposed so the benchmark can time plain parsing the same way.
+ */
+export function parse(file: string, text: string, setParents = true): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, setParents, scriptKindFor(file));
 }
 
 /**
@@ -132,7 +135,7 @@ function analyzeInFile(file: string, text: string, options: AnalyzeOptions): Fil
   const deadline = Date.now() + budget;
   let sourceFile: ts.SourceFile;
   try {
-    sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKindFor(file));
+    sourceFile = parse(file, text, false);
   } catch (e) {
     // The parser recurses too: pathologically deep nesting overflows it before the walk starts.
     if (e instanceof RangeError) return { file, findings: [], evidence: [], facts: [], syntaxErrors: 0, skipped: 'expressions nested too deeply to parse' };

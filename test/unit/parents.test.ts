@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ts from 'typescript';
-import { bindParents, parse, scriptKindFor } from '../../src/core/analyze';
+import { ts } from '../../src/core/ts';
+import { bindParents, parse } from '../../src/core/analyze';
 import { syntheticRouterFile } from '../../scripts/corpus';
 import { FIXTURES } from '../helpers';
 
@@ -44,7 +44,7 @@ function forEachChildOrder(root: ts.Node): ts.Node[] {
 }
 
 function bound(file: string, text: string): { tree: ts.SourceFile; listed: ts.Node[] } {
-  const tree = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKindFor(file));
+  const tree = parse(file, text, false);
   return { tree, listed: bindParents(tree) };
 }
 

@@ -79,10 +79,10 @@ const SECRETISH = /secret|pass|pwd|key|token/i;
 /** Every name with the word `aws` spells it (nameWords only splits and lower-cases ASCII). */
 const AWS_HINT = /aws/i;
 
-/** True when the name says its value is a secret; the last word (or the whole name) decides. */
 /** A first word that makes the name describe a secret (its prefix, header, field or variable name), not hold one. */
 const ABOUT_A_SECRET: ReadonlySet<string> = new Set(['prefix', 'suffix', 'header', 'param', 'field', 'env', 'placeholder']);
 
+/** True when the name says its value is a secret; the last word (or the whole name) decides. */
 export function isSecretName(name: string | undefined): boolean {
   if (!name || !SECRETISH.test(name)) return false;
   const w = nameWords(name);

@@ -82,7 +82,7 @@ function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: strin
     if (/repo(?:sitory)?$|model$|collection$/i.test(name) || QUERY_BUILDER_ROOTS.test(name) || /prisma/i.test(name)) return true;
     if (isCapitalized(name)) {
       const origin = ctx.modules.origin(recv);
-      if (origin && DATA_MODULES.has(packageOf(origin.module))) return true;
+      if (origin && isDataPackage(origin.module)) return true;
       // `import Stripe from 'stripe'`, `import { Queue } from 'bullmq'`: a package's classes are SDKs, not models.
       // Local modules and path aliases that name models (`@app/models`, `~/db/entities`) are.
       if (origin && !LOCAL_MODULE.test(origin.module) && !MODEL_MODULE.test(origin.module)) return false;
@@ -232,7 +232,7 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
     if (args.length !== 1 || !isDataTarget(ctx, callee, 'new', 0, hints)) return undefined;
     // new ObjectId(id), new Sequelize(url), new Pool(config): the library's own classes, not models.
     const origin = hints.mayBeData(callee) ? ctx.modules.origin(callee) : undefined;
-    if (origin && DATA_MODULES.has(packageOf(origin.module)) && origin.path.length <= 1) return undefined;
+    if (origin && isDataPackage(origin.module) && origin.path.length <= 1) return undefined;
     return { call: node, data: [args[0]] };
   }
   const name = calleeName(node);
