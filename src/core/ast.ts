@@ -178,6 +178,24 @@ export function inlineHandler(route: RouteCall): ts.FunctionExpression | ts.Arro
 }
 
 /** 1-based line of a node's start. */
+/**
+ * Where `node` is in a walk-order list (RuleContext.nodes), or -1. The list is sorted by `pos`
+ * (pre-order: a parent starts where its first child does or before, siblings follow each other),
+ * so a bisection finds the first node at `node.pos` and the node is among those sharing it.
+ */
+export function indexInWalk(nodes: readonly ts.Node[], node: ts.Node): number {
+  const pos = node.pos;
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].pos < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < nodes.length && nodes[i].pos === pos; i++) if (nodes[i] === node) return i;
+  return -1;
+}
+
 export function lineOf(node: ts.Node): number {
   const sf = node.getSourceFile();
   return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;

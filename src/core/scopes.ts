@@ -266,38 +266,49 @@ export function isIdentifierChar(c: number): boolean {
  */
 export function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
   let node: ts.Node = sf;
-  for (;;) {
-    let next: ts.Node | undefined;
-    ts.forEachChild(
-      node,
-      (c) => {
-        if (c.pos <= pos && pos < c.end) {
-          next = c;
-          return true;
-        }
-        return undefined;
-      },
-      (list) => {
-        // Siblings are in source order and do not overlap.
-        let lo = 0;
-        let hi = list.length - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          const c = list[mid];
-          if (pos < c.pos) hi = mid - 1;
-          else if (pos >= c.end) lo = mid + 1;
-          else {
-            next = c;
-            return true;
-          }
-        }
-        return undefined;
-      },
-    );
-    if (!next) return undefined;
-    if (ts.isIdentifier(next)) return next.getStart(sf) === pos ? next : undefined;
-    node = next;
+  target = pos;
+  try {
+    for (;;) {
+      found = undefined;
+      forEachChild(node, childAtTarget, listChildAtTarget);
+      const next = found as ts.Node | undefined;
+      if (!next) return undefined;
+      if (next.kind === ts.SyntaxKind.Identifier) return next.getStart(sf) === pos ? next as ts.Identifier : undefined;
+      node = next;
+    }
+  } finally {
+    found = undefined;
   }
+}
+
+// identifierAt's descent state, in module variables so that each level needs no closures.
+const forEachChild = ts.forEachChild;
+let target = 0;
+let found: ts.Node | undefined;
+
+function childAtTarget(c: ts.Node): true | undefined {
+  if (c.pos <= target && target < c.end) {
+    found = c;
+    return true;
+  }
+  return undefined;
+}
+
+function listChildAtTarget(list: ts.NodeArray<ts.Node>): true | undefined {
+  // Siblings are in source order and do not overlap.
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = list[mid];
+    if (target < c.pos) hi = mid - 1;
+    else if (target >= c.end) lo = mid + 1;
+    else {
+      found = c;
+      return true;
+    }
+  }
+  return undefined;
 }
 
 export function enclosingFunctionOrFile(node: ts.Node): ts.Node {

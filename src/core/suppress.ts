@@ -89,7 +89,7 @@ export function lineStartsOf(text: string): number[] {
 }
 
 /** 1-based line of an offset, by binary search over line starts. */
-export function lineAt(lineStarts: number[], offset: number): number {
+export function lineAt(lineStarts: readonly number[], offset: number): number {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {

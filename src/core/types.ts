@@ -149,6 +149,13 @@ export interface RuleContext {
   /** Where request data flows. */
   readonly flow: import('./flow').Flow;
   /**
+   * Every node of the file in walk order, the list the visitors are called from: pre-order, so a
+   * node's descendants follow it as one run, which ends at the first node whose `pos` reaches the
+   * node's `end` (`indexInWalk` finds where a node is). For onEnd hooks that rescan a function's
+   * body, instead of collecting nodes as the walk passes.
+   */
+  readonly nodes: readonly ts.Node[];
+  /**
    * True when any of the names occurs as an identifier anywhere in the file
    * (a variable, a property name after a dot, an import name). The parser
    * collects these while parsing, so the answer costs a lookup. Rules use it in

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from '../../src/core/ts';
 import { bindParents, parse } from '../../src/core/analyze';
+import { indexInWalk } from '../../src/core/ast';
 import { syntheticRouterFile } from '../../scripts/corpus';
 import { FIXTURES } from '../helpers';
 
@@ -52,6 +53,19 @@ function assertSameTree(file: string, text: string): void {
   const { tree, listed } = bound(file, text);
   assert.deepEqual(shapeOf(tree), shapeOf(parse(file, text)), file);
   assert.deepEqual(listed, forEachChildOrder(tree), `${file}: listed order`);
+  assertWalkOrderIndexed(file, listed);
+}
+
+/** indexInWalk bisects by `pos`: the list must be sorted by it and each node findable at its own index. */
+function assertWalkOrderIndexed(file: string, listed: ts.Node[]): void {
+  for (let i = 1; i < listed.length; i++) {
+    if (listed[i].pos < listed[i - 1].pos) assert.fail(`${file}: node ${i} (${ts.SyntaxKind[listed[i].kind]}) starts before the one listed before it`);
+  }
+  for (let i = 0; i < listed.length; i++) {
+    if (indexInWalk(listed, listed[i]) !== i) assert.fail(`${file}: indexInWalk misses node ${i} (${ts.SyntaxKind[listed[i].kind]})`);
+  }
+  const stranger = parse('other.ts', 'const x = 1;').statements[0];
+  assert.equal(indexInWalk(listed, stranger), -1, 'a node of another tree is not found');
 }
 
 function sourceFilesUnder(dir: string): string[] {

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, isHttpMethodName, propertyName, type RouteCall } from '../ast';
+import { calleeName, calleeObject, indexInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -270,25 +270,20 @@ function firstRead(ctx: RuleContext, fn: HandlerFn): { node: ts.Node; part: stri
 }
 
 // ---------------------------------------------------------------------------
-// The same two judgements over nodes collected during the shared walk.
+// The same two judgements over the walk's node list (RuleContext.nodes).
 //
-// The rule records, in walk (pre)order, every node the two handler walks above
-// act on, and for each function the list's length when the walk reached it.
-// A function's descendants follow it contiguously in preorder, so a handler's
-// body is a run of that list: onEnd reads the run instead of walking the body
-// twice (validationInHandler, then firstRead). Same nodes, same order, same
-// early exits, nested functions included.
+// A function's descendants follow it contiguously in the walk's preorder, so a
+// handler's body is a run of that list: onEnd reads the run instead of walking
+// the body twice (validationInHandler, then firstRead). Same nodes, same order,
+// same early exits, nested functions included. Reading the engine's list also
+// spares the walk a visitor per node kind these judgements act on.
 
 const K = ts.SyntaxKind;
 
-/** What the rule collects: calls, `new`, `typeof`, and the reads firstRead can act on. */
-interface Collected {
-  nodes: ts.Node[];
-  /** Per function-like node: nodes.length when the walk reached it. */
-  starts: Map<ts.Node, number>;
-}
-
-/** `n` lies inside `body` (body itself included). The collected kinds are never zero-width, so ranges decide. */
+/**
+ * `n` lies inside `body` (body itself included). The kinds the judgements act on are never
+ * zero-width, so ranges decide; a zero-width node of another kind only ever gets skipped.
+ */
 function inside(n: ts.Node, body: ts.Node): boolean {
   return n.pos >= body.pos && n.end <= body.end;
 }
@@ -299,13 +294,15 @@ function mayReadRequest(node: ts.PropertyAccessExpression | ts.ElementAccessExpr
   return k === K.Identifier || k === K.PropertyAccessExpression || k === K.ElementAccessExpression;
 }
 
-/** validationInHandler over the collected run of `fn`'s body; `handChecked` as its walk would set it. */
-function collectedValidation(
-  col: Collected, first: number, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
+/**
+ * validationInHandler over the run of `fn`'s descendants in the walk's node list (from `first`,
+ * the node after `fn`); `handChecked` as its walk would set it.
+ */
+function listedValidation(
+  nodes: readonly ts.Node[], first: number, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
 ): { found?: Validation; handChecked: boolean } {
   const body = fn.body;
   if (!body) return { handChecked: false };
-  const nodes = col.nodes;
   let typeofCheck = false;
   let rejects = false;
   for (let i = first; i < nodes.length; i++) {
@@ -333,15 +330,15 @@ function collectedValidation(
   return { handChecked: typeofCheck && rejects };
 }
 
-/** firstRead over the collected run of `fn`'s body. */
-function collectedFirstRead(ctx: RuleContext, col: Collected, first: number, fn: HandlerFn): { node: ts.Node; part: string } | undefined {
+/** firstRead over the run of `fn`'s descendants in the walk's node list (from `first`, the node after `fn`). */
+function listedFirstRead(ctx: RuleContext, first: number, fn: HandlerFn): { node: ts.Node; part: string } | undefined {
   const body = fn.body;
   if (!body) return undefined;
   let best: { node: ts.Node; part: string } | undefined;
   const take = (node: ts.Node, part: string): void => {
     if (!best || node.pos < best.node.pos) best = { node, part };
   };
-  const nodes = col.nodes;
+  const nodes = ctx.nodes;
   // firstRead does not descend below a `req.body` access it took: its descendants are skipped.
   let skip: ts.Node | undefined;
   for (let i = first; i < nodes.length; i++) {
@@ -353,6 +350,7 @@ function collectedFirstRead(ctx: RuleContext, col: Collected, first: number, fn:
     if (best && n.pos > best.node.pos) continue;
     const k = n.kind;
     if (k === K.PropertyAccessExpression || k === K.ElementAccessExpression) {
+      if (!mayReadRequest(n as ts.PropertyAccessExpression | ts.ElementAccessExpression)) continue;
       const obj = skipWrappers((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
       const part = requestPart(obj);
       if (part && part.part === 'body') {
@@ -476,55 +474,30 @@ export const rule: SourceRule = {
     if (!ctx.mentionsWhere(isHttpMethodName) && nextApiRoute(ctx.file) === undefined) {
       return { CallExpression: onEvidenceCall, PropertyAccessExpression: onFactRead };
     }
-    // The nodes the handler judgements act on, collected in walk order (see Collected).
-    const col: Collected = { nodes: [], starts: new Map() };
-    const nodes = col.nodes;
-    const fnStart = (node: ts.Node): void => {
-      col.starts.set(node, nodes.length);
-    };
     return {
       CallExpression(node: ts.CallExpression) {
-        nodes.push(node);
         routes.add(node);
         onEvidenceCall(node);
       },
-      NewExpression(node: ts.NewExpression) {
-        nodes.push(node);
-      },
-      TypeOfExpression(node: ts.TypeOfExpression) {
-        nodes.push(node);
-      },
-      ElementAccessExpression(node: ts.ElementAccessExpression) {
-        if (mayReadRequest(node)) nodes.push(node);
-      },
-      VariableDeclaration(node: ts.VariableDeclaration) {
-        if (node.initializer && !ts.isIdentifier(node.name)) nodes.push(node);
-      },
-      FunctionDeclaration: fnStart,
-      FunctionExpression: fnStart,
-      ArrowFunction: fnStart,
-      MethodDeclaration: fnStart,
-      PropertyAccessExpression(node: ts.PropertyAccessExpression) {
-        if (mayReadRequest(node)) nodes.push(node);
-        onFactRead(node);
-      },
+      PropertyAccessExpression: onFactRead,
       onEnd() {
         const inHandler = new Map<ts.Node, Validation | null>();
         const seen = new Set<ts.Node>();
         const judge = (fn: HandlerFn, label: string, onRoute: Validation | undefined): void => {
           if (seen.has(fn)) return;
           seen.add(fn);
-          const first = col.starts.get(fn);
+          const at = indexInWalk(ctx.nodes, fn);
           let read: { node: ts.Node; part: string } | undefined;
-          if (first !== undefined) {
-            // The collected run of the handler's body stands in for validationInHandler's and firstRead's walks.
-            const inBody = onRoute ? undefined : collectedValidation(col, first, fn, validate);
+          if (at >= 0) {
+            // The handler's run in the walk's node list stands in for validationInHandler's and firstRead's walks.
+            const first = at + 1;
+            const inBody = onRoute ? undefined : listedValidation(ctx.nodes, first, fn, validate);
             const v = onRoute ?? inBody!.found;
             if (v) {
               evidence(v);
               return;
             }
-            read = collectedFirstRead(ctx, col, first, fn);
+            read = listedFirstRead(ctx, first, fn);
             if (!read || inBody!.handChecked) return;
           } else {
             const v = onRoute ?? validationInHandler(ctx, fn, inHandler);
