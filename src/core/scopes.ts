@@ -1,4 +1,4 @@
-import { ts } from './ts';
+import { kindTable, ts } from './ts';
 import { NodeCache } from './file-caches';
 
 /**
@@ -42,15 +42,20 @@ const scopeCache = new NodeCache<ts.Node, Scope>();
  * every enclosing scope.
  */
 export function lookup(name: string, from: ts.Node): Binding | undefined {
-  const start = scopeAtOrAbove(from);
-  if (!start) return undefined;
-  const first = scopeOf(start);
+  // Scopes that declare nothing (most blocks) are looked through: they hold no answers either.
+  let start = scopeAtOrAbove(from);
+  let first = start && scopeOf(start);
+  while (start && first === EMPTY_SCOPE) {
+    start = scopeAtOrAbove(start.parent);
+    first = start && scopeOf(start);
+  }
+  if (!start || !first) return undefined;
   const hit = first.resolved.get(name);
   if (hit !== undefined) return hit ?? undefined;
   // Walk up to the first scope that declares the name or already knows the answer,
   // then record that answer in every scope passed on the way.
-  const passed: Scope[] = [first];
   let found: Binding | null = null;
+  let passed: Scope[] | undefined;
   for (let node: ts.Node | undefined = start, scope = first; ;) {
     const own = scope.own.get(name);
     if (own) {
@@ -60,16 +65,22 @@ export function lookup(name: string, from: ts.Node): Binding | undefined {
     node = scopeAtOrAbove(node.parent);
     if (!node) break;
     scope = scopeOf(node);
+    if (scope === EMPTY_SCOPE) continue;
     const known = scope.resolved.get(name);
     if (known !== undefined) {
       found = known;
       break;
     }
-    passed.push(scope);
+    (passed ??= []).push(scope);
   }
-  for (const s of passed) s.resolved.set(name, found);
+  first.resolved.set(name, found);
+  if (passed) for (const s of passed) s.resolved.set(name, found);
   return found ?? undefined;
 }
+
+/** The scope of every node that declares nothing: shared, never written to. */
+const EMPTY_SCOPE: Scope = { own: new Map(), resolved: new Map() };
+let spareMap: ScopeMap | undefined;
 
 function scopeAtOrAbove(node: ts.Node | undefined): ts.Node | undefined {
   while (node && !isScope(node)) node = node.parent;
@@ -81,7 +92,7 @@ export function resolveIdentifier(id: ts.Identifier): Binding | undefined {
   return lookup(id.text, id);
 }
 
-const SCOPE_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+const SCOPE_KINDS = kindTable([
   ts.SyntaxKind.SourceFile,
   ts.SyntaxKind.Block,
   ts.SyntaxKind.ModuleBlock,
@@ -99,17 +110,24 @@ const SCOPE_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.SetAccessor,
 ]);
 
-/** A kind lookup rather than a switch over `ts.SyntaxKind.*` getters: this runs for every ancestor of every lookup. */
+/** A table lookup: this runs for every ancestor of every lookup. */
 function isScope(node: ts.Node): boolean {
-  return SCOPE_KINDS.has(node.kind);
+  return SCOPE_KINDS[node.kind] === 1;
 }
 
 function scopeOf(node: ts.Node): Scope {
   let scope = scopeCache.get(node);
   if (!scope) {
-    const own: ScopeMap = new Map();
+    // A scope that declares nothing leaves its map empty: kept for the next scope instead of dropped.
+    const own: ScopeMap = spareMap ?? new Map();
+    spareMap = undefined;
     collect(node, own);
-    scope = { own, resolved: new Map() };
+    if (own.size === 0) {
+      spareMap = own;
+      scope = EMPTY_SCOPE;
+    } else {
+      scope = { own, resolved: new Map() };
+    }
     scopeCache.set(node, scope);
   }
   return scope;

@@ -10,3 +10,10 @@
 import tsMorph = require('ts-morph');
 
 export import ts = tsMorph.ts;
+
+/** A lookup table over every syntax kind, 1 at the given ones: one indexed load where a Set needs a hash. */
+export function kindTable(kinds: readonly ts.SyntaxKind[]): Uint8Array {
+  const table = new Uint8Array(ts.SyntaxKind.Count);
+  for (const k of kinds) table[k] = 1;
+  return table;
+}

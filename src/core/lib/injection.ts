@@ -375,6 +375,18 @@ function bindsName(n: ts.BindingName, name: string): boolean {
 
 /** The file's indentation unit: a tab, or the smallest leading run of spaces (2 by default). */
 export function indentUnit(text: string): string {
+  // Asked once per fix that inserts a helper, so many times over one file: the last answer is kept.
+  if (text !== lastIndentText) {
+    lastIndentText = text;
+    lastIndentUnit = measureIndentUnit(text);
+  }
+  return lastIndentUnit;
+}
+
+let lastIndentText: string | undefined;
+let lastIndentUnit = '  ';
+
+function measureIndentUnit(text: string): string {
   let min = 0;
   const re = /\n([ \t]+)\S/g;
   let m: RegExpExecArray | null;
