@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
+import { calleeName, calleeObject, indexInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart, isRequestObject } from '../flow';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule, Visitors } from '../types';
@@ -62,7 +62,7 @@ export const rule: SourceRule = {
     // Evidence needs one of these callee names; a route needs a webhook path (its text says hook or stripe,
     // unless spelled with escapes); a named handler needs `webhook` in its name.
     const text = ctx.text;
-    const w: Walked = { ctx, escapes: () => maySpellWithEscapes(text), col: { nodes: [], starts: new Map() } };
+    const w: Walked = { ctx, escapes: () => maySpellWithEscapes(text) };
     const hook = HOOK_OR_STRIPE.test(text);
     if (!hook && !w.escapes()) {
       if (!ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive')) return {};
@@ -76,17 +76,10 @@ export const rule: SourceRule = {
     const named: { fn: HandlerFn; anchor: ts.Node; name: string }[] = [];
     /** Receivers (by text) with a verifying `use(…)`, and where it was registered. */
     const guardedReceivers: { receiver: string; pos: number; path?: string; node: ts.Node; what: string }[] = [];
-    // The calls and header accesses of every function, collected for scan() (see Collected).
-    const nodes = w.col.nodes;
-    const starts = w.col.starts;
     // A handler name must contain `webhook` (isWebhookHandlerName): without it in the text, none can.
     const mayName = WEBHOOK_IN_NAME.test(text) || w.escapes();
-    const access = (node: ts.PropertyAccessExpression | ts.ElementAccessExpression): void => {
-      if (mayActInScan(node)) nodes.push(node);
-    };
     const visitors: Visitors = {
       CallExpression(node: ts.CallExpression) {
-        nodes.push(node);
         const name = calleeName(node);
         if (!name || !CALL_NAMES.has(name)) return;
         if (EVIDENCE_NAMES.has(name)) {
@@ -109,20 +102,10 @@ export const rule: SourceRule = {
         ctx.fact('webhook-route', node);
         routes.push(route);
       },
-      PropertyAccessExpression: access,
-      ElementAccessExpression: access,
-      FunctionExpression(node: ts.FunctionExpression) {
-        starts.set(node, nodes.length);
-      },
-      ArrowFunction(node: ts.ArrowFunction) {
-        starts.set(node, nodes.length);
-      },
       FunctionDeclaration(node: ts.FunctionDeclaration) {
-        starts.set(node, nodes.length);
         if (mayName && node.name && isWebhookHandlerName(node.name.text)) named.push({ fn: node, anchor: node.name, name: node.name.text });
       },
       MethodDeclaration(node: ts.MethodDeclaration) {
-        starts.set(node, nodes.length);
         if (!mayName) return;
         const name = propertyName(node.name);
         if (name && isWebhookHandlerName(name)) named.push({ fn: node, anchor: node.name, name });
@@ -331,29 +314,21 @@ function judgeFunction(w: Walked, fn: HandlerFn): Verdict {
 }
 
 // ---------------------------------------------------------------------------
-// Nodes collected during the shared walk
+// Handlers read from the walk's node list
 //
 // scan() reads every call of a handler and the header/rawBody accesses in it,
 // in walk order, nested functions included. Instead of walking each handler
-// (and each local helper, and again for a timestamp check), the rule records
-// those nodes in walk (pre)order during the shared walk, and for each function
-// the list's length when the walk reached it: a function's descendants follow
-// it contiguously in preorder, so its body is a run of the list, which ends at
-// the first node starting at or after the function's end (the collected kinds
-// are never zero-width).
-
-interface Collected {
-  nodes: ts.Node[];
-  /** Per function-like node: nodes.length when the walk reached it. */
-  starts: Map<ts.Node, number>;
-}
+// (and each local helper, and again for a timestamp check), it reads the
+// handler's run of the walk's pre-order node list (RuleContext.nodes): a
+// function's descendants follow it contiguously, up to the first node starting
+// at or after the function's end (the kinds scan() acts on are never
+// zero-width; a zero-width node of another kind is skipped anyway).
 
 /** What the rule's onEnd helpers share for one file. */
 interface Walked {
   ctx: RuleContext;
   /** The file may spell names with escapes: text searches cannot rule a name out. */
   escapes: () => boolean;
-  col: Collected;
 }
 
 const K = ts.SyntaxKind;
@@ -370,10 +345,10 @@ function mayActInScan(n: ts.PropertyAccessExpression | ts.ElementAccessExpressio
   return inner.kind === K.ElementAccessExpression;
 }
 
-/** The collected nodes under `fn`, as the list's index range [from, to). */
-function runOf(w: Walked, fn: ts.Node): { nodes: ts.Node[]; from: number; to: number } {
-  const first = w.col.starts.get(fn);
-  if (first === undefined) {
+/** The nodes under `fn`, as an index range [from, to) of a walk-order list (scan() skips kinds it does not act on). */
+function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; from: number; to: number } {
+  const at = indexInWalk(w.ctx.nodes, fn);
+  if (at < 0) {
     // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
     const nodes: ts.Node[] = [];
     walk(fn, (n) => {
@@ -384,7 +359,8 @@ function runOf(w: Walked, fn: ts.Node): { nodes: ts.Node[]; from: number; to: nu
     });
     return { nodes, from: 0, to: nodes.length };
   }
-  const nodes = w.col.nodes;
+  const nodes = w.ctx.nodes;
+  const first = at + 1;
   let to = first;
   while (to < nodes.length && nodes[to].pos < fn.end) to++;
   return { nodes, from: first, to };
@@ -445,8 +421,9 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
         // The whole request or its headers go to code in another file: cannot tell.
         unknown = true;
       }
-    } else {
-      // A header or rawBody access (see mayActInScan).
+    } else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
+      // A header or rawBody access (see mayActInScan); other accesses do nothing here.
+      if (!mayActInScan(n as ts.PropertyAccessExpression | ts.ElementAccessExpression)) continue;
       const h = signatureHeaderRead(n);
       if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
       // req.rawBody exists for signature checks done elsewhere.
