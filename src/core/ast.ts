@@ -104,8 +104,13 @@ export const HTTP_METHODS: ReadonlySet<string> = new Set(['get', 'post', 'put', 
 
 /** An HTTP method in any case (`post`, `Post`, `DELETE`), as route helpers read a method name. */
 export function isHttpMethodName(name: string): boolean {
-  return name.length >= 3 && name.length <= 7 && HTTP_METHODS.has(name.toLowerCase());
+  // Every call's name comes here: length and first letter rule most out before lower-casing.
+  const n = name.length;
+  return n >= 3 && n <= 7 && HTTP_METHOD_INITIALS.has(name.charCodeAt(0) | 32) && HTTP_METHODS.has(name.toLowerCase());
 }
+
+/** The first letters of HTTP_METHODS, lower-cased (`| 32` lower-cases an ASCII letter). */
+const HTTP_METHOD_INITIALS: ReadonlySet<number> = new Set([...HTTP_METHODS].map((m) => m.charCodeAt(0)));
 
 /** `===`, `!==`, `==`, `!=`. */
 export const EQUALITY_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([

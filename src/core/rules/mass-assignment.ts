@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName } from '../ast';
+import { calleeName, calleeObject, dottedName, isHttpMethodName, propertyName } from '../ast';
 import type { Source } from '../flow';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -437,7 +437,7 @@ export const rule: SourceRule = {
         if (!ts.isPropertyAccessExpression(e)) return;
         const name = e.name.text;
         if (WRITE_METHODS.has(name)) visit(node);
-        if (name === 'use' || HTTP_METHODS.has(name.toLowerCase())) routeCalls.push(node);
+        if (name === 'use' || isHttpMethodName(name)) routeCalls.push(node);
       },
       NewExpression(node: ts.NewExpression) {
         if (node.arguments?.length === 1) visit(node);

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeName, dottedName, HTTP_METHODS, propertyName } from '../ast';
+import { calleeName, dottedName, isHttpMethodName, propertyName } from '../ast';
 import { exprWords, isTestOrSampleFile, nameWords } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule } from '../types';
@@ -86,7 +86,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // routeOf answers only `x.<http method>(…)` with arguments.
-        if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0 || !HTTP_METHODS.has(e.name.text.toLowerCase())) return;
+        if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0 || !isHttpMethodName(e.name.text)) return;
         const route = routeOf(node);
         if (!route || route.method === 'use' || !route.path || !/refresh/i.test(route.path)) return;
         add(handlerFunction(route.handlers[route.handlers.length - 1]), route.pathNode ?? node);
