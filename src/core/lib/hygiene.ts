@@ -119,7 +119,7 @@ function isBound(e: ts.Expression): boolean {
 // Names and modules
 
 /** The words of an expression's name: `req.body.newPassword` → ['new', 'password']; `this.userModel` → ['user', 'model']. */
-export function exprWords(expr: ts.Node | undefined): string[] {
+export function exprWords(expr: ts.Node | undefined): readonly string[] {
   if (!expr) return [];
   const e = skipWrappers(expr);
   if (ts.isIdentifier(e)) return nameWords(e.text);
@@ -185,8 +185,9 @@ const MODEL_SUFFIXES: ReadonlySet<string> = new Set(['model', 'schema', 'reposit
 export function modelKey(name: string): string {
   const base = /^I[A-Z][a-z]/.test(name) ? name.slice(1) : name;
   const w = nameWords(base);
-  while (w.length > 1 && MODEL_SUFFIXES.has(w[w.length - 1])) w.pop();
-  const joined = w.join('');
+  let n = w.length;
+  while (n > 1 && MODEL_SUFFIXES.has(w[n - 1])) n--;
+  const joined = w.slice(0, n).join('');
   return joined.length > 3 && joined.endsWith('s') && !joined.endsWith('ss') ? joined.slice(0, -1) : joined;
 }
 

@@ -86,8 +86,8 @@ export const rule: SourceRule = {
         const find = mayLookup && LOOKUP_METHODS.has(name);
         if (!store && !find) return;
         // Receiver words matter only for generic field names: computed on first need.
-        let words: string[] | undefined;
-        const context = (): string[] => (words ??= receiverWords(node));
+        let words: readonly string[] | undefined;
+        const context = (): readonly string[] => (words ??= receiverWords(node));
         for (const arg of node.arguments) {
           for (const p of fieldsOf(arg)) {
             if (store) checkStored(ctx, kinds, p, context);
@@ -100,8 +100,8 @@ export const rule: SourceRule = {
         if (!mayStore) return;
         const e = skipWrappers(node.expression);
         if (!ts.isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
-        let words: string[] | undefined;
-        const context = (): string[] => (words ??= nameWords(e.text));
+        let words: readonly string[] | undefined;
+        const context = (): readonly string[] => (words ??= nameWords(e.text));
         for (const arg of node.arguments) for (const p of fieldsOf(arg)) checkStored(ctx, kinds, p, context);
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
@@ -120,7 +120,7 @@ export const rule: SourceRule = {
 };
 
 /** Words naming the collection a call writes to: `ApiKey.create` → api key; `prisma.apiKey.create`; `db.collection('api_keys').insertOne`. */
-function receiverWords(call: ts.CallExpression): string[] {
+function receiverWords(call: ts.CallExpression): readonly string[] {
   const e = skipWrappers(call.expression);
   if (!ts.isPropertyAccessExpression(e)) return [];
   const r = skipWrappers(e.expression);
@@ -147,7 +147,7 @@ function fieldsOf(arg: ts.Expression, depth = 0): (ts.PropertyAssignment | ts.Sh
   return out;
 }
 
-function isKeyField(kinds: FieldKinds, field: string, context: string[] | (() => string[]), value: ts.Expression): boolean {
+function isKeyField(kinds: FieldKinds, field: string, context: readonly string[] | (() => readonly string[]), value: ts.Expression): boolean {
   const kind = fieldKind(kinds, field);
   if (kind !== 'generic') return kind === 'key';
   const ctxText = (typeof context === 'function' ? context() : context).join('') + '|' + exprWords(value).join('');
@@ -176,7 +176,7 @@ function valueOf(p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment): ts.
   return ts.isPropertyAssignment(p) ? p.initializer : p.name;
 }
 
-function checkStored(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[] | (() => string[])): void {
+function checkStored(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: readonly string[] | (() => readonly string[])): void {
   const field = propertyName(p.name);
   if (!field) return;
   const value = valueOf(p);
@@ -184,7 +184,7 @@ function checkStored(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignme
   ctx.report(p, { message: `Generated key stored in plaintext as \`${field}\`: anyone who reads the database can use it; store a SHA-256 hash and look keys up by hash.` });
 }
 
-function checkLookup(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: string[] | (() => string[])): void {
+function checkLookup(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: readonly string[] | (() => readonly string[])): void {
   const field = propertyName(p.name);
   if (!field) return;
   const value = valueOf(p);

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { memoWords } from '../lib/words';
 import { dottedName, getProperty, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -18,8 +19,18 @@ import { isTestOrSampleFile } from '../lib/test-files';
 // ---------------------------------------------------------------------------
 // Names (shared with the other rules of the area)
 
-/** `jwtSecret` → ['jwt', 'secret']; `API_KEY` → ['api', 'key']; `generateOTP` → ['generate', 'otp']. */
-export function nameWords(name: string): string[] {
+/**
+ * `jwtSecret` → ['jwt', 'secret']; `API_KEY` → ['api', 'key']; `generateOTP` → ['generate', 'otp'].
+ * A dozen rules ask for the words of the same names (`token`, `secret`, `req`), over every file:
+ * the answers are kept (see memoWords), so the result is shared and read-only.
+ */
+export function nameWords(name: string): readonly string[] {
+  return memoWords(splitWords, name, splitName);
+}
+
+const splitWords = new Map<string, readonly string[]>();
+
+function splitName(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')

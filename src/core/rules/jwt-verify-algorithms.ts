@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { memoWords } from '../lib/words';
 import { calleeName, eol, isFunctionLike, propertyName, stringValue, isNullish } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';
@@ -539,7 +540,13 @@ function removeNoneFix(sf: ts.SourceFile, alg: AlgorithmsCheck, suggested: strin
  * `access-token` and `accesstoken` all give ['access', 'token'];
  * `tokenizerSettings` gives ['tokenizer', 'settings'].
  */
-export function nameWords(name: string): string[] {
+export function nameWords(name: string): readonly string[] {
+  return memoWords(tokenWords, name, splitTokenName);
+}
+
+const tokenWords = new Map<string, readonly string[]>();
+
+function splitTokenName(name: string): string[] {
   const words = name
     .slice(0, 200)
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')

@@ -120,7 +120,7 @@ function isRefreshHandlerName(name: string): boolean {
   return w[0] === 'refresh' || (HANDLER_PREFIXES.has(w[0]) && w.includes('refresh'));
 }
 
-const hasRefresh = (words: string[]): boolean => words.includes('refresh');
+const hasRefresh = (words: readonly string[]): boolean => words.includes('refresh');
 
 interface Summary {
   verifies: boolean;
@@ -172,7 +172,7 @@ const REFRESH = /refresh/i;
  */
 const WORDS_MATTER = /verify|find|token|jwt|access|session/i;
 const CREATE_METHODS: ReadonlySet<string> = new Set(['create', 'insert', 'insertOne', 'add']);
-const NO_WORDS: string[] = [];
+const NO_WORDS: readonly string[] = [];
 
 function call(ctx: RuleContext, n: ts.CallExpression | ts.NewExpression, s: Summary): void {
   const name = calleeName(n);
