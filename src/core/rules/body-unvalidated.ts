@@ -103,12 +103,8 @@ export function validatingCall(ctx: RuleContext, call: ts.CallExpression): Valid
 
 /** validatingCall, with the file's validation import names when the caller holds them (saves a WeakMap lookup per call). */
 function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: ReadonlySet<string> | undefined): Validation | undefined {
-  if (call.arguments.length === 0) return undefined;
-  const name = calleeName(call);
-  if (!name) return undefined;
-  // Cheap gate first: a validation-like name, or a callee rooted at a validation library import.
-  const named = (PARSE_METHODS.has(name) && !AMBIGUOUS_METHODS.has(name)) || REQUEST_HELPERS.has(name) || /validat|sanitiz/i.test(name);
-  if (!named && !rootedAtValidationImport(imports ?? validationImportsOf(ctx.sourceFile), call.expression)) return undefined;
+  const name = validationGate(ctx, call, imports);
+  if (name === undefined) return undefined;
   const recv = calleeObject(call);
   const recvRoot = recv ? skipWrappers(recv) : undefined;
   if (recvRoot && ts.isIdentifier(recvRoot) && NON_SCHEMA_RECEIVERS.has(recvRoot.text)) return undefined;
@@ -127,6 +123,19 @@ function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: Re
   if (lib && lib !== 'validator') return { by: lib, node: call };
   if (lib === 'validator') return { by: 'validator', node: call };
   return undefined;
+}
+
+/**
+ * validatingCallIn's cheap gate: the callee's name when the call has arguments and a validation-like
+ * name or a callee rooted at a validation library import; undefined when the call cannot validate.
+ */
+function validationGate(ctx: RuleContext, call: ts.CallExpression, imports: ReadonlySet<string> | undefined): string | undefined {
+  if (call.arguments.length === 0) return undefined;
+  const name = calleeName(call);
+  if (!name) return undefined;
+  const named = (PARSE_METHODS.has(name) && !AMBIGUOUS_METHODS.has(name)) || REQUEST_HELPERS.has(name) || /validat|sanitiz/i.test(name);
+  if (!named && !rootedAtValidationImport(imports ?? validationImportsOf(ctx.sourceFile), call.expression)) return undefined;
+  return name;
 }
 
 /** Local names bound to validation-library imports at the top of a file: `z`, `Joi`, `isEmail`, `v`. */
@@ -448,6 +457,8 @@ export const rule: SourceRule = {
     // validatingCall per call, once: the walk's evidence check and the handler judgement ask about the same calls.
     const validated = new Map<ts.CallExpression, Validation | null>();
     const validate = (call: ts.CallExpression): Validation | undefined => {
+      // Most calls fail the cheap gate: answered without a cache entry.
+      if (validationGate(ctx, call, imports) === undefined) return undefined;
       let v = validated.get(call);
       if (v === undefined) {
         v = validatingCallIn(ctx, call, imports) ?? null;
