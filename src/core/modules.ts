@@ -1,3 +1,4 @@
+import { textHas } from './lib/text-hints';
 import { kindTable, ts } from './ts';
 import { NodeCache } from './file-caches';
 import { identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
@@ -217,7 +218,7 @@ export function calleeMayComeFrom(
   // A set of module names, or a test of one (`drizzle-orm/node-postgres` for a package's subpaths).
   const modules = typeof wanted === 'function' ? { has: wanted } : wanted;
   // `\u` escapes can spell an identifier differently from its text: no text search then.
-  if (text.includes('\\u')) return () => true;
+  if (textHas(text, '\\u')) return () => true;
   let names: Set<string> | undefined;
   const spineEndMay = (e: ts.Node, carriers: ReadonlySet<string>): boolean => {
     for (;;) {

@@ -1,3 +1,4 @@
+import { textHas } from './lib/text-hints';
 /**
  * Suppression comments:
  *   // preflight-ignore-next-line <rule-id>[, <rule-id>…] -- <reason> [until YYYY-MM-DD]
@@ -28,7 +29,7 @@ const NEXT_LINE = /\/\/[ \t]*preflight-ignore-next-line\b([^\r\n]*)/g;
 const FILE = /\/\*[ \t]*preflight-ignore-file\b([\s\S]*?)\*\//g;
 
 export function parseSuppressions(text: string): Suppression[] {
-  if (!text.includes('preflight-ignore')) return [];
+  if (!textHas(text, 'preflight-ignore')) return [];
   const lineStarts = lineStartsOf(text);
   const out: Suppression[] = [];
   for (const [re, kind] of [[NEXT_LINE, 'next-line'], [FILE, 'file']] as const) {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart } from '../flow';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -32,7 +33,7 @@ const LIMITER_CALL_NAME = /rate_?limit|limiter|throttl|brute|slow_?down/i;
 const APP_MODULES = ['express', 'koa', 'fastify', 'polka', 'hyper-express', 'ultimate-express', 'hono', '@nestjs/core', 'restify', '@tinyhttp/app'];
 const LIMITER_MODULE_LIST: readonly string[] = [...LIMITER_MODULES];
 /** Matches every text that contains one of LIMITER_MODULES (each contains one of these words); one regex pass is cheaper than 15 includes(). */
-const LIMITER_WORDS = /rate-limit|limiter|express-slow-down|express-brute|ratelimit|@nestjs\/throttler|bottleneck/;
+const LIMITER_WORDS: readonly string[] = ['rate-limit', 'limiter', 'express-slow-down', 'express-brute', 'ratelimit', '@nestjs/throttler', 'bottleneck'];
 /** Matches exactly the texts that contain one of APP_MODULES. */
 const APP_MODULE_TEXT = new RegExp(APP_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
 const SK = ts.SyntaxKind;
@@ -142,14 +143,14 @@ export const rule: SourceRule = {
     let appSpelled: boolean | undefined;
     let limiterSpelled: boolean | undefined;
     const mayCreateApp = (): boolean => (appSpelled ??= APP_MODULE_TEXT.test(t));
-    const mayCreateLimiter = (): boolean => (limiterSpelled ??= LIMITER_WORDS.test(t) && LIMITER_MODULE_LIST.some((m) => t.includes(m)));
+    const mayCreateLimiter = (): boolean => (limiterSpelled ??= textHasAnyOf(t, LIMITER_WORDS) && LIMITER_MODULE_LIST.some((m) => textHas(t, m)));
     // isLimiter, usesLimiter, limiterLabel and noteLimiterCreation act only on what resolves to
     // LIMITER_MODULES. Such a resolution needs the module's specifier in the text, spelled out or
     // with a `\` escape; then calleeMayComeFrom (made on first use) rules out most expressions.
     let limiterFilter: ((e: ts.Node) => boolean) | undefined;
     let limiterResolvable: boolean | undefined;
     const mayLimit = (e: ts.Node): boolean =>
-      (limiterResolvable ??= mayCreateLimiter() || t.includes('\\')) && (limiterFilter ??= calleeMayComeFrom(ctx, LIMITER_MODULES))(e);
+      (limiterResolvable ??= mayCreateLimiter() || textHas(t, '\\')) && (limiterFilter ??= calleeMayComeFrom(ctx, LIMITER_MODULES))(e);
     const lim: LimiterCtx = { ctx, configured, mayCome: mayLimit, usesMemo: new Map() };
 
     const isServerFile = (): boolean => {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { getProperty, numberValue, routeCall, stringValue } from '../ast';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { objectLiteralOf } from './cors-wildcard-origin';
@@ -95,8 +96,8 @@ export const rule: SourceRule = {
     // Reports and evidence need `x.useBodyParser(…)` or a callee resolved to one of the parser modules,
     // whose specifier the file must spell ('bodyparser' covers koa-bodyparser and @koa/bodyparser).
     const t = ctx.text;
-    if (!ctx.mentions('useBodyParser') && !t.includes('express') && !t.includes('body-parser') && !t.includes('bodyparser') &&
-        !t.includes('koa-body') && !t.includes('fastify')) return {};
+    if (!ctx.mentions('useBodyParser') && !textHas(t, 'express') && !textHas(t, 'body-parser') && !textHas(t, 'bodyparser') &&
+        !textHas(t, 'koa-body') && !textHas(t, 'fastify')) return {};
     // `res.json(…)` passes the name filter below: resolve only callees that can come from a parser module.
     const mayCome = calleeMayComeFrom(ctx, PARSER_MODULES);
     return {

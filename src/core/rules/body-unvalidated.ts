@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, indexInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';
@@ -447,7 +448,7 @@ export const rule: SourceRule = {
     const imports = validationImportsOf(ctx.sourceFile);
     // validatingCall needs a validation-like callee name or a callee rooted at a validation import:
     // without either in the file, the walk's evidence check can never succeed.
-    const mayValidateCall = ctx.mentions(...NAMED_CALLS) || imports.size > 0 || /validat|sanitiz/i.test(ctx.text);
+    const mayValidateCall = ctx.mentions(...NAMED_CALLS) || imports.size > 0 || textHasAnyOf(ctx.text, ['validat', 'sanitiz'], true);
     let evidenceDone = false;
     const evidence = (v: Validation): void => {
       if (evidenceDone) return;

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup } from '../scopes';
@@ -75,7 +76,7 @@ export const rule: SourceRule = {
     let spelled: boolean | undefined;
     const modules = (): boolean => (spelled ??= ALIASABLE_SPECIFIER.test(ctx.text));
     // Sinks: a module function (spelled specifier), a global evaluator or `new Function/Script/…`, or dynamic `import(…)`.
-    if (!ctx.mentions(...GLOBAL_EVALS, ...NEW_SINKS) && !ctx.text.includes('import') && !modules()) return {};
+    if (!ctx.mentions(...GLOBAL_EVALS, ...NEW_SINKS) && !textHas(ctx.text, 'import') && !modules()) return {};
     let relevant: boolean | undefined;
     const check = (node: ts.CallExpression | ts.NewExpression): void => {
       const args = node.arguments;

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import { ensureImport, preferredQuote } from '../fix';
 import { skipWrappers, type Origin } from '../modules';
@@ -65,7 +66,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Every sink resolves to a process module, which an import or require must spell.
     const text = ctx.text;
-    if (!text.includes(CHILD_PROCESS) && !text.includes('shelljs') && !text.includes('execa')) return {};
+    if (!textHas(text, CHILD_PROCESS) && !textHas(text, 'shelljs') && !textHas(text, 'execa')) return {};
     let relevant: boolean | undefined;
     return {
       CallExpression(node: ts.CallExpression) {

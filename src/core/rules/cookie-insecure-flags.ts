@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, numberValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
@@ -54,7 +55,7 @@ export const rule: SourceRule = {
     if (isTestFile(ctx.file)) return {};
     // Once per file: the callee must be named cookie/setCookie. calleeName also reads a parenthesized
     // string key (`res[('cookie')]`), which the identifier table does not hold: the text must spell it then.
-    if (!ctx.mentions('cookie', 'setCookie') && !ctx.text.includes('ookie') && !maySpellWithEscapes(ctx.text)) return {};
+    if (!ctx.mentions('cookie', 'setCookie') && !textHas(ctx.text, 'ookie') && !maySpellWithEscapes(ctx.text)) return {};
     let factDone = false;
     return {
       CallExpression(node: ts.CallExpression) {

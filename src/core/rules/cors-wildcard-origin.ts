@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
 import { enclosingFunctionOrFile, lookup } from '../scopes';
@@ -419,8 +420,8 @@ export const ACAO = 'access-control-allow-origin';
 export function corsGates(ctx: RuleContext): { maySetup: boolean; mayHeader: boolean } {
   const text = ctx.text;
   // Cheapest first: the identifier table, then one text scan, then the escape scan (only when still needed).
-  const maySetup = ctx.mentions('enableCors') || text.includes('cors') || maySpellWithEscapes(text);
-  const mayHeader = /access-control-allow-origin/i.test(text) || maySpellWithEscapes(text);
+  const maySetup = ctx.mentions('enableCors') || textHas(text, 'cors') || maySpellWithEscapes(text);
+  const mayHeader = textHasAnyCase(text, 'access-control-allow-origin') || maySpellWithEscapes(text);
   return { maySetup, mayHeader };
 }
 

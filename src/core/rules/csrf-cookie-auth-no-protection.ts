@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, dottedName, stringValue } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import {
@@ -56,10 +57,10 @@ export const rule: SourceRule = {
     const imported = ctx.modules.importedModules();
     const sessionFile = imported.has('express-session') || imported.has('cookie-session');
     // Both words spell `ookies`: one scan settles most files.
-    const cookieFile = text.includes('ookies') && (text.includes('cookies') || text.includes('signedCookies'));
+    const cookieFile = textHas(text, 'ookies') && (textHas(text, 'cookies') || textHas(text, 'signedCookies'));
     // A session import counts when the text spells `session` (a specifier does unless a string escape writes it).
-    if (!cookieFile && !(sessionFile && (text.includes('session') || maySpellWithEscapes(text)))) return {};
-    const mentionsCsrf = /csrf|xsrf/i.test(text);
+    if (!cookieFile && !(sessionFile && (textHas(text, 'session') || maySpellWithEscapes(text)))) return {};
+    const mentionsCsrf = textHasAnyOf(text, ['csrf', 'xsrf'], true);
     let protectedHere = imported.has(DEPRECATED_CSRF_MODULE) || [...imported].some((m) => CSRF_MODULES.has(m) && m !== 'lusca');
     const sessions: { call: ts.CallExpression; module: string; cookie: SessionCookie }[] = [];
     let cookieRead: ts.Node | undefined;

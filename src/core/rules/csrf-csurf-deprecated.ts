@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import {
   CSRF_MODULES, DEPRECATED_CSRF_MODULE, authCookieSameSite, csrfProtectionCall, isDoubleSubmitCheck, isTestOrSampleFile, sessionCookie, sessionModuleOf,
@@ -42,10 +43,10 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
-    const mentionsCsrf = /csrf|xsrf/i.test(ctx.text);
+    const mentionsCsrf = textHasAnyOf(ctx.text, ['csrf', 'xsrf'], true);
     const imported = ctx.modules.importedModules();
     const mayProtect = [...imported].some((m) => CSRF_MODULES.has(m) || m === 'express-session' || m === 'cookie-session');
-    const mayUseCsurf = ctx.text.includes(DEPRECATED_CSRF_MODULE);
+    const mayUseCsurf = textHas(ctx.text, DEPRECATED_CSRF_MODULE);
     // Without these, no path can report (csurf) or give evidence (double submit, sameSite auth cookie, protection set up).
     const mayCookie = ctx.mentions('cookie', 'setCookie');
     if (!mentionsCsrf && !mayProtect && !mayUseCsurf && !mayCookie) return {};

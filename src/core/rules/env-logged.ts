@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -196,7 +197,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: no mention of process.env, nothing to find.
-    if (!ctx.text.includes('process.env')) return {};
+    if (!textHas(ctx.text, 'process.env')) return {};
     const hints = logCallHints(ctx.text);
     // Sinks are collected in walk order and judged in onEnd, once every declaration is known:
     // envHolders then spares the scope lookup of most identifiers in their arguments.

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, isTrue, type GraphqlServer } from '../lib/protocols';
 import { preferredQuote } from '../fix';
 import type { RuleContext, SourceRule } from '../types';
@@ -50,7 +51,7 @@ export const rule: SourceRule = {
     if (isTestOrSampleFile(ctx.file)) return {};
     // Every server module the import scan accepts spells one of these in its specifier.
     const text = ctx.text;
-    if (!text.includes('apollo') && !text.includes('graphql') && !text.includes('mercurius')) return {};
+    if (!textHas(text, 'apollo') && !textHas(text, 'graphql') && !textHas(text, 'mercurius')) return {};
     if (!fileMayCreateGraphqlServer(ctx)) return {};
     const onCall = (node: ts.CallExpression | ts.NewExpression): void => {
       const server = graphqlServerOf(ctx, node);

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { dottedName, getProperty, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -287,7 +288,7 @@ const SECRET_OPTION_MODULES: ReadonlySet<string> = new Set([
 const SECRET_MODULES_HINT = /express-session|cookie-session|express-jwt|koa-session|koa-jwt|passport-jwt|iron-session|next-auth|@fastify\/|fastify-jwt|fastify-session|@nestjs\/jwt/;
 /** SECRET_MODULES_HINT, after substring checks every match needs (each is cheaper than the regex). */
 function mayNameSecretModule(text: string): boolean {
-  return (text.includes('session') || text.includes('jwt') || text.includes('next-auth') || text.includes('@fastify/')) && SECRET_MODULES_HINT.test(text);
+  return (textHas(text, 'session') || textHas(text, 'jwt') || textHas(text, 'next-auth') || textHas(text, '@fastify/')) && SECRET_MODULES_HINT.test(text);
 }
 const SECRET_OPTION_KEYS: readonly string[] = ['secret', 'secretOrKey', 'keys', 'secretOrPrivateKey', 'privateKey', 'password'];
 const SIGNING_METHODS: ReadonlySet<string> = new Set(['sign', 'verify']);
@@ -340,8 +341,8 @@ export const rule: SourceRule = {
     let jwtHint: boolean | undefined;
     let cookieParserHint: boolean | undefined;
     let secretOptionsHint: boolean | undefined;
-    const mayUseJwt = (): boolean => (jwtHint ??= ctx.text.includes('jsonwebtoken'));
-    const mayUseCookieParser = (): boolean => (cookieParserHint ??= ctx.text.includes('cookie-parser'));
+    const mayUseJwt = (): boolean => (jwtHint ??= textHas(ctx.text, 'jsonwebtoken'));
+    const mayUseCookieParser = (): boolean => (cookieParserHint ??= textHas(ctx.text, 'cookie-parser'));
     const mayUseSecretOptions = (): boolean => (secretOptionsHint ??= mayNameSecretModule(ctx.text));
     const reported = new Set<number>();
     let templateFile: boolean | undefined;

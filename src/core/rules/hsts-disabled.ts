@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { getProperty, getPropertyValue, numberValue, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -46,9 +47,9 @@ export const rule: SourceRule = {
   create(ctx) {
     const text = ctx.text;
     // helmet, koa-helmet, hsts, @fastify/helmet and fastify-helmet are spelled in their specifiers.
-    const mayModule = text.includes('helmet') || text.includes('hsts');
+    const mayModule = textHas(text, 'helmet') || textHas(text, 'hsts');
     // A header name is a string's content (possibly spelled with escapes).
-    const mayHeader = /strict-transport-security/i.test(text) || maySpellWithEscapes(text);
+    const mayHeader = textHasAnyCase(text, 'strict-transport-security') || maySpellWithEscapes(text);
     if (!mayModule && !mayHeader) return {};
     return {
       CallExpression(node: ts.CallExpression) {

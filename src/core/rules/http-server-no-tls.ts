@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, getPropertyValue, stringValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';
@@ -30,7 +31,7 @@ const IDENTIFIER = ts.SyntaxKind.Identifier;
  * every name spells `https` or `-ssl`, so the full test runs only when one of those does.
  */
 function mayNameRedirectModule(text: string): boolean {
-  return (text.includes('https') || text.includes('-ssl')) && REDIRECT_MODULES.some((m) => text.includes(m));
+  return (textHas(text, 'https') || textHas(text, '-ssl')) && REDIRECT_MODULES.some((m) => textHas(text, m));
 }
 
 export const rule: SourceRule = {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { numberValue, propertyName, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { requiredModule, skipWrappers } from '../modules';
@@ -412,7 +413,7 @@ export const rule: SourceRule = {
     // Once per file: neither source of predictable values appears. The visitor needs a `.random`
     // or `.now` property name, so a file without either identifier skips the text scans.
     if (!ctx.mentions('random', 'now')) return {};
-    if (!ctx.text.includes('Math.random') && !ctx.text.includes('Date.now')) return {};
+    if (!textHas(ctx.text, 'Math.random') && !textHas(ctx.text, 'Date.now')) return {};
     const reported = new Set<ts.Node>();
     const sf = ctx.sourceFile;
 

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { calleeName, eol, isFunctionLike, propertyName, stringValue, isNullish } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
@@ -51,7 +52,7 @@ import { isTestFile } from '../lib/test-files';
  * for `fileUsesJwt`.
  */
 export function mayUseJwt(text: string): boolean {
-  return text.includes('jwt') || text.includes('jsonwebtoken') || text.includes('jose');
+  return textHas(text, 'jwt') || textHas(text, 'jsonwebtoken') || textHas(text, 'jose');
 }
 
 /** True when the file imports or requires any JWT library at its top level (cached by the resolver). */
@@ -487,7 +488,7 @@ export const rule: SourceRule = {
       ctx.report(node, { message: missingMessage(v, algName), fixes });
     };
     // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
-    const passportJwt = ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt');
+    const passportJwt = textHas(ctx.text, 'passport-jwt') && ctx.modules.imports('passport-jwt');
     return {
       ImportDeclaration: (node: ts.ImportDeclaration) => facts.onImport(node),
       CallExpression(node: ts.CallExpression) {

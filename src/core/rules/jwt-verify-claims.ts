@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunctionOrFile } from '../scopes';
@@ -54,7 +55,7 @@ export const rule: SourceRule = {
       });
     };
     // verifyCallOf answers a `new` only for passport-jwt's Strategy, in a file importing passport-jwt.
-    if (!(ctx.text.includes('passport-jwt') && ctx.modules.imports('passport-jwt'))) return { CallExpression: check };
+    if (!(textHas(ctx.text, 'passport-jwt') && ctx.modules.imports('passport-jwt'))) return { CallExpression: check };
     return {
       CallExpression: check,
       NewExpression: check,

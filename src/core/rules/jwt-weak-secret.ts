@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { assignmentsTo, lookup } from '../scopes';
@@ -64,12 +65,12 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
-    const usesJsonwebtoken = ctx.text.includes('jsonwebtoken');
-    const usesJose = ctx.text.includes('jose');
+    const usesJsonwebtoken = textHas(ctx.text, 'jsonwebtoken');
+    const usesJose = textHas(ctx.text, 'jose');
     // Without either library only the env fallback visitor below can report, and it needs the name `env`:
     // that O(1) test goes before the regex over the text.
     const mentionsEnv = ctx.mentions('env');
-    if (!usesJsonwebtoken && !usesJose && !(mentionsEnv && /jwt/i.test(ctx.text))) return {};
+    if (!usesJsonwebtoken && !usesJose && !(mentionsEnv && textHasAnyCase(ctx.text, 'jwt'))) return {};
     const reported = new Set<ts.Node>();
     // refresh / typed are judged in onEnd, only for the sign calls the pairing needs (isRefreshSign, isTyped).
     const signs: { call: ts.CallExpression; key: string; refresh?: boolean; typed?: boolean }[] = [];

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall, isNullish } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -156,6 +157,8 @@ export function isLoginPath(path: string): boolean {
 }
 
 const LOGIN_PATH_HINT = /log-?in|sign-?in|session|authenticate/i;
+/** LOGIN_PATH_HINT's words, for the one-pass text gate (textHasAnyOf). */
+export const LOGIN_PATH_WORDS: readonly string[] = ['login', 'log-in', 'signin', 'sign-in', 'session', 'authenticate'];
 
 const LOGIN_SEGMENTS: ReadonlySet<string> = new Set(['login', 'log-in', 'signin', 'sign-in', 'session', 'sessions', 'authenticate']);
 
@@ -673,9 +676,9 @@ export const rule: SourceRule = {
     // The hints first: most files that pass say them, and the escape scan then is not needed.
     const text = ctx.text;
     // Login handlers need a login path segment (`/login`, `/sessions`) or a login function name.
-    const mayHandlers = LOGIN_PATH_HINT.test(text) || maySpellWithEscapes(text);
+    const mayHandlers = textHasAnyOf(text, LOGIN_PATH_WORDS, true) || maySpellWithEscapes(text);
     // Reports need a password comparison: a COMPARE_NAMES callee or a name with pass/pwd in it.
-    const mayCompare = COMPARE_HINT.test(text) || maySpellWithEscapes(text);
+    const mayCompare = textHasAnyOf(text, COMPARE_WORDS, true) || maySpellWithEscapes(text);
     if (!mayHandlers && !mayCompare) return {};
     const classifier = new Classifier(ctx);
     const handlers: LoginHandler[] = [];
@@ -762,7 +765,7 @@ export const rule: SourceRule = {
 };
 
 /** Text every password-comparison callee spells: COMPARE_NAMES, or a name matching PASSWORD_IN_NAME. */
-const COMPARE_HINT = /compare|verify|check|pass|pwd/i;
+const COMPARE_WORDS: readonly string[] = ['compare', 'verify', 'check', 'pass', 'pwd'];
 
 const GENERIC_LOGIN_ERROR = 'Invalid email or password';
 const GENERIC_LOGIN_STATUS = '401';

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -34,7 +35,7 @@ export const rule: SourceRule = {
     const imported = ctx.modules.importedModules();
     if (![...imported].some((m) => RELEVANT_MODULES.has(m))) return {};
     // helmet's middleware can be any `helmet.x()`; without the specifier only the server shapes remain.
-    const mayHelmet = ctx.text.includes('helmet');
+    const mayHelmet = textHas(ctx.text, 'helmet');
     // Only callees that can resolve to one of these modules are resolved (see calleeMayComeFrom).
     const mayCome = calleeMayComeFrom(ctx, RELEVANT_MODULES);
     const apps: ts.CallExpression[] = [];

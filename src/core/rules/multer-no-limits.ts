@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { eol, getProperty, hasSpread, indentAt, numberValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
@@ -35,7 +36,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Every report and evidence needs a callee resolved to 'multer', so the file must spell that specifier.
-    if (!ctx.text.includes('multer')) return {};
+    if (!textHas(ctx.text, 'multer')) return {};
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;

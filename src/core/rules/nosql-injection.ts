@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { calleeMayComeFrom, normalizeModule, requiredModule, skipWrappers } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
@@ -92,10 +93,10 @@ export const rule: SourceRule = {
       mayResolve: (e) => (mayResolve ??= calleeMayComeFrom(ctx, (m) => MONGO_MODULES.has(m) || NOT_MONGO_PACKAGES.has(m) || m in ctx.project.dependencies))(e),
     };
     // Sanitizers resolve to express-mongo-sanitize or mongoose, whose specifiers the file must spell.
-    const mongoText = ctx.text.includes('mongo');
+    const mongoText = textHas(ctx.text, 'mongo');
     // Facts need a MongoDB module's specifier; reports need a filter method's name. The identifier lookup
     // goes before the other two whole-text scans, which it usually makes unnecessary.
-    if (!mongoText && !ctx.mentions(...FILTER_METHOD_LIST) && !ctx.text.includes('monk') && !ctx.text.includes('typegoose')) return {};
+    if (!mongoText && !ctx.mentions(...FILTER_METHOD_LIST) && !textHas(ctx.text, 'monk') && !textHas(ctx.text, 'typegoose')) return {};
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
         if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { getProperty, propertyName } from '../ast';
 import { isImplicitResponseType, isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
 import { skipWrappers } from '../modules';
@@ -45,7 +46,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
-    if (!ctx.text.includes('response_type') && !ctx.text.includes('responseType')) return {};
+    if (!textHas(ctx.text, 'response_type') && !textHas(ctx.text, 'responseType')) return {};
     const onPart = (node: StringPart): void => {
       if (!node.text.includes('response_type=')) return;
       checkUrlPart(ctx, node);

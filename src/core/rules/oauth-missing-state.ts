@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, getProperty, propertyName, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { requestPart } from '../flow';
 import {
@@ -74,7 +75,7 @@ export const rule: SourceRule = {
     const text = ctx.text;
     let mayImportOAuth: boolean | undefined;
     const spellsOAuthModule = (): boolean =>
-      (mayImportOAuth ??= text.includes('passport-') || text.includes('openid-client') || text.includes('simple-oauth2') || text.includes('google'));
+      (mayImportOAuth ??= textHas(text, 'passport-') || textHas(text, 'openid-client') || textHas(text, 'simple-oauth2') || textHas(text, 'google'));
     const imported = ctx.modules.importedModules();
     const oauthClientFile = (imported.has('openid-client') || imported.has('simple-oauth2') || imported.has('google-auth-library') || imported.has('googleapis')) &&
       spellsOAuthModule();
@@ -85,8 +86,8 @@ export const rule: SourceRule = {
         break;
       }
     }
-    const mayHaveCallbacks = /callback/i.test(text);
-    const mayHaveParams = text.includes('client_id');
+    const mayHaveCallbacks = textHasAnyCase(text, 'callback');
+    const mayHaveParams = textHas(text, 'client_id');
 
     const checkUrl = (part: ts.Node): void => {
       const outer = outermostStringExpression(part);

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, propertyName, stringValue } from '../ast';
 import { isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
 import type { SourceRule } from '../types';
@@ -48,8 +49,8 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     if (isTestOrSampleFile(ctx.file)) return {};
-    const hasCodeUrl = ctx.text.includes('response_type');
-    const openidClient = ctx.text.includes('openid-client') && ctx.modules.imports('openid-client');
+    const hasCodeUrl = textHas(ctx.text, 'response_type');
+    const openidClient = textHas(ctx.text, 'openid-client') && ctx.modules.imports('openid-client');
     if (!hasCodeUrl && !openidClient) return {};
     if (mentionsPkceInCode(ctx.sourceFile)) return {};
     const reported = new Set<number>();

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
@@ -69,7 +70,7 @@ export const rule: SourceRule = {
     // Every sink but `redirect` writes a Location header: the name `location` (any case) spelled in
     // the file, or escapes (`\u…`, `\x…`, identity escapes) that can spell it otherwise.
     let location: boolean | undefined;
-    const hasLocation = (): boolean => (location ??= LOCATION_TEXT.test(ctx.text));
+    const hasLocation = (): boolean => (location ??= textHasAnyCase(ctx.text, 'location') || textHas(ctx.text, '\\'));
     if (!ctx.mentions('redirect') && !(ctx.mentions(...HEADER_SINKS) && hasLocation())) return {};
     return {
       CallExpression(node: ts.CallExpression) {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { dottedName, eol, indentAt } from '../ast';
 import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestOrSampleFile } from '../lib/hygiene';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -50,7 +51,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: the callee is an identifier or a property name, `hash` or `hashSync`.
-    if (isTestOrSampleFile(ctx.file) || !/bcrypt/.test(ctx.text) || !ctx.mentions('hash', 'hashSync')) return {};
+    if (isTestOrSampleFile(ctx.file) || !textHas(ctx.text, 'bcrypt') || !ctx.mentions('hash', 'hashSync')) return {};
     // `hash` callees that cannot come from a bcrypt module (argon2, a local helper) are not resolved.
     const mayCome = calleeMayComeFrom(ctx, BCRYPT_MODULES);
     return {

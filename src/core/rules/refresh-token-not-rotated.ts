@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, isHttpMethodName, propertyName } from '../ast';
 import { exprWords, isTestOrSampleFile, nameWords } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -77,7 +78,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Every candidate is a route whose path says `refresh` or a function whose name does (any case):
     // a file that never spells it has nothing to judge.
-    if (isTestOrSampleFile(ctx.file) || !/refresh/i.test(ctx.text)) return {};
+    if (isTestOrSampleFile(ctx.file) || !textHasAnyCase(ctx.text, 'refresh')) return {};
     const candidates = new Map<ts.Node, ts.Node>();
     const add = (fn: HandlerFn | undefined, at: ts.Node): void => {
       if (fn && fn.body && !candidates.has(fn)) candidates.set(fn, at);

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import {
@@ -170,7 +171,7 @@ export const rule: SourceRule = {
         // Text escapes (`\u0061`) could make an identifier's text differ from its spelling: keep valueAt's own scan then.
         // One walk per handler for the secret fields it reads, whichever record is asked about.
         const readsByScope = new Map<ts.Node, Map<string, string>>();
-        const escapes = ctx.text.includes('\\u');
+        const escapes = textHas(ctx.text, '\\u');
         const initAt = (b: Binding, id: ts.Identifier): ts.Expression | undefined => (escapes || assigned.has(b.name) ? valueAt(b, id) : b.init);
         const scan: Scan = {
           initAt,

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
 import { isTestOrSampleFile } from '../lib/hygiene';
 import { skipWrappers, type Origin } from '../modules';
@@ -51,7 +52,7 @@ export const rule: SourceRule = {
     if (isTestOrSampleFile(ctx.file)) return {};
     // Reports need `x.listen(…)`; evidence needs x.setTimeout(…), an assignment to one of TIMEOUT_PROPERTIES,
     // or createServer / a fastify-named factory with timeout options.
-    const mayFastify = /fastify/i.test(ctx.text);
+    const mayFastify = textHasAnyCase(ctx.text, 'fastify');
     if (!mayFastify && !ctx.mentions('listen', 'setTimeout', 'createServer', ...TIMEOUT_PROPERTIES)) return {};
     const listens: { call: ts.CallExpression; kind: ServerKind; receiver: ts.Expression }[] = [];
     let tuned: ts.Node | undefined;

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue, hasSpread } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -58,7 +59,7 @@ export const rule: SourceRule = {
     /** `sess.cookie.secure = true` and the like, in walk order; turned into dotted target → value in onEnd. */
     const writes: ts.BinaryExpression[] = [];
     // Cheap gate: a file that imports no session library has nothing to check (every one spells `session`).
-    if (!ctx.text.includes('session') || !importsSessionLibrary(ctx.sourceFile)) return {};
+    if (!textHas(ctx.text, 'session') || !importsSessionLibrary(ctx.sourceFile)) return {};
     return {
       CallExpression(node: ts.CallExpression) {
         const args = node.arguments;

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -58,7 +59,7 @@ export const rule: SourceRule = {
     owasp: ['A07:2021'],
   },
   create(ctx) {
-    if (isTestOrSampleFile(ctx.file) || !ctx.text.includes('express-session') || !ctx.modules.imports('express-session')) return {};
+    if (isTestOrSampleFile(ctx.file) || !textHas(ctx.text, 'express-session') || !ctx.modules.imports('express-session')) return {};
     const calls: ts.CallExpression[] = [];
     let absolute = false;
     return {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, eol, indentAt, propertyName, routeCall, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -45,7 +46,7 @@ export const rule: SourceRule = {
   create(ctx) {
     // Logout routes end in a `logout`/`log-out`/`signout`/`sign-out` segment and logout functions are named so
     // (any case): a file that never spells one has nothing to judge.
-    if (!LOGOUT_TEXT.test(ctx.text)) return {};
+    if (!textHasAnyOf(ctx.text, LOGOUT_WORDS, true)) return {};
     const deps = ctx.project.dependencies;
     const projectUsesSessions = SESSION_PACKAGES.some((p) => p in deps);
     const routes: RouteCall[] = [];
@@ -106,7 +107,7 @@ export const rule: SourceRule = {
 };
 
 const SESSION_PACKAGES = ['express-session', 'cookie-session', 'passport', '@fastify/session', '@fastify/secure-session', 'koa-session'];
-const LOGOUT_TEXT = /log-?out|sign-?out/i;
+const LOGOUT_WORDS: readonly string[] = ['logout', 'log-out', 'signout', 'sign-out'];
 const LOGOUT_FN_NAME = /^(do|handle|post|user|process)?(logout|logOut|signOut|signout)(user|handler|controller|action|route)?$/i;
 
 /** `/logout`, `/auth/sign-out`, `/api/session/logout`. */

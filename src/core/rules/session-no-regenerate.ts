@@ -1,8 +1,9 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, eol, indentAt, isFunctionLike } from '../ast';
 import { skipWrappers } from '../modules';
 import type { Fix, RuleContext, SourceRule } from '../types';
-import { loginHandlerVisitors, middlewareOf, walk, type HandlerFn, type LoginHandler } from './login-user-enumeration';
+import { LOGIN_PATH_WORDS, loginHandlerVisitors, middlewareOf, walk, type HandlerFn, type LoginHandler } from './login-user-enumeration';
 
 /**
  * A login handler that stores the user in the session it was handed, without
@@ -59,7 +60,7 @@ export const rule: SourceRule = {
     const evidence = ctx.mentions('regenerate') && ctx.mentions('session');
     // A report needs a login handler (a route whose path has a login segment, or a function named
     // login/signin: the text spells one) holding a `<req>.session…` write or a `<req>.login()` / `logIn()` call.
-    const reports = ctx.mentions('session', 'login', 'logIn') && LOGIN_TEXT.test(ctx.text);
+    const reports = ctx.mentions('session', 'login', 'logIn') && textHasAnyOf(ctx.text, LOGIN_PATH_WORDS, true);
     if (!evidence && !reports) return {};
     const onCall = {
       CallExpression(node: ts.CallExpression) {
@@ -80,9 +81,6 @@ export const rule: SourceRule = {
     ];
   },
 };
-
-/** Login path segments (login, log-in, signin, sign-in, session(s), authenticate) and login function names, any case. */
-const LOGIN_TEXT = /log-?in|sign-?in|session|authenticate/i;
 
 /** `req.session.regenerate(cb)`. */
 function isSessionRegenerate(node: ts.CallExpression): boolean {

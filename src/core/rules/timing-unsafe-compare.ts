@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { ensureImport } from '../fix';
 import { isRequestObject } from '../flow';
@@ -49,7 +50,7 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: a report needs an operand named with a secret word, which the text spells unless escaped.
-    if (isTestFile(ctx.file) || (!SECRET_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text))) return {};
+    if (isTestFile(ctx.file) || (!textHasAnyOf(ctx.text, SECRET_HINT_WORDS, true) && !maySpellWithEscapes(ctx.text))) return {};
     // Per name, once per file: splitting it into words is the costly part.
     const verdicts = new Map<string, boolean>();
     const secretNameHere = (expr: ts.Node): string | undefined => {
@@ -123,6 +124,7 @@ function isSecretOperandName(name: string): boolean {
  * lower-cases ASCII letters, so each word is a case-insensitive substring of the name).
  */
 const SECRET_HINT = /sig|hmac|digest|token|secret|hash|api/i;
+const SECRET_HINT_WORDS: readonly string[] = ['sig', 'hmac', 'digest', 'token', 'secret', 'hash', 'api'];
 
 /** A name that says secret on its own (a `hash` may be a content hash or a cache key). */
 function isStrongName(name: string): boolean {

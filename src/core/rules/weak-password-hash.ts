@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyOf } from '../lib/text-hints';
 import { dottedName, numberValue, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup } from '../scopes';
@@ -26,13 +27,14 @@ const DIGEST_MODULES: ReadonlyMap<string, ReadonlySet<string> | 'default'> = new
 const BCRYPT_MODULES: ReadonlySet<string> = new Set(['bcrypt', 'bcryptjs', '@node-rs/bcrypt', 'bcrypt-nodejs']);
 const ARGON2_MODULES: ReadonlySet<string> = new Set(['argon2', '@node-rs/argon2', 'argon2-browser', 'hash-wasm']);
 /** Files without any of these cannot hash a password (checked once per file). */
-const HASHING_HINT = /bcrypt|argon2|crypto|md5|sha\d|sha3|scrypt/i;
+/** bcrypt|argon2|crypto|md5|sha\d|scrypt, in any case. */
+const HASHING_WORDS: readonly string[] = ['bcrypt', 'argon2', 'crypto', 'md5', ...'0123456789'.split('').map((d) => `sha${d}`), 'scrypt'];
 /** Calls resolved whatever their arguments (bcrypt cost, scrypt, pbkdf2, argon2). */
 const RESOLVED_NAMES: ReadonlySet<string> = new Set([
   'hash', 'hashSync', 'genSalt', 'genSaltSync', 'scrypt', 'scryptSync', 'pbkdf2', 'pbkdf2Sync', 'argon2id',
 ]);
 /** Text every password name spells (see isPasswordName). */
-const PASSWORD_HINT = /pass|pw/i;
+const PASSWORD_HINT_WORDS: readonly string[] = ['pass', 'pw'];
 const MIN_BCRYPT_COST = 10;
 const GOOD_BCRYPT_COST = 12;
 const MIN_PBKDF2_ITERATIONS = 100_000;
@@ -138,10 +140,10 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Once per file: no hashing library or crypto in sight.
-    if (!HASHING_HINT.test(ctx.text)) return {};
+    if (!textHasAnyOf(ctx.text, HASHING_WORDS, true)) return {};
     // Every path needs a call named in RESOLVED_NAMES (an identifier or property name) or a password
     // argument (a name with pass/pw in it, spelled in the text unless escaped).
-    if (!ctx.mentions(...RESOLVED_NAMES) && !PASSWORD_HINT.test(ctx.text) && !maySpellWithEscapes(ctx.text)) return {};
+    if (!ctx.mentions(...RESOLVED_NAMES) && !textHasAnyOf(ctx.text, PASSWORD_HINT_WORDS, true) && !maySpellWithEscapes(ctx.text)) return {};
     let factDone = false;
     let evidenceDone = false;
     const fact = (node: ts.Node): void => {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHasAnyCase, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, indexInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart, isRequestObject } from '../flow';
 import { skipWrappers } from '../modules';
@@ -63,7 +64,7 @@ export const rule: SourceRule = {
     // unless spelled with escapes); a named handler needs `webhook` in its name.
     const text = ctx.text;
     const w: Walked = { ctx, escapes: () => maySpellWithEscapes(text) };
-    const hook = HOOK_OR_STRIPE.test(text);
+    const hook = textHasAnyOf(text, HOOK_OR_STRIPE, true);
     if (!hook && !w.escapes()) {
       if (!ctx.mentions('constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive')) return {};
       // isWebhookPath lower-cases the path, which turns a Kelvin sign into `k`: such a text still may have routes.
@@ -77,7 +78,7 @@ export const rule: SourceRule = {
     /** Receivers (by text) with a verifying `use(…)`, and where it was registered. */
     const guardedReceivers: { receiver: string; pos: number; path?: string; node: ts.Node; what: string }[] = [];
     // A handler name must contain `webhook` (isWebhookHandlerName): without it in the text, none can.
-    const mayName = WEBHOOK_IN_NAME.test(text) || w.escapes();
+    const mayName = textHasAnyCase(text, 'webhook') || w.escapes();
     const visitors: Visitors = {
       CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
@@ -171,7 +172,7 @@ export const rule: SourceRule = {
 };
 
 const HTTP_METHOD_OR_USE: ReadonlySet<string> = new Set(['post', 'put', 'all', 'use']);
-const HOOK_OR_STRIPE = /hook|stripe/i;
+const HOOK_OR_STRIPE: readonly string[] = ['hook', 'stripe'];
 const PATH_HINT = /hoo[k\u212A]|stripe/i;
 /** Callee names of signature checks anywhere in the file (evidence). */
 const EVIDENCE_NAMES: ReadonlySet<string> = new Set(['constructEvent', 'constructEventAsync', 'timingSafeEqual', 'verify', 'verifyAndReceive']);

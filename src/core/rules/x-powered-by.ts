@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { textHas } from '../lib/text-hints';
 import { calleeName, eol, indentAt, stringValue } from '../ast';
 import { calleeMayComeFrom } from '../modules';
 import type { Fix, SourceRule } from '../types';
@@ -30,9 +31,9 @@ export const rule: SourceRule = {
   },
   create(ctx) {
     // Only an `express()` app declared here is reported: its origin needs the 'express' specifier in this file.
-    if (!ctx.text.includes('express')) return {};
+    if (!textHas(ctx.text, 'express')) return {};
     // helmet (or hide-powered-by) resolves only through its specifier too.
-    const mayHelmet = ctx.text.includes('helmet') || ctx.text.includes('hide-powered-by');
+    const mayHelmet = textHas(ctx.text, 'helmet') || textHas(ctx.text, 'hide-powered-by');
     const apps: { call: ts.CallExpression; decl: ts.VariableDeclaration; name: string }[] = [];
     const disabled = new Set<string>();
     let helmet = false;
