@@ -1,129 +1,176 @@
 /**
- * `text.includes(needle)` for the file-level gates of the rules, answered by
- * one pass over the file for every needle at once.
+ * `text.includes(needle)` and `/needle/i.test(text)` for the file-level gates
+ * of the rules, answered by one pass over the file for every needle at once.
  *
  * Rules decide in create() whether a file can matter to them from what its
- * text spells: `jsonwebtoken`, `helmet`, `response_type`. Each such test was a
- * scan of the whole text, about fifty per file, several of them the same
- * needle asked by different rules (the jwt rules each asked for `jwt`). Here
- * the first question about a text scans it once for every needle asked so far,
- * and the answers are kept until a question comes about another text.
+ * text spells: `jsonwebtoken`, `helmet`, `access-control-allow-origin`. Each
+ * such test was a scan of the whole text, about 75 per file, several of them
+ * the same needle asked by different rules. Here the first question about a
+ * text runs it once through an Aho-Corasick automaton of every needle asked
+ * so far, and the answers are kept until a question comes about another text.
  *
- * A needle is learned the first time it is asked: the text in hand is then
- * scanned again, so an answer is always that of `text.includes(needle)`. After
- * the first file every gate's needle is known and each file costs one pass.
- * Meant for the file being analyzed: alternating between texts rescans each
- * time (still correct, only slower), so other strings should use `includes`.
+ * A needle is learned the first time it is asked: the automaton is rebuilt
+ * and the text in hand scanned again, so an answer is always that of
+ * `includes` (or of the regular expression). After the first file every
+ * gate's needle is known and each file costs one pass. Meant for the file
+ * being analyzed: alternating between texts rescans each time (still correct,
+ * only slower), so other strings should use `includes`.
  *
- * `textHasAnyCase` is `/needle/i.test(text)` for an ASCII needle: without the
- * `u` flag a regular expression folds only ASCII letters onto ASCII letters
- * (a Kelvin sign is not a `k` to it), and so does the comparison here.
+ * The automaton reads ASCII letters folded to lower case, which is exactly
+ * what a regular expression with the `i` flag and without `u` does (it never
+ * folds a non-ASCII character, a Kelvin sign, onto an ASCII letter); a
+ * case-sensitive needle is confirmed with `startsWith` where it matched. A
+ * needle that is not printable ASCII is searched with `includes`.
  */
 
-const needles: string[] = [];
-/** True for the needles matched in any case (stored lower-cased). */
-const anyCase: boolean[] = [];
-const idOf = new Map<string, number>();
-const anyCaseIdOf = new Map<string, number>();
-/** Needle ids by their first character, for ASCII first characters. */
-const byFirst: (number[] | undefined)[] = new Array(128).fill(undefined);
-/** Needles whose first character is not ASCII: searched with `includes`. */
-const nonAscii: number[] = [];
+interface Needle {
+  text: string;
+  /** Matched in any case (stored lower-cased). */
+  anyCase: boolean;
+}
 
+const needles: Needle[] = [];
+const exactId = new Map<string, number>();
+const anyCaseId = new Map<string, number>();
+/** Needles searched with `includes` (not printable ASCII). */
+const plain: number[] = [];
+
+let automaton: Automaton | undefined;
 let lastText: string | undefined;
 let found = new Uint8Array(0);
 
 /** Same answer as `text.includes(needle)`. */
 export function textHas(text: string, needle: string): boolean {
-  let id = idOf.get(needle);
+  let id = exactId.get(needle);
   if (id === undefined) {
     id = learn(needle, false);
-    idOf.set(needle, id);
-    lastText = undefined;
+    exactId.set(needle, id);
   }
   if (text !== lastText) scan(text);
   return found[id] === 1;
 }
 
-/** Same answer as `/needle/i.test(text)` (the needle given in lower case, ASCII only, no regex syntax). */
+/** Same answer as `/needle/i.test(text)`, for a lower-case, printable ASCII needle without regex syntax. */
 export function textHasAnyCase(text: string, needle: string): boolean {
-  let id = anyCaseIdOf.get(needle);
+  let id = anyCaseId.get(needle);
   if (id === undefined) {
-    if (!/^[\x20-\x7e]+$/.test(needle) || needle !== needle.toLowerCase()) throw new Error(`textHasAnyCase needs a lower-case ASCII needle, not ${JSON.stringify(needle)}`);
+    if (!PRINTABLE_ASCII.test(needle) || needle !== needle.toLowerCase()) {
+      throw new Error(`textHasAnyCase needs a lower-case ASCII needle, not ${JSON.stringify(needle)}`);
+    }
     id = learn(needle, true);
-    anyCaseIdOf.set(needle, id);
-    lastText = undefined;
+    anyCaseId.set(needle, id);
   }
   if (text !== lastText) scan(text);
   return found[id] === 1;
 }
 
 /** Some needle occurs in `text`: `includes` for each, or in any case (lower-case ASCII needles) when `anyCase`. */
-export function textHasAnyOf(text: string, needles: readonly string[], anyCase = false): boolean {
-  for (const n of needles) if (anyCase ? textHasAnyCase(text, n) : textHas(text, n)) return true;
+export function textHasAnyOf(text: string, list: readonly string[], anyCase = false): boolean {
+  for (const n of list) if (anyCase ? textHasAnyCase(text, n) : textHas(text, n)) return true;
   return false;
 }
 
-function learn(needle: string, folded: boolean): number {
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+function learn(text: string, anyCase: boolean): number {
   const id = needles.length;
-  needles.push(needle);
-  anyCase.push(folded);
-  const c = needle.charCodeAt(0);
-  if (needle.length === 0) {
-    // '' is in every text: found by the scan's first step below.
-    nonAscii.push(id);
-  } else if (c < 128) {
-    (byFirst[c] ??= []).push(id);
-  } else {
-    nonAscii.push(id);
-  }
+  needles.push({ text, anyCase });
+  if (!PRINTABLE_ASCII.test(text)) plain.push(id);
+  automaton = undefined;
+  lastText = undefined;
   return id;
 }
 
 function scan(text: string): void {
   lastText = text;
   found = new Uint8Array(needles.length);
-  for (const id of nonAscii) if (text.includes(needles[id])) found[id] = 1;
-  let remaining = needles.length - nonAscii.length;
-  const n = text.length;
-  for (let i = 0; i < n && remaining > 0; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128) continue;
-    // Any-case needles are stored lower-cased and filed under their lower-case first letter.
-    const bucket = byFirst[c];
-    if (bucket !== undefined) remaining -= matchAt(text, i, bucket);
-    if (c >= 65 && c <= 90) {
-      const folded = byFirst[c | 32];
-      if (folded !== undefined) remaining -= matchAt(text, i, folded, true);
+  for (const id of plain) if (text.includes(needles[id].text)) found[id] = 1;
+  const a = (automaton ??= build());
+  const { delta, outStart, outIds } = a;
+  let remaining = a.searched;
+  let state = 0;
+  for (let i = 0, n = text.length; i < n && remaining > 0; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 128) {
+      state = 0;
+      continue;
     }
-  }
-}
-
-/** Marks the needles of `bucket` that occur at `i`; returns how many were newly found. */
-function matchAt(text: string, i: number, bucket: readonly number[], upperFirst = false): number {
-  let newly = 0;
-  for (let k = 0; k < bucket.length; k++) {
-    const id = bucket[k];
-    if (found[id] === 1) continue;
-    const folded = anyCase[id];
-    // An upper-case first letter only matches the any-case needles filed under its lower case.
-    if (upperFirst && !folded) continue;
-    const needle = needles[id];
-    if (folded ? foldedAt(text, i, needle) : needle.length <= 1 || (text.charCodeAt(i + 1) === needle.charCodeAt(1) && text.startsWith(needle, i))) {
-      found[id] = 1;
-      newly++;
-    }
-  }
-  return newly;
-}
-
-/** `needle` (lower-case ASCII) at `i`, ASCII letters of the text folded to lower case. */
-function foldedAt(text: string, i: number, needle: string): boolean {
-  if (i + needle.length > text.length) return false;
-  for (let j = 0; j < needle.length; j++) {
-    let c = text.charCodeAt(i + j);
     if (c >= 65 && c <= 90) c |= 32;
-    if (c !== needle.charCodeAt(j)) return false;
+    state = delta[state * 128 + c];
+    for (let k = outStart[state], end = outStart[state + 1]; k < end; k++) {
+      const id = outIds[k];
+      if (found[id] === 1) continue;
+      const needle = needles[id];
+      // Folded matches are final for any-case needles; a case-sensitive one is confirmed in place.
+      if (needle.anyCase || text.startsWith(needle.text, i + 1 - needle.text.length)) {
+        found[id] = 1;
+        remaining--;
+      }
+    }
   }
-  return true;
+}
+
+interface Automaton {
+  /** Next state per (state, folded ASCII code): `delta[state * 128 + c]`. */
+  delta: Int32Array;
+  /** The needle ids ending at a state (its own and its suffixes'): `outIds[outStart[s] .. outStart[s + 1]]`. */
+  outStart: Int32Array;
+  outIds: Int32Array;
+  /** How many needles the automaton searches (the rest are `plain`). */
+  searched: number;
+}
+
+/** Aho-Corasick over the folded needles, failure links resolved into a full transition table. */
+function build(): Automaton {
+  const children: Map<number, number>[] = [new Map()];
+  const ends: number[][] = [[]];
+  let searched = 0;
+  needles.forEach((needle, id) => {
+    if (!PRINTABLE_ASCII.test(needle.text)) return;
+    searched++;
+    let s = 0;
+    for (let j = 0; j < needle.text.length; j++) {
+      let c = needle.text.charCodeAt(j);
+      if (c >= 65 && c <= 90) c |= 32;
+      let next = children[s].get(c);
+      if (next === undefined) {
+        next = children.length;
+        children.push(new Map());
+        ends.push([]);
+        children[s].set(c, next);
+      }
+      s = next;
+    }
+    ends[s].push(id);
+  });
+  const count = children.length;
+  const delta = new Int32Array(count * 128);
+  const fail = new Int32Array(count);
+  const outputs: number[][] = ends.map((e) => [...e]);
+  // Breadth first: a state's failure target is settled before its children's.
+  const queue: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const child = children[0].get(c);
+    delta[c] = child ?? 0;
+    if (child !== undefined) queue.push(child);
+  }
+  for (let q = 0; q < queue.length; q++) {
+    const s = queue[q];
+    outputs[s].push(...outputs[fail[s]]);
+    for (let c = 0; c < 128; c++) {
+      const child = children[s].get(c);
+      if (child === undefined) {
+        delta[s * 128 + c] = delta[fail[s] * 128 + c];
+      } else {
+        fail[child] = delta[fail[s] * 128 + c];
+        delta[s * 128 + c] = child;
+        queue.push(child);
+      }
+    }
+  }
+  const outStart = new Int32Array(count + 1);
+  for (let s = 0; s < count; s++) outStart[s + 1] = outStart[s] + outputs[s].length;
+  const outIds = new Int32Array(outStart[count]);
+  for (let s = 0; s < count; s++) outIds.set(outputs[s], outStart[s]);
+  return { delta, outStart, outIds, searched };
 }
