@@ -9,10 +9,10 @@
  * text runs it once through an Aho-Corasick automaton of every needle asked
  * so far, and the answers are kept until a question comes about another text.
  *
- * A needle is learned the first time it is asked: the automaton is rebuilt
- * and the text in hand scanned again, so an answer is always that of
- * `includes` (or of the regular expression). After the first file every
- * gate's needle is known and each file costs one pass. Meant for the file
+ * A needle is learned the first time it is asked: that question is answered
+ * by `includes` (or the regular expression) on the text in hand, and the
+ * automaton is rebuilt, with the new needle, for the next text. After the
+ * first files every gate's needle is known and each file costs one pass. Meant for the file
  * being analyzed: alternating between texts rescans each time (still correct,
  * only slower), so other strings should use `includes`.
  *
@@ -45,6 +45,7 @@ export function textHas(text: string, needle: string): boolean {
   if (id === undefined) {
     id = learn(needle, false);
     exactId.set(needle, id);
+    if (text === lastText) return answerNow(id, text.includes(needle));
   }
   if (text !== lastText) scan(text);
   return found[id] === 1;
@@ -59,6 +60,7 @@ export function textHasAnyCase(text: string, needle: string): boolean {
     }
     id = learn(needle, true);
     anyCaseId.set(needle, id);
+    if (text === lastText) return answerNow(id, new RegExp(needle.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i').test(text));
   }
   if (text !== lastText) scan(text);
   return found[id] === 1;
@@ -76,9 +78,20 @@ function learn(text: string, anyCase: boolean): number {
   const id = needles.length;
   needles.push({ text, anyCase });
   if (!PRINTABLE_ASCII.test(text)) plain.push(id);
+  // Rebuilt for the next text, not now: the first file's gates learn their needles one by one.
   automaton = undefined;
-  lastText = undefined;
   return id;
+}
+
+/** A new needle's answer for the text in hand, computed directly and kept with the others. */
+function answerNow(id: number, yes: boolean): boolean {
+  if (id >= found.length) {
+    const grown = new Uint8Array(Math.max(16, 2 * (id + 1)));
+    grown.set(found);
+    found = grown;
+  }
+  found[id] = yes ? 1 : 0;
+  return yes;
 }
 
 function scan(text: string): void {
