@@ -241,15 +241,8 @@ function positionIn(lineStarts: readonly number[], offset: number): { line: numb
   return { line, column: offset - lineStarts[line - 1] + 1 };
 }
 
-/** What every rule's context shares for one file. */
-interface FileState {
-  readonly file: string;
-  readonly text: string;
-  readonly sourceFile: ts.SourceFile;
-  readonly project: ProjectInfo;
-  readonly modules: ModuleResolver;
-  readonly flow: Flow;
-  readonly nodes: readonly ts.Node[];
+/** What every rule's context shares for one file: the context's own fields, and what its methods write to. */
+interface FileState extends Pick<RuleContext, 'file' | 'text' | 'sourceFile' | 'project' | 'modules' | 'flow' | 'nodes'> {
   readonly lineStarts: readonly number[];
   /**
    * Every identifier text in the file, interned by the parser as it went (TypeScript's
