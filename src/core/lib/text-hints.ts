@@ -103,12 +103,11 @@ function scan(text: string): void {
   let remaining = a.searched;
   let state = 0;
   for (let i = 0, n = text.length; i < n && remaining > 0; i++) {
-    let c = text.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c >= 128) {
       state = 0;
       continue;
     }
-    if (c >= 65 && c <= 90) c |= 32;
     state = delta[state * 128 + c];
     for (let k = outStart[state], end = outStart[state + 1]; k < end; k++) {
       const id = outIds[k];
@@ -124,7 +123,7 @@ function scan(text: string): void {
 }
 
 interface Automaton {
-  /** Next state per (state, folded ASCII code): `delta[state * 128 + c]`. */
+  /** Next state per (state, ASCII code): `delta[state * 128 + c]`, an upper-case letter as its lower case. */
   delta: Int32Array;
   /** The needle ids ending at a state (its own and its suffixes'): `outIds[outStart[s] .. outStart[s + 1]]`. */
   outStart: Int32Array;
@@ -181,6 +180,8 @@ function build(): Automaton {
       }
     }
   }
+  // An upper-case ASCII letter moves as its lower case does: the scan reads the text unfolded.
+  for (let st = 0; st < count; st++) for (let c = 65; c <= 90; c++) delta[st * 128 + c] = delta[st * 128 + (c | 32)];
   const outStart = new Int32Array(count + 1);
   for (let s = 0; s < count; s++) outStart[s + 1] = outStart[s] + outputs[s].length;
   const outIds = new Int32Array(outStart[count]);
