@@ -329,7 +329,7 @@ function listedValidation(
       }
       // Both flags only ever turn true: once they are, nothing below can change the answer.
       if (typeofCheck && rejects) continue;
-      if (!rejects && (c.arguments ?? []).some((a) => ts.isNumericLiteral(a) && (a.text === '400' || a.text === '422'))) rejects = true;
+      if (!rejects && c.arguments !== undefined && hasBadRequestStatus(c.arguments)) rejects = true;
       const name = calleeName(c);
       if (name && /^(?:is[A-Z]\w*|BadRequest\w*)$/.test(name)) {
         if (name.startsWith('BadRequest')) rejects = true;
@@ -338,6 +338,12 @@ function listedValidation(
     }
   }
   return { handChecked: typeofCheck && rejects };
+}
+
+/** A 400 or 422 literal among the arguments (a loop: this runs for every call of every judged handler). */
+function hasBadRequestStatus(args: ts.NodeArray<ts.Expression>): boolean {
+  for (const a of args) if (ts.isNumericLiteral(a) && (a.text === '400' || a.text === '422')) return true;
+  return false;
 }
 
 /** firstRead over the run of `fn`'s descendants in the walk's node list (from `first`, the node after `fn`). */
