@@ -101,14 +101,21 @@ function scan(text: string): void {
   const a = (automaton ??= build());
   const { delta, outStart, outIds } = a;
   let remaining = a.searched;
-  let state = 0;
+  // `row` is the current state's row in delta (state * 128); see Automaton.delta for the sign.
+  let row = 0;
   for (let i = 0, n = text.length; i < n && remaining > 0; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128) {
-      state = 0;
+      row = 0;
       continue;
     }
-    state = delta[state * 128 + c];
+    const next = delta[row + c];
+    if (next >= 0) {
+      row = next;
+      continue;
+    }
+    row = -next - 1;
+    const state = row >> 7;
     for (let k = outStart[state], end = outStart[state + 1]; k < end; k++) {
       const id = outIds[k];
       if (found[id] === 1) continue;
@@ -123,7 +130,11 @@ function scan(text: string): void {
 }
 
 interface Automaton {
-  /** Next state per (state, ASCII code): `delta[state * 128 + c]`, an upper-case letter as its lower case. */
+  /**
+   * The next state per (state, ASCII code) at `delta[state * 128 + c]`, an upper-case letter as its
+   * lower case, stored as the next state's row (`next * 128`), or as `-row - 1` when the next state
+   * ends a needle: the scan looks at outputs only then.
+   */
   delta: Int32Array;
   /** The needle ids ending at a state (its own and its suffixes'): `outIds[outStart[s] .. outStart[s + 1]]`. */
   outStart: Int32Array;
@@ -183,7 +194,12 @@ function build(): Automaton {
   // An upper-case ASCII letter moves as its lower case does: the scan reads the text unfolded.
   for (let st = 0; st < count; st++) for (let c = 65; c <= 90; c++) delta[st * 128 + c] = delta[st * 128 + (c | 32)];
   const outStart = new Int32Array(count + 1);
-  for (let s = 0; s < count; s++) outStart[s + 1] = outStart[s] + outputs[s].length;
+  for (let st = 0; st < count; st++) outStart[st + 1] = outStart[st] + outputs[st].length;
+  // States as rows, negative when they end a needle (see Automaton.delta).
+  for (let k = 0; k < delta.length; k++) {
+    const target = delta[k];
+    delta[k] = outputs[target].length > 0 ? -(target * 128) - 1 : target * 128;
+  }
   const outIds = new Int32Array(outStart[count]);
   for (let s = 0; s < count; s++) outIds.set(outputs[s], outStart[s]);
   return { delta, outStart, outIds, searched };
