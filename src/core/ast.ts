@@ -189,7 +189,6 @@ export function inlineHandler(route: RouteCall): ts.FunctionExpression | ts.Arro
   return undefined;
 }
 
-/** 1-based line of a node's start. */
 /**
  * Where `node` is in a walk-order list (RuleContext.nodes), or -1. The list is sorted by `pos`
  * (pre-order: a parent starts where its first child does or before, siblings follow each other),
@@ -208,6 +207,21 @@ export function indexInWalk(nodes: readonly ts.Node[], node: ts.Node): number {
   return -1;
 }
 
+/**
+ * `node`'s descendants in a walk-order list, as the index range [from, to): they follow it as one
+ * run, which ends at the first node starting at or after `node.end`, so zero-width descendants at
+ * the very end (an end-of-file token, a node the parser made up for missing code) are left out.
+ * Undefined when the list does not hold the node.
+ */
+export function descendantsInWalk(nodes: readonly ts.Node[], node: ts.Node): { from: number; to: number } | undefined {
+  const at = indexInWalk(nodes, node);
+  if (at < 0) return undefined;
+  let to = at + 1;
+  while (to < nodes.length && nodes[to].pos < node.end) to++;
+  return { from: at + 1, to };
+}
+
+/** 1-based line of a node's start. */
 export function lineOf(node: ts.Node): number {
   const sf = node.getSourceFile();
   return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;

@@ -151,7 +151,7 @@ export interface RuleContext {
   /**
    * Every node of the file in walk order, the list the visitors are called from: pre-order, so a
    * node's descendants follow it as one run, which ends at the first node whose `pos` reaches the
-   * node's `end` (`indexInWalk` finds where a node is). For onEnd hooks that rescan a function's
+   * node's `end` (`descendantsInWalk` in ast.ts gives that run). For onEnd hooks that rescan a function's
    * body, instead of collecting nodes as the walk passes.
    */
   readonly nodes: readonly ts.Node[];

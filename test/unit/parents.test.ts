@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from '../../src/core/ts';
 import { bindParents, parse } from '../../src/core/analyze';
-import { indexInWalk } from '../../src/core/ast';
+import { descendantsInWalk, indexInWalk } from '../../src/core/ast';
 import { syntheticRouterFile } from '../../scripts/corpus';
 import { FIXTURES } from '../helpers';
 
@@ -66,6 +66,25 @@ function assertWalkOrderIndexed(file: string, listed: ts.Node[]): void {
   }
   const stranger = parse('other.ts', 'const x = 1;').statements[0];
   assert.equal(indexInWalk(listed, stranger), -1, 'a node of another tree is not found');
+  assert.equal(descendantsInWalk(listed, stranger), undefined);
+  // Each node's run holds its descendants, all but zero-width ones at its very end (an end-of-file token).
+  const size = new Map<ts.Node, number>();
+  const count = (n: ts.Node): number => {
+    let total = 1;
+    ts.forEachChild(n, (c) => void (total += count(c)));
+    size.set(n, total);
+    return total;
+  };
+  count(listed[0]);
+  for (let i = 0; i < listed.length; i++) {
+    const node = listed[i];
+    const run = descendantsInWalk(listed, node);
+    const last = i + size.get(node)!;
+    const left = run ? listed.slice(run.to, last) : [];
+    if (!run || run.from !== i + 1 || run.to > last || left.some((d) => d.pos !== node.end || d.end !== node.end)) {
+      assert.fail(`${file}: descendantsInWalk is wrong for node ${i} (${ts.SyntaxKind[node.kind]})`);
+    }
+  }
 }
 
 function sourceFilesUnder(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
-import { calleeName, calleeObject, indexInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
+import { calleeName, calleeObject, descendantsInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -99,13 +99,12 @@ function carriesRequest(ctx: RuleContext, arg: ts.Node): boolean {
 
 /** The schema validation a call performs on request data, if it does. */
 export function validatingCall(ctx: RuleContext, call: ts.CallExpression): Validation | undefined {
-  return validatingCallIn(ctx, call, undefined);
+  const name = validationGate(ctx, call, undefined);
+  return name === undefined ? undefined : validatingPastGate(ctx, call, name);
 }
 
-/** validatingCall, with the file's validation import names when the caller holds them (saves a WeakMap lookup per call). */
-function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: ReadonlySet<string> | undefined): Validation | undefined {
-  const name = validationGate(ctx, call, imports);
-  if (name === undefined) return undefined;
+/** The rest of validatingCall, for a call past validationGate (`name` is the callee's name). */
+function validatingPastGate(ctx: RuleContext, call: ts.CallExpression, name: string): Validation | undefined {
   const recv = calleeObject(call);
   const recvRoot = recv ? skipWrappers(recv) : undefined;
   if (recvRoot && ts.isIdentifier(recvRoot) && NON_SCHEMA_RECEIVERS.has(recvRoot.text)) return undefined;
@@ -127,7 +126,8 @@ function validatingCallIn(ctx: RuleContext, call: ts.CallExpression, imports: Re
 }
 
 /**
- * validatingCallIn's cheap gate: the callee's name when the call has arguments and a validation-like
+ * validatingCall's cheap gate (the file's validation import names passed in when the caller holds
+ * them, which saves a lookup per call): the callee's name when the call has arguments and a validation-like
  * name or a callee rooted at a validation library import; undefined when the call cannot validate.
  */
 function validationGate(ctx: RuleContext, call: ts.CallExpression, imports: ReadonlySet<string> | undefined): string | undefined {
@@ -304,20 +304,16 @@ function mayReadRequest(node: ts.PropertyAccessExpression | ts.ElementAccessExpr
   return k === K.Identifier || k === K.PropertyAccessExpression || k === K.ElementAccessExpression;
 }
 
-/**
- * validationInHandler over the run of `fn`'s descendants in the walk's node list (from `first`,
- * the node after `fn`); `handChecked` as its walk would set it.
- */
+/** validationInHandler over `run`, `fn`'s descendants in the walk's node list; `handChecked` as its walk would set it. */
 function listedValidation(
-  nodes: readonly ts.Node[], first: number, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
+  nodes: readonly ts.Node[], run: { from: number; to: number }, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
 ): { found?: Validation; handChecked: boolean } {
   const body = fn.body;
   if (!body) return { handChecked: false };
   let typeofCheck = false;
   let rejects = false;
-  for (let i = first; i < nodes.length; i++) {
+  for (let i = run.from; i < run.to; i++) {
     const n = nodes[i];
-    if (n.pos >= fn.end) break; // past the function's descendants
     if (!inside(n, body)) continue; // parameters, return type
     const k = n.kind;
     if (k === K.TypeOfExpression) typeofCheck = true;
@@ -346,8 +342,8 @@ function hasBadRequestStatus(args: ts.NodeArray<ts.Expression>): boolean {
   return false;
 }
 
-/** firstRead over the run of `fn`'s descendants in the walk's node list (from `first`, the node after `fn`). */
-function listedFirstRead(ctx: RuleContext, first: number, fn: HandlerFn): { node: ts.Node; part: string } | undefined {
+/** firstRead over `run`, `fn`'s descendants in the walk's node list. */
+function listedFirstRead(ctx: RuleContext, run: { from: number; to: number }, fn: HandlerFn): { node: ts.Node; part: string } | undefined {
   const body = fn.body;
   if (!body) return undefined;
   let best: { node: ts.Node; part: string } | undefined;
@@ -357,9 +353,8 @@ function listedFirstRead(ctx: RuleContext, first: number, fn: HandlerFn): { node
   const nodes = ctx.nodes;
   // firstRead does not descend below a `req.body` access it took: its descendants are skipped.
   let skip: ts.Node | undefined;
-  for (let i = first; i < nodes.length; i++) {
+  for (let i = run.from; i < run.to; i++) {
     const n = nodes[i];
-    if (n.pos >= fn.end) break;
     if (!inside(n, body)) continue;
     if (skip && inside(n, skip)) continue;
     // firstRead prunes by position: a node (and so its subtree) starting after the best read is not visited.
@@ -465,10 +460,11 @@ export const rule: SourceRule = {
     const validated = new Map<ts.CallExpression, Validation | null>();
     const validate = (call: ts.CallExpression): Validation | undefined => {
       // Most calls fail the cheap gate: answered without a cache entry.
-      if (validationGate(ctx, call, imports) === undefined) return undefined;
+      const name = validationGate(ctx, call, imports);
+      if (name === undefined) return undefined;
       let v = validated.get(call);
       if (v === undefined) {
-        v = validatingCallIn(ctx, call, imports) ?? null;
+        v = validatingPastGate(ctx, call, name) ?? null;
         validated.set(call, v);
       }
       return v ?? undefined;
@@ -504,18 +500,17 @@ export const rule: SourceRule = {
         const judge = (fn: HandlerFn, label: string, onRoute: Validation | undefined): void => {
           if (seen.has(fn)) return;
           seen.add(fn);
-          const at = indexInWalk(ctx.nodes, fn);
+          const run = descendantsInWalk(ctx.nodes, fn);
           let read: { node: ts.Node; part: string } | undefined;
-          if (at >= 0) {
+          if (run) {
             // The handler's run in the walk's node list stands in for validationInHandler's and firstRead's walks.
-            const first = at + 1;
-            const inBody = onRoute ? undefined : listedValidation(ctx.nodes, first, fn, validate);
+            const inBody = onRoute ? undefined : listedValidation(ctx.nodes, run, fn, validate);
             const v = onRoute ?? inBody!.found;
             if (v) {
               evidence(v);
               return;
             }
-            read = listedFirstRead(ctx, first, fn);
+            read = listedFirstRead(ctx, run, fn);
             if (!read || inBody!.handChecked) return;
           } else {
             const v = onRoute ?? validationInHandler(ctx, fn, inHandler);

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { textHasAnyCase, textHasAnyOf } from '../lib/text-hints';
-import { calleeName, calleeObject, indexInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
+import { calleeName, calleeObject, descendantsInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart, isRequestObject } from '../flow';
 import { skipWrappers } from '../modules';
 import type { RuleContext, SourceRule, Visitors } from '../types';
@@ -348,23 +348,17 @@ function mayActInScan(n: ts.PropertyAccessExpression | ts.ElementAccessExpressio
 
 /** The nodes under `fn`, as an index range [from, to) of a walk-order list (scan() skips kinds it does not act on). */
 function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; from: number; to: number } {
-  const at = indexInWalk(w.ctx.nodes, fn);
-  if (at < 0) {
-    // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
-    const nodes: ts.Node[] = [];
-    walk(fn, (n) => {
-      if (n.kind === K.CallExpression) nodes.push(n);
-      else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
-        if (mayActInScan(n as ts.PropertyAccessExpression)) nodes.push(n);
-      }
-    });
-    return { nodes, from: 0, to: nodes.length };
-  }
-  const nodes = w.ctx.nodes;
-  const first = at + 1;
-  let to = first;
-  while (to < nodes.length && nodes[to].pos < fn.end) to++;
-  return { nodes, from: first, to };
+  const run = descendantsInWalk(w.ctx.nodes, fn);
+  if (run) return { nodes: w.ctx.nodes, ...run };
+  // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
+  const nodes: ts.Node[] = [];
+  walk(fn, (n) => {
+    if (n.kind === K.CallExpression) nodes.push(n);
+    else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
+      if (mayActInScan(n as ts.PropertyAccessExpression)) nodes.push(n);
+    }
+  });
+  return { nodes, from: 0, to: nodes.length };
 }
 
 /** A call named `name` inside `fn` (a calleeName test over the collected run). */
