@@ -12,9 +12,9 @@
  * A needle is learned the first time it is asked: that question is answered
  * by `includes` (or the regular expression) on the text in hand, and the
  * automaton is rebuilt, with the new needle, for the next text. After the
- * first files every gate's needle is known and each file costs one pass. Meant for the file
- * being analyzed: alternating between texts rescans each time (still correct,
- * only slower), so other strings should use `includes`.
+ * first files every gate's needle is known and each file costs one pass.
+ * Meant for the file being analyzed: alternating between texts rescans each
+ * time (still correct, only slower), so other strings should use `includes`.
  *
  * The automaton reads ASCII letters folded to lower case, which is exactly
  * what a regular expression with the `i` flag and without `u` does (it never

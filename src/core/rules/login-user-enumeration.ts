@@ -156,9 +156,10 @@ export function isLoginPath(path: string): boolean {
   return segs.length >= 2 && LOGIN_SEGMENTS.has(segs[segs.length - 2]) && last === 'password';
 }
 
-const LOGIN_PATH_HINT = /log-?in|sign-?in|session|authenticate/i;
-/** LOGIN_PATH_HINT's words, for the one-pass text gate (textHasAnyOf). */
+/** Words one of which every login path segment and login function name spells, in any case. */
 export const LOGIN_PATH_WORDS: readonly string[] = ['login', 'log-in', 'signin', 'sign-in', 'session', 'authenticate'];
+/** LOGIN_PATH_WORDS as a test of one string (the file's text goes through textHasAnyOf instead). */
+const LOGIN_PATH_HINT = new RegExp(LOGIN_PATH_WORDS.join('|'), 'i');
 
 const LOGIN_SEGMENTS: ReadonlySet<string> = new Set(['login', 'log-in', 'signin', 'sign-in', 'session', 'sessions', 'authenticate']);
 
