@@ -111,14 +111,13 @@ export function analyzeFile(
 ): FileResult {
   const abs = path.join(root, rel);
   const empty = (reason: string): FileResult => ({ file: rel, findings: [], evidence: [], facts: [], syntaxErrors: 0, skipped: reason });
-  let buf: Buffer;
+  let buf: Buffer | undefined;
   try {
-    const st = fs.statSync(abs);
-    if (st.size > config.maxFileSizeKB * 1024) return empty(`larger than ${config.maxFileSizeKB} KB (maxFileSizeKB)`);
-    buf = fs.readFileSync(abs);
+    buf = readUpTo(abs, config.maxFileSizeKB * 1024);
   } catch (e) {
     return empty(`unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (buf === undefined) return empty(`larger than ${config.maxFileSizeKB} KB (maxFileSizeKB)`);
   const text = decode(buf);
   if (text === undefined) return empty('binary content');
   if (looksMinified(rel, text)) return empty('minified');
@@ -126,6 +125,30 @@ export function analyzeFile(
   const analyze = (): FileResult =>
     analyzeSource(rel, text, { rules: SOURCE_RULES, project, ruleSettings: config.rules, timeBudgetMs: options.timeBudgetMs });
   return options.cache ? options.cache.get(rel, text, analyze) : analyze();
+}
+
+/**
+ * The file's bytes, or undefined when it is larger than `limit`: one open, one fstat and the
+ * reads, where a stat by path and then `readFileSync` (which opens and fstats again) took a
+ * second stat per file. Like `readFileSync`, it reads the size the fstat gave, or to the end if
+ * the file shrank meanwhile.
+ */
+function readUpTo(abs: string, limit: number): Buffer | undefined {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > limit) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const n = fs.readSync(fd, buf, length, size - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return length === size ? buf : buf.subarray(0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** UTF-8 text (a BOM dropped), or undefined for binary content. */
