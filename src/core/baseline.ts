@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOOL_NAME, VERSION } from './meta';
@@ -47,8 +47,11 @@ export function baselinePath(root: string): string {
 const MAX_RAW = 4000;
 const MAX_NORMALIZED = 240;
 
+/** Node 20.12+ hashes a string in one call, without a Hash object; VS Code's older Node 20 builds lack it. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+  return oneShot ? oneShot('sha256', s, 'hex') : crypto.createHash('sha256').update(s).digest('hex');
 }
 
 /**
