@@ -1,7 +1,6 @@
-import { textHas } from './lib/text-hints';
 import { kindTable, ts } from './ts';
 import { NodeCache } from './file-caches';
-import { identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
+import { lookup, type Binding } from './scopes';
 
 /**
  * Where a value comes from, in terms of a module: `jwt.verify` with
@@ -206,19 +205,16 @@ const WRAPPER_KINDS = kindTable([
  * expression's spine (property/element accesses, calls, `new`, commas, wrappers),
  * which is either `require('m')` or an identifier bound by an import of `m` or by
  * a variable whose initializer's spine ends the same way. The names of such
- * bindings (anywhere in the file, scopes ignored: an over-approximation) are found
- * once per file from the text, as scopes.assignmentsTo does: each occurrence of
- * `import`, `require` and of every name found so far is looked up in the tree.
+ * bindings (anywhere in the file, scopes ignored: an over-approximation) come from
+ * one pass per file over the walk's node list (carrierIndex): the imports and
+ * `require` calls, and every variable declaration's spine starts.
  */
 export function calleeMayComeFrom(
-  ctx: { text: string; sourceFile: ts.SourceFile },
+  ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] },
   wanted: ReadonlySet<string> | ((module: string) => boolean),
 ): (expr: ts.Node) => boolean {
-  const text = ctx.text;
   // A set of module names, or a test of one (`drizzle-orm/node-postgres` for a package's subpaths).
   const modules = typeof wanted === 'function' ? { has: wanted } : wanted;
-  // `\u` escapes can spell an identifier differently from its text: no text search then.
-  if (textHas(text, '\\u')) return () => true;
   let names: Set<string> | undefined;
   const spineEndMay = (e: ts.Node, carriers: ReadonlySet<string>): boolean => {
     for (;;) {
@@ -270,74 +266,87 @@ export function calleeMayComeFrom(
 
 /**
  * What calleeMayComeFrom needs from a file whatever the modules asked about, found once per file
- * (several rules ask, each about its own modules): the names each import or require binds, and
- * for a name, the variables initialized from a spine that starts at it. Both come from the text,
- * as scopes.assignmentsTo does: each occurrence of `import`, `require` or the name is looked up
- * in the tree.
+ * (several rules ask, each about its own modules) in one pass over the walk's node list: the
+ * names each import or `require` call binds, and for a name, the variables initialized from a
+ * spine that starts at it.
  */
 interface CarrierIndex {
-  text: string;
-  sourceFile: ts.SourceFile;
   /** Per import declaration or `require` call: the module and the names bound from it. */
   seeds: { module: string; names: string[] }[];
-  /** name → names of the variables whose initializer's spine starts at an occurrence of it. */
+  /** name → names of the variables whose initializer's spine starts at an identifier of that name. */
   derived: Map<string, string[]>;
 }
 
 const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
 
-function carrierIndex(ctx: { text: string; sourceFile: ts.SourceFile }): CarrierIndex {
+function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] }): CarrierIndex {
   const sf = ctx.sourceFile;
   let index = carrierIndexes.get(sf);
   if (index) return index;
-  const text = ctx.text;
-  index = { text, sourceFile: sf, seeds: [], derived: new Map() };
-  const seeds = index.seeds;
-  // Seeds: import declarations (anywhere: the parser keeps misplaced ones), require calls.
-  eachWord(text, 'import', (at) => {
-    let j = at + 6;
-    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
-    const next = text.charCodeAt(j);
-    if (next === 40 || next === 46) return; // import('m'), import.meta
-    const decl = importDeclarationAt(sf, at);
-    if (!decl || !ts.isStringLiteral(decl.moduleSpecifier)) return;
-    const clause = decl.importClause;
-    if (!clause) return;
-    const names: string[] = [];
-    if (clause.name) addBoundNames(clause.name, names);
-    const nb = clause.namedBindings;
-    if (nb) {
-      if (ts.isNamespaceImport(nb)) addBoundNames(nb.name, names);
-      else for (const el of nb.elements) addBoundNames(el.name, names);
+  index = { seeds: [], derived: new Map() };
+  const { seeds, derived } = index;
+  const leaves: ts.Identifier[] = [];
+  for (const node of ctx.nodes ?? listNodes(sf)) {
+    switch (node.kind) {
+      case ts.SyntaxKind.ImportDeclaration: {
+        // Anywhere: the parser keeps misplaced ones.
+        const decl = node as ts.ImportDeclaration;
+        const clause = decl.importClause;
+        if (!clause || !ts.isStringLiteral(decl.moduleSpecifier)) break;
+        const names: string[] = [];
+        if (clause.name) addBoundNames(clause.name, names);
+        const nb = clause.namedBindings;
+        if (nb) {
+          if (ts.isNamespaceImport(nb)) addBoundNames(nb.name, names);
+          else for (const el of nb.elements) addBoundNames(el.name, names);
+        }
+        seeds.push({ module: normalizeModule(decl.moduleSpecifier.text), names });
+        break;
+      }
+      case ts.SyntaxKind.CallExpression: {
+        const m = requiredModule(node);
+        if (m === undefined) break;
+        const names: string[] = [];
+        climbToDeclaration(node, names);
+        seeds.push({ module: m, names });
+        break;
+      }
+      case ts.SyntaxKind.VariableDeclaration: {
+        const init = (node as ts.VariableDeclaration).initializer;
+        if (!init) break;
+        leaves.length = 0;
+        spineStarts(init, leaves);
+        if (leaves.length === 0) break;
+        const names: string[] = [];
+        addBoundNames((node as ts.VariableDeclaration).name, names);
+        for (const id of leaves) {
+          const list = derived.get(id.text);
+          if (list) list.push(...names);
+          else derived.set(id.text, [...names]);
+        }
+        break;
+      }
     }
-    seeds.push({ module: normalizeModule(decl.moduleSpecifier.text), names });
-  });
-  eachWord(text, 'require', (at) => {
-    if (!mayStartSpine(text, at)) return;
-    const id = identifierAt(sf, at);
-    const call = id?.parent;
-    if (!call || !ts.isCallExpression(call) || call.expression !== id) return;
-    const m = requiredModule(call);
-    if (m === undefined) return;
-    const names: string[] = [];
-    climbToDeclaration(call, names);
-    seeds.push({ module: m, names });
-  });
+  }
   carrierIndexes.set(sf, index);
   return index;
 }
 
 function derivedNames(index: CarrierIndex, name: string): readonly string[] {
-  let names = index.derived.get(name);
-  if (names) return names;
-  const found: string[] = [];
-  eachWord(index.text, name, (at) => {
-    if (!mayStartSpine(index.text, at)) return;
-    const id = identifierAt(index.sourceFile, at);
-    if (id) climbToDeclaration(id, found);
-  });
-  index.derived.set(name, (names = found));
-  return names;
+  return index.derived.get(name) ?? NO_NAMES;
+}
+
+const NO_NAMES: readonly string[] = [];
+
+/** Every node under `sf` in walk order, for a caller without the walk's list (a test, a tool). */
+function listNodes(sf: ts.SourceFile): ts.Node[] {
+  const out: ts.Node[] = [];
+  const visit = (n: ts.Node): void => {
+    out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return out;
 }
 
 function addBoundNames(name: ts.BindingName, into: string[]): void {
@@ -347,6 +356,49 @@ function addBoundNames(name: ts.BindingName, into: string[]): void {
   }
   for (const el of (name as ts.BindingPattern).elements) {
     if (el.kind !== ts.SyntaxKind.OmittedExpression) addBoundNames(el.name, into);
+  }
+}
+
+/**
+ * The identifiers a spine starting at `init` can start from: down the same edges
+ * climbToDeclaration goes up (an access's, call's or `new`'s expression, a call's first
+ * argument, a comma's right side, wrappers). A list, not recursion: calls nest arbitrarily deep.
+ */
+function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
+  const pending: ts.Node[] = [init];
+  while (pending.length > 0) {
+    let e = pending.pop()!;
+    for (;;) {
+      switch (e.kind) {
+        case ts.SyntaxKind.Identifier:
+          into.push(e as ts.Identifier);
+          break;
+        case ts.SyntaxKind.ParenthesizedExpression:
+        case ts.SyntaxKind.AwaitExpression:
+        case ts.SyntaxKind.AsExpression:
+        case ts.SyntaxKind.NonNullExpression:
+        case ts.SyntaxKind.SatisfiesExpression:
+        case ts.SyntaxKind.TypeAssertionExpression:
+        case ts.SyntaxKind.PropertyAccessExpression:
+        case ts.SyntaxKind.ElementAccessExpression:
+        case ts.SyntaxKind.NewExpression:
+          e = (e as ts.PropertyAccessExpression).expression;
+          continue;
+        case ts.SyntaxKind.CallExpression: {
+          const first = (e as ts.CallExpression).arguments[0];
+          if (first) pending.push(first);
+          e = (e as ts.CallExpression).expression;
+          continue;
+        }
+        case ts.SyntaxKind.BinaryExpression:
+          if ((e as ts.BinaryExpression).operatorToken.kind === ts.SyntaxKind.CommaToken) {
+            e = (e as ts.BinaryExpression).right;
+            continue;
+          }
+          break;
+      }
+      break;
+    }
   }
 }
 
@@ -380,50 +432,5 @@ function climbToDeclaration(node: ts.Node, into: string[]): void {
         return;
     }
     c = p;
-  }
-}
-
-function eachWord(text: string, word: string, fn: (at: number) => void): void {
-  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
-    if (isIdentifierChar(text.charCodeAt(i - 1)) || isIdentifierChar(text.charCodeAt(i + word.length))) continue;
-    fn(i);
-  }
-}
-
-/**
- * An identifier starting a spine that reaches a variable's initializer comes right after that `=`
- * or after a prefix of the spine: `(`, `,` (comma operator), `>` (`<T>x`), `await`, `new`.
- * Anything else (`router.get(…)` at the start of a statement) cannot name a carrier: no tree lookup.
- */
-function mayStartSpine(text: string, at: number): boolean {
-  let j = at - 1;
-  for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(--j));
-  if (j < 0) return false;
-  const c = text.charCodeAt(j);
-  // = ( , > and `/` (the end of a comment: unknown); other white space or non-ASCII: unknown too.
-  if (c === 61 || c === 40 || c === 44 || c === 62 || c === 47 || c <= 32 || c >= 127) return true;
-  // A line comment may end right before: unknown, look in the tree.
-  for (let k = j - 1; k > 0 && text.charCodeAt(k) !== 10; k--) {
-    if (text.charCodeAt(k) === 47 && text.charCodeAt(k - 1) === 47) return true;
-  }
-  return (c === 116 && text.startsWith('await', j - 4) && !isIdentifierChar(text.charCodeAt(j - 5))) ||
-    (c === 119 && text.startsWith('new', j - 2) && !isIdentifierChar(text.charCodeAt(j - 3)));
-}
-
-/** The import declaration whose `import` keyword starts at `pos`. */
-function importDeclarationAt(sf: ts.SourceFile, pos: number): ts.ImportDeclaration | undefined {
-  let node: ts.Node = sf;
-  for (;;) {
-    let next: ts.Node | undefined;
-    ts.forEachChild(node, (c) => {
-      if (c.pos <= pos && pos < c.end) {
-        next = c;
-        return true;
-      }
-      return undefined;
-    });
-    if (!next) return undefined;
-    if (ts.isImportDeclaration(next)) return next.getStart(sf) === pos ? next : undefined;
-    node = next;
   }
 }
