@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { maySpellWithEscapes } from '../../src/core/lib/gates';
+import { maySpellWithEscapes, specifierTest } from '../../src/core/lib/gates';
 
 describe('file gates: escapes that could spell a name', () => {
   it('counts escapes that can spell ASCII letters, digits or `-`, and line continuations', () => {
@@ -22,5 +22,29 @@ describe('file gates: escapes that could spell a name', () => {
     assert.equal(maySpellWithEscapes("'\\x41'"), true);
     assert.equal(maySpellWithEscapes('no escapes'), false);
     assert.equal(maySpellWithEscapes("'\\x41'"), true);
+  });
+});
+
+describe('file gates: module specifiers spelled in the text', () => {
+  const http = specifierTest(['axios', 'http', 'dns/promises'], 'quote');
+  const engines = specifierTest(['hbs', 'ejs'], 'quote-or-colon');
+
+  it('finds a module named between quotes, with or without `node:`', () => {
+    for (const text of ["import axios from 'axios';", 'const h = require("node:http");', 'await import(`dns/promises`)']) {
+      assert.equal(http(text), true, text);
+    }
+  });
+
+  it('needs the whole name right after the opening quote', () => {
+    for (const text of ["fetch('https://x')", "require('axios-retry')", '// uses http and axios', "require('my-axios')"]) {
+      assert.equal(http(text), false, text);
+    }
+  });
+
+  it('takes a colon for the opening quote in the quote-or-colon form only', () => {
+    assert.equal(engines("app.set('view engine', 'hbs')"), true);
+    assert.equal(engines("const e = 'npm:ejs'"), true);
+    assert.equal(http("const e = 'npm:axios'"), false);
+    assert.equal(engines('rejects and hbsx'), false);
   });
 });

@@ -1,3 +1,5 @@
+import { textHasAnyOf } from './text-hints';
+
 /**
  * Shared pieces of the file gates rules put at the top of create() (see
  * CONTRIBUTING.md, "Gate the file"): a gate that looks for a word in the text
@@ -26,4 +28,20 @@ export function maySpellWithEscapes(text: string): boolean {
     lastResult = SPELLING_ESCAPE.test(text);
   }
   return lastResult;
+}
+
+/**
+ * A test for a module specifier spelled in the text: one of `modules` between quotes, right
+ * after the opening one. `'quote'` also takes a `node:` prefix (`"node:http"`); `'quote-or-colon'`
+ * takes a `:` for the opening quote instead (`'node:…'`, `"npm:…"`), as the template and logger
+ * gates were written. The regular expression tries every quote of the file, so it runs only when
+ * some module name occurs at all, which the file's one pass of text hints answers.
+ */
+export function specifierTest(modules: Iterable<string>, form: 'quote' | 'quote-or-colon'): (text: string) => boolean {
+  const names = [...modules];
+  const alternatives = names.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
+  const pattern = form === 'quote'
+    ? new RegExp(`['"\`](?:node:)?(?:${alternatives})['"\`]`)
+    : new RegExp(`['"\`:](?:${alternatives})['"\`]`);
+  return (text) => textHasAnyOf(text, names) && pattern.test(text);
 }

@@ -6,6 +6,7 @@ import type { RuleContext, SourceRule } from '../types';
 import { nameOfTarget, nameWords } from './hardcoded-secret';
 import { NodeCache } from '../file-caches';
 import { inDevOnlyBranch } from '../lib/dev-only';
+import { specifierTest } from '../lib/gates';
 
 /**
  * Passwords, tokens, secrets, cookies, authorization headers and card data
@@ -60,18 +61,16 @@ export interface LogCallHints {
   debugModule(): boolean;
 }
 
-const quoted = (names: Iterable<string>): RegExp =>
-  new RegExp(`['"\`:](?:${[...names].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
-const LOGGER_SPECIFIER = quoted([...LOGGER_MODULES].filter((m) => m !== 'debug'));
-const DEBUG_SPECIFIER = quoted(['debug']);
+const loggerSpecifier = specifierTest([...LOGGER_MODULES].filter((m) => m !== 'debug'), 'quote-or-colon');
+const debugSpecifier = specifierTest(['debug'], 'quote-or-colon');
 
 /** LogCallHints for one file's text, each answer computed on first use. */
 export function logCallHints(text: string): LogCallHints {
   let logger: boolean | undefined;
   let debug: boolean | undefined;
   return {
-    loggerModule: () => (logger ??= LOGGER_SPECIFIER.test(text)),
-    debugModule: () => (debug ??= DEBUG_SPECIFIER.test(text)),
+    loggerModule: () => (logger ??= loggerSpecifier(text)),
+    debugModule: () => (debug ??= debugSpecifier(text)),
   };
 }
 

@@ -6,6 +6,7 @@ import { stringParts, type Part } from '../lib/injection';
 import { normalizeModule, requiredModule, skipWrappers, type Origin } from '../modules';
 import { enclosingFunction, lookup } from '../scopes';
 import type { Source } from '../flow';
+import { specifierTest } from '../lib/gates';
 import type { Fix, RuleContext, SourceRule, TextEdit } from '../types';
 import { sourceLabel, valueAt } from './sql-injection';
 
@@ -38,10 +39,8 @@ const SELF_URL_PARTS: ReadonlySet<string> = new Set(['url', 'originalUrl', 'path
  * of the modules this rule cares about is spelled so, every callee's origin is
  * either absent or irrelevant, and resolution can be skipped.
  */
-const specifierPattern = (mods: Iterable<string>): RegExp =>
-  new RegExp(`['"\`](?:node:)?(?:${[...mods].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
-const RELEVANT_SPECIFIER = specifierPattern([...CLIENT_MODULES, ...NODE_HTTP, ...GUARD_MODULES, 'dns', 'dns/promises']);
-const GUARD_SPECIFIER = specifierPattern(GUARD_MODULES);
+const relevantSpecifier = specifierTest([...CLIENT_MODULES, ...NODE_HTTP, ...GUARD_MODULES, 'dns', 'dns/promises'], 'quote');
+const guardSpecifier = specifierTest(GUARD_MODULES, 'quote');
 /** A SAFE_FETCH_NAME identifier spelled somewhere (`ssrfSafeFetch` contains `SafeFetch`); `\u` escapes can spell it otherwise. */
 const SAFE_FETCH_TEXT = /(?:safe|guarded)(?:fetch|request|get|http)|\\u/i;
 const PRIVATE_RANGE_HINT = /ipaddr|isPrivate|BlockList|isIP|\brange\(|169\.254|127\.0\.0|192\.168|\b10\.0\.0|loopback|private/;
@@ -80,9 +79,9 @@ export const rule: SourceRule = {
   create(ctx) {
     // Every report, fact and evidence needs a relevant module spelled as a specifier,
     // a `fetch` identifier (global fetch), or a safeFetch-style identifier.
-    const relevantSpelled = RELEVANT_SPECIFIER.test(ctx.text);
+    const relevantSpelled = relevantSpecifier(ctx.text);
     if (!relevantSpelled && !ctx.mentions('fetch') && !SAFE_FETCH_TEXT.test(ctx.text)) return {};
-    const guardSpelled = relevantSpelled && GUARD_SPECIFIER.test(ctx.text);
+    const guardSpelled = relevantSpelled && guardSpecifier(ctx.text);
     const serverFile = !/\.(tsx|jsx)$/i.test(ctx.file) && !hasUseClient(ctx.sourceFile);
     let outboundNoted = false;
     let guardNoted = false;

@@ -4,6 +4,7 @@ import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import { resolveObject, resolveString } from './jwt-verify-algorithms';
 import { calleeOrigin, definingExpression, importsAny, relatedSource, sourceText, trace } from '../lib/injection';
+import { specifierTest } from '../lib/gates';
 import type { Fix, RuleContext, SourceRule } from '../types';
 
 /**
@@ -27,7 +28,7 @@ const SANITIZE_NAME = /saniti[sz]e|purify|xss|escape|clean|strip|dompurify/i;
 const SAFE_WRAPPERS: ReadonlySet<string> = new Set(['SafeString', 'markSafe']);
 const UPPER_CONST = /^[A-Z][A-Z0-9_]*$/;
 /** An import or require of an engine module spells its specifier in the text: without one, importsAny(ENGINE_MODULES) is false. */
-const ENGINE_SPECIFIER = new RegExp(`['"\`:](?:${[...ENGINE_MODULES].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})['"\`]`);
+const engineSpecifier = specifierTest(ENGINE_MODULES, 'quote-or-colon');
 
 export const rule: SourceRule = {
   id: 'template-unescaped',
@@ -55,7 +56,7 @@ export const rule: SourceRule = {
     owasp: ['A03:2021'],
   },
   create(ctx) {
-    const engines = ENGINE_SPECIFIER.test(ctx.text);
+    const engines = engineSpecifier(ctx.text);
     // Every report needs a SafeString/markSafe call, an engine module, or a dangerouslySetInnerHTML name (JSX attribute or key).
     if (!engines && !ctx.mentions('SafeString', 'markSafe', 'dangerouslySetInnerHTML')) return {};
     let relevant: boolean | undefined = engines ? undefined : false;
