@@ -279,6 +279,11 @@ interface CarrierIndex {
 
 const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
 
+// The kinds carrierIndex's pass asks every node about, read once: `ts.SyntaxKind` is a getter on the bundled namespace.
+const IMPORT_DECLARATION = ts.SyntaxKind.ImportDeclaration;
+const CALL_EXPRESSION = ts.SyntaxKind.CallExpression;
+const VARIABLE_DECLARATION = ts.SyntaxKind.VariableDeclaration;
+
 function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] }): CarrierIndex {
   const sf = ctx.sourceFile;
   let index = carrierIndexes.get(sf);
@@ -288,7 +293,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
   const leaves: ts.Identifier[] = [];
   for (const node of ctx.nodes ?? listNodes(sf)) {
     switch (node.kind) {
-      case ts.SyntaxKind.ImportDeclaration: {
+      case IMPORT_DECLARATION: {
         // Anywhere: the parser keeps misplaced ones.
         const decl = node as ts.ImportDeclaration;
         const clause = decl.importClause;
@@ -303,7 +308,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         seeds.push({ module: normalizeModule(decl.moduleSpecifier.text), names });
         break;
       }
-      case ts.SyntaxKind.CallExpression: {
+      case CALL_EXPRESSION: {
         const m = requiredModule(node);
         if (m === undefined) break;
         const names: string[] = [];
@@ -311,7 +316,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         seeds.push({ module: m, names });
         break;
       }
-      case ts.SyntaxKind.VariableDeclaration: {
+      case VARIABLE_DECLARATION: {
         const init = (node as ts.VariableDeclaration).initializer;
         if (!init) break;
         leaves.length = 0;
