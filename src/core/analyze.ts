@@ -1,4 +1,4 @@
-import { ts } from './ts';
+import { SyntaxKind, ts } from './ts';
 import { Flow } from './flow';
 import { withFileCaches } from './file-caches';
 import { ModuleResolver } from './modules';
@@ -120,7 +120,7 @@ class TimeBudgetExceeded extends Error {}
 
 type Handler = (node: ts.Node) => void;
 
-/** The numeric kind of each visitor name (`CallExpression` → ts.SyntaxKind.CallExpression). */
+/** The numeric kind of each visitor name (`CallExpression` → SyntaxKind.CallExpression). */
 const KIND_OF = ts.SyntaxKind as unknown as Readonly<Record<VisitedKind, number | undefined>>;
 
 /** Held once: ts-morph's `ts` members are getters, and the walk calls this for every node. */

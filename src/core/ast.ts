@@ -1,4 +1,4 @@
-import { ts } from './ts';
+import { SyntaxKind, ts } from './ts';
 import { skipWrappers } from './modules';
 
 /** Small, shared predicates over the plain TypeScript AST. */
@@ -23,10 +23,10 @@ export function numberValue(node: ts.Node | undefined): number | undefined {
 export function arithmetic(op: ts.SyntaxKind, l: number | undefined, r: number | undefined): number | undefined {
   if (l === undefined || r === undefined) return undefined;
   switch (op) {
-    case ts.SyntaxKind.AsteriskToken: return l * r;
-    case ts.SyntaxKind.PlusToken: return l + r;
-    case ts.SyntaxKind.MinusToken: return l - r;
-    case ts.SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
+    case SyntaxKind.AsteriskToken: return l * r;
+    case SyntaxKind.PlusToken: return l + r;
+    case SyntaxKind.MinusToken: return l - r;
+    case SyntaxKind.SlashToken: return r === 0 ? undefined : l / r;
     default: return undefined;
   }
 }
@@ -63,8 +63,8 @@ export function hasSpread(obj: ts.ObjectLiteralExpression): boolean {
   return obj.properties.some((p) => ts.isSpreadAssignment(p));
 }
 
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
 
 /** `a.b.c(...)` → 'c'; `c(...)` → 'c'. */
 export function calleeName(call: ts.CallExpression | ts.NewExpression): string | undefined {
@@ -90,7 +90,7 @@ export function calleeObject(call: ts.CallExpression | ts.NewExpression): ts.Exp
 export function dottedName(node: ts.Node): string | undefined {
   node = skipWrappers(node);
   if (ts.isIdentifier(node)) return node.text;
-  if (node.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+  if (node.kind === SyntaxKind.ThisKeyword) return 'this';
   if (ts.isPropertyAccessExpression(node)) {
     const left = dottedName(node.expression);
     return left === undefined ? undefined : `${left}.${node.name.text}`;
@@ -121,14 +121,14 @@ const HTTP_METHOD_INITIALS: ReadonlySet<number> = new Set([...HTTP_METHODS].map(
 
 /** `===`, `!==`, `==`, `!=`. */
 export const EQUALITY_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
+  SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken,
+  SyntaxKind.EqualsEqualsToken, SyntaxKind.ExclamationEqualsToken,
 ]);
 
 /** `null` or `undefined`, through parentheses and casts. */
 export function isNullish(e: ts.Node): boolean {
   const s = skipWrappers(e);
-  return s.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === 'undefined');
+  return s.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === 'undefined');
 }
 
 export interface RouteCall {

@@ -1,4 +1,4 @@
-import { ts } from './ts';
+import { SyntaxKind, ts } from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
 import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
@@ -233,7 +233,7 @@ export class Flow {
       if (!id || id.text !== name) continue;
       const parent = id.parent;
       if (!viaThis && ts.isCallExpression(parent) && parent.expression === id) out.push(parent);
-      if (viaThis && ts.isPropertyAccessExpression(parent) && parent.name === id && parent.expression.kind === ts.SyntaxKind.ThisKeyword
+      if (viaThis && ts.isPropertyAccessExpression(parent) && parent.name === id && parent.expression.kind === SyntaxKind.ThisKeyword
         && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) out.push(parent.parent);
     }
     this.callCache.set(key, out);
@@ -313,17 +313,17 @@ class Tracker {
 
   private fromBinary(expr: ts.BinaryExpression, depth: number): Source | null {
     switch (expr.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken:
-      case ts.SyntaxKind.BarBarToken:
-      case ts.SyntaxKind.QuestionQuestionToken:
-      case ts.SyntaxKind.PlusEqualsToken:
-      case ts.SyntaxKind.BarBarEqualsToken:
-      case ts.SyntaxKind.QuestionQuestionEqualsToken:
+      case SyntaxKind.PlusToken:
+      case SyntaxKind.BarBarToken:
+      case SyntaxKind.QuestionQuestionToken:
+      case SyntaxKind.PlusEqualsToken:
+      case SyntaxKind.BarBarEqualsToken:
+      case SyntaxKind.QuestionQuestionEqualsToken:
         return this.first([expr.left, expr.right], depth);
-      case ts.SyntaxKind.AmpersandAmpersandToken:
-      case ts.SyntaxKind.CommaToken:
-      case ts.SyntaxKind.EqualsToken:
-      case ts.SyntaxKind.AmpersandAmpersandEqualsToken:
+      case SyntaxKind.AmpersandAmpersandToken:
+      case SyntaxKind.CommaToken:
+      case SyntaxKind.EqualsToken:
+      case SyntaxKind.AmpersandAmpersandEqualsToken:
         return this.taint(expr.right, depth + 1);
       default:
         return null;
@@ -427,7 +427,7 @@ class Tracker {
       // await request.json()
       if (BODY_READERS.has(method) && isRequestObjectLike(receiver)) return { node: call, part: 'body' };
     }
-    if (receiver.kind === ts.SyntaxKind.ThisKeyword && ts.isCallExpression(call)) {
+    if (receiver.kind === SyntaxKind.ThisKeyword && ts.isCallExpression(call)) {
       const fn = thisMethod(callee);
       return fn ? this.fromHelper(call, fn, method, depth) : null;
     }
@@ -538,13 +538,13 @@ function writesBefore(b: Binding, use: ts.Node): ts.Expression[] {
   for (const a of writesTo(b)) {
     if (!(a.pos < usePos && a.pos > b.node.pos && !isInside(use, a))) continue;
     switch (a.operatorToken.kind) {
-      case ts.SyntaxKind.EqualsToken:
+      case SyntaxKind.EqualsToken:
         out = [a.right];
         break;
-      case ts.SyntaxKind.PlusEqualsToken:
-      case ts.SyntaxKind.BarBarEqualsToken:
-      case ts.SyntaxKind.QuestionQuestionEqualsToken:
-      case ts.SyntaxKind.AmpersandAmpersandEqualsToken:
+      case SyntaxKind.PlusEqualsToken:
+      case SyntaxKind.BarBarEqualsToken:
+      case SyntaxKind.QuestionQuestionEqualsToken:
+      case SyntaxKind.AmpersandAmpersandEqualsToken:
         out = [...out, a.right];
         break;
       default:
@@ -600,7 +600,7 @@ function compoundWritesTo(b: Binding): ts.BinaryExpression[] {
 }
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+  return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
 }
 
 function isInside(node: ts.Node, container: ts.Node): boolean {
@@ -710,13 +710,13 @@ function injectingDecorator(p: ts.ParameterDeclaration): ts.Decorator | undefine
 /** An exported App Router handler: `export async function GET(request, { params })`, `export const POST = async (req) => …`. */
 function appRouterHandler(fn: ts.SignatureDeclaration): boolean {
   if (ts.isFunctionDeclaration(fn)) {
-    return !!fn.name && APP_ROUTER_METHODS.has(fn.name.text) && !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    return !!fn.name && APP_ROUTER_METHODS.has(fn.name.text) && !!fn.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword);
   }
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
   const decl = fn.parent;
   if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || !APP_ROUTER_METHODS.has(decl.name.text)) return false;
   const stmt = decl.parent?.parent;
-  return !!stmt && ts.isVariableStatement(stmt) && !!stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  return !!stmt && ts.isVariableStatement(stmt) && !!stmt.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword);
 }
 
 function isInlineRouteHandler(fn: ts.SignatureDeclaration): boolean {
@@ -851,11 +851,11 @@ function isGuarded(use: ts.Node, key: GuardKey, after: number, sanitizers: Sanit
   let child: ts.Node = use;
   for (let a: ts.Node | undefined = use.parent; a; child = a, a = a.parent) {
     switch (a.kind) {
-      case ts.SyntaxKind.Block:
-      case ts.SyntaxKind.SourceFile:
-      case ts.SyntaxKind.ModuleBlock:
-      case ts.SyntaxKind.CaseClause:
-      case ts.SyntaxKind.DefaultClause: {
+      case SyntaxKind.Block:
+      case SyntaxKind.SourceFile:
+      case SyntaxKind.ModuleBlock:
+      case SyntaxKind.CaseClause:
+      case SyntaxKind.DefaultClause: {
         const statements = (a as ts.Block).statements;
         for (const g of guardStatements(a, statements, sanitizers)) {
           if (g.stmt.end > child.pos) break;
@@ -865,26 +865,26 @@ function isGuarded(use: ts.Node, key: GuardKey, after: number, sanitizers: Sanit
         if (ts.isCaseClause(a) && caseGuards(a, key)) return true;
         break;
       }
-      case ts.SyntaxKind.IfStatement: {
+      case SyntaxKind.IfStatement: {
         const s = a as ts.IfStatement;
         if (s.pos < after) break;
         if (child === s.thenStatement && branchChecks(s.expression, true, sanitizers).some((x) => sameValue(x, key))) return true;
         if (child === s.elseStatement && branchChecks(s.expression, false, sanitizers).some((x) => sameValue(x, key))) return true;
         break;
       }
-      case ts.SyntaxKind.ConditionalExpression: {
+      case SyntaxKind.ConditionalExpression: {
         const c = a as ts.ConditionalExpression;
         if (c.pos < after) break;
         if (child === c.whenTrue && branchChecks(c.condition, true, sanitizers).some((x) => sameValue(x, key))) return true;
         if (child === c.whenFalse && branchChecks(c.condition, false, sanitizers).some((x) => sameValue(x, key))) return true;
         break;
       }
-      case ts.SyntaxKind.BinaryExpression: {
+      case SyntaxKind.BinaryExpression: {
         const bin = a as ts.BinaryExpression;
         if (child !== bin.right || bin.pos < after) break;
         const op = bin.operatorToken.kind;
-        if (op === ts.SyntaxKind.AmpersandAmpersandToken && branchChecks(bin.left, true, sanitizers).some((x) => sameValue(x, key))) return true;
-        if (op === ts.SyntaxKind.BarBarToken && branchChecks(bin.left, false, sanitizers).some((x) => sameValue(x, key))) return true;
+        if (op === SyntaxKind.AmpersandAmpersandToken && branchChecks(bin.left, true, sanitizers).some((x) => sameValue(x, key))) return true;
+        if (op === SyntaxKind.BarBarToken && branchChecks(bin.left, false, sanitizers).some((x) => sameValue(x, key))) return true;
         break;
       }
       default:
@@ -957,20 +957,20 @@ function guardedAfter(stmt: ts.Statement, sanitizers: Sanitizer | undefined): ts
 /** The statement always leaves the enclosing block: return, throw, continue, break, or a block that does. */
 function exits(stmt: ts.Node): boolean {
   switch (stmt.kind) {
-    case ts.SyntaxKind.ReturnStatement:
-    case ts.SyntaxKind.ThrowStatement:
-    case ts.SyntaxKind.ContinueStatement:
-    case ts.SyntaxKind.BreakStatement:
+    case SyntaxKind.ReturnStatement:
+    case SyntaxKind.ThrowStatement:
+    case SyntaxKind.ContinueStatement:
+    case SyntaxKind.BreakStatement:
       return true;
-    case ts.SyntaxKind.Block:
+    case SyntaxKind.Block:
       return (stmt as ts.Block).statements.some(exits);
-    case ts.SyntaxKind.DefaultClause:
-      return (stmt as ts.DefaultClause).statements.some((s) => s.kind !== ts.SyntaxKind.BreakStatement && exits(s));
-    case ts.SyntaxKind.IfStatement: {
+    case SyntaxKind.DefaultClause:
+      return (stmt as ts.DefaultClause).statements.some((s) => s.kind !== SyntaxKind.BreakStatement && exits(s));
+    case SyntaxKind.IfStatement: {
       const s = stmt as ts.IfStatement;
       return !!s.elseStatement && exits(s.thenStatement) && exits(s.elseStatement);
     }
-    case ts.SyntaxKind.ExpressionStatement: {
+    case SyntaxKind.ExpressionStatement: {
       // Koa's ctx.throw(400) always throws; process.exit() never returns.
       const e = skipWrappers((stmt as ts.ExpressionStatement).expression);
       if (!ts.isCallExpression(e)) return false;
@@ -998,7 +998,7 @@ function caseGuards(clause: ts.CaseClause, key: GuardKey): boolean {
 
 function isLiteral(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === ts.SyntaxKind.TrueKeyword || x.kind === ts.SyntaxKind.FalseKeyword || x.kind === ts.SyntaxKind.NullKeyword;
+  return ts.isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === SyntaxKind.TrueKeyword || x.kind === SyntaxKind.FalseKeyword || x.kind === SyntaxKind.NullKeyword;
 }
 
 const branchCache = new NodeCache<ts.Node, { true?: ts.Expression[]; false?: ts.Expression[] }>();
@@ -1023,7 +1023,7 @@ function branchChecks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer 
 function checks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | undefined, depth = 0): ts.Expression[] {
   if (depth > 8) return [];
   const e = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return checks(e.operand, !when, sanitizers, depth + 1);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === SyntaxKind.ExclamationToken) return checks(e.operand, !when, sanitizers, depth + 1);
   if (ts.isCallExpression(e)) {
     const nan = nanCheck(e);
     if (nan) return when ? [] : [nan];
@@ -1034,16 +1034,16 @@ function checks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | unde
   if (validated) return [validated];
   if (!ts.isBinaryExpression(e)) return [];
   const op = e.operatorToken.kind;
-  if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) {
     const l = checks(e.left, when, sanitizers, depth + 1);
     const r = checks(e.right, when, sanitizers, depth + 1);
     // (a && b) true: both hold; (a || b) false: both fail. Otherwise only what both sides prove.
-    const both = (op === ts.SyntaxKind.AmpersandAmpersandToken) === when;
+    const both = (op === SyntaxKind.AmpersandAmpersandToken) === when;
     return both ? [...l, ...r] : l.filter((x) => r.some((y) => sameExpression(x, y)));
   }
-  if (op === ts.SyntaxKind.InKeyword) return when && isAllowlistReceiver(e.right) ? [e.left] : [];
-  const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
-  const notEqual = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+  if (op === SyntaxKind.InKeyword) return when && isAllowlistReceiver(e.right) ? [e.left] : [];
+  const equal = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
+  const notEqual = op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
   if (equal || notEqual) {
     const proves = equal === when;
     // typeof x === 'number'
@@ -1059,11 +1059,11 @@ function checks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | unde
     if (isLiteral(e.left) && !isLiteral(e.right)) return proves ? [e.right] : [];
     return [];
   }
-  if (op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken || op === ts.SyntaxKind.GreaterThanToken) {
+  if (op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanEqualsToken || op === SyntaxKind.GreaterThanToken) {
     // indexOf(x) < 0 (found when false), indexOf(x) >= 0, indexOf(x) > -1 (found when true)
     const idx = indexOfCall(e.left);
     if (!idx) return [];
-    return (op === ts.SyntaxKind.LessThanToken) !== when ? [idx] : [];
+    return (op === SyntaxKind.LessThanToken) !== when ? [idx] : [];
   }
   return [];
 }
@@ -1077,7 +1077,7 @@ function nanCheck(call: ts.CallExpression): ts.Expression | undefined {
   if (text !== 'Number.isNaN') return undefined;
   const inner = skipWrappers(arg);
   if (ts.isCallExpression(inner) && dottedName(inner.expression) === 'Number' && inner.arguments[0]) return inner.arguments[0];
-  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.PlusToken) return inner.operand;
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === SyntaxKind.PlusToken) return inner.operand;
   return undefined;
 }
 
@@ -1120,7 +1120,7 @@ function typeofCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefi
 
 function indexOfCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefined {
   const x = skipWrappers(b);
-  const minusOne = ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(x.operand) && x.operand.text === '1';
+  const minusOne = ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.MinusToken && ts.isNumericLiteral(x.operand) && x.operand.text === '1';
   return minusOne ? indexOfCall(a) : undefined;
 }
 

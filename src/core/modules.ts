@@ -1,4 +1,4 @@
-import { kindTable, ts } from './ts';
+import { kindTable, SyntaxKind, ts } from './ts';
 import { NodeCache } from './file-caches';
 import { lookup, type Binding } from './scopes';
 
@@ -96,7 +96,7 @@ export class ModuleResolver {
       return { module: base.module, path: [...base.path, expr.name.text] };
     }
     // `(0, express_1.default)()`: the comma form compilers use to call without `this`.
-    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.CommaToken) {
       return this.resolve(expr.right, depth + 1);
     }
     if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression)) {
@@ -159,14 +159,14 @@ function requireIn(expr: ts.Node): string | undefined {
     const direct = requiredModule(n);
     if (direct) return direct;
     if (ts.isCallExpression(n)) {
-      if (n.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      if (n.expression.kind === SyntaxKind.ImportKeyword) {
         const arg = n.arguments[0];
         return arg && ts.isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
       }
       n = ts.isIdentifier(n.expression) && INTEROP_HELPERS.has(n.expression.text) && n.arguments[0] ? n.arguments[0] : n.expression;
     } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
       n = n.expression;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.CommaToken) {
       n = n.right;
     } else {
       return undefined;
@@ -184,12 +184,12 @@ export function skipWrappers(expr: ts.Node): ts.Node {
 
 /** 1 at the kinds skipWrappers looks through. */
 const WRAPPER_KINDS = kindTable([
-  ts.SyntaxKind.ParenthesizedExpression,
-  ts.SyntaxKind.AwaitExpression,
-  ts.SyntaxKind.AsExpression,
-  ts.SyntaxKind.NonNullExpression,
-  ts.SyntaxKind.SatisfiesExpression,
-  ts.SyntaxKind.TypeAssertionExpression,
+  SyntaxKind.ParenthesizedExpression,
+  SyntaxKind.AwaitExpression,
+  SyntaxKind.AsExpression,
+  SyntaxKind.NonNullExpression,
+  SyntaxKind.SatisfiesExpression,
+  SyntaxKind.TypeAssertionExpression,
 ]);
 
 // ---------------------------------------------------------------------------
@@ -220,23 +220,23 @@ export function calleeMayComeFrom(
     for (;;) {
       e = skipWrappers(e);
       switch (e.kind) {
-        case ts.SyntaxKind.Identifier:
+        case SyntaxKind.Identifier:
           return carriers.has((e as ts.Identifier).text);
-        case ts.SyntaxKind.PropertyAccessExpression:
-        case ts.SyntaxKind.ElementAccessExpression:
-        case ts.SyntaxKind.NewExpression:
+        case SyntaxKind.PropertyAccessExpression:
+        case SyntaxKind.ElementAccessExpression:
+        case SyntaxKind.NewExpression:
           e = (e as ts.PropertyAccessExpression).expression;
           continue;
-        case ts.SyntaxKind.BinaryExpression:
-          if ((e as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken) return false;
+        case SyntaxKind.BinaryExpression:
+          if ((e as ts.BinaryExpression).operatorToken.kind !== SyntaxKind.CommaToken) return false;
           e = (e as ts.BinaryExpression).right;
           continue;
-        case ts.SyntaxKind.CallExpression: {
+        case SyntaxKind.CallExpression: {
           const call = e as ts.CallExpression;
           const m = requiredModule(call);
           if (m !== undefined) return modules.has(m);
           // An interop helper's argument: `__importDefault(require('m'))`.
-          if (call.arguments.length === 1 && call.expression.kind === ts.SyntaxKind.Identifier && spineEndMay(call.arguments[0], carriers)) return true;
+          if (call.arguments.length === 1 && call.expression.kind === SyntaxKind.Identifier && spineEndMay(call.arguments[0], carriers)) return true;
           e = call.expression;
           continue;
         }
@@ -280,9 +280,9 @@ interface CarrierIndex {
 const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
 
 // The kinds carrierIndex's pass asks every node about, read once: `ts.SyntaxKind` is a getter on the bundled namespace.
-const IMPORT_DECLARATION = ts.SyntaxKind.ImportDeclaration;
-const CALL_EXPRESSION = ts.SyntaxKind.CallExpression;
-const VARIABLE_DECLARATION = ts.SyntaxKind.VariableDeclaration;
+const IMPORT_DECLARATION = SyntaxKind.ImportDeclaration;
+const CALL_EXPRESSION = SyntaxKind.CallExpression;
+const VARIABLE_DECLARATION = SyntaxKind.VariableDeclaration;
 
 function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] }): CarrierIndex {
   const sf = ctx.sourceFile;
@@ -355,12 +355,12 @@ function listNodes(sf: ts.SourceFile): ts.Node[] {
 }
 
 function addBoundNames(name: ts.BindingName, into: string[]): void {
-  if (name.kind === ts.SyntaxKind.Identifier) {
+  if (name.kind === SyntaxKind.Identifier) {
     into.push(name.text);
     return;
   }
   for (const el of (name as ts.BindingPattern).elements) {
-    if (el.kind !== ts.SyntaxKind.OmittedExpression) addBoundNames(el.name, into);
+    if (el.kind !== SyntaxKind.OmittedExpression) addBoundNames(el.name, into);
   }
 }
 
@@ -375,28 +375,28 @@ function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
     let e = pending.pop()!;
     for (;;) {
       switch (e.kind) {
-        case ts.SyntaxKind.Identifier:
+        case SyntaxKind.Identifier:
           into.push(e as ts.Identifier);
           break;
-        case ts.SyntaxKind.ParenthesizedExpression:
-        case ts.SyntaxKind.AwaitExpression:
-        case ts.SyntaxKind.AsExpression:
-        case ts.SyntaxKind.NonNullExpression:
-        case ts.SyntaxKind.SatisfiesExpression:
-        case ts.SyntaxKind.TypeAssertionExpression:
-        case ts.SyntaxKind.PropertyAccessExpression:
-        case ts.SyntaxKind.ElementAccessExpression:
-        case ts.SyntaxKind.NewExpression:
+        case SyntaxKind.ParenthesizedExpression:
+        case SyntaxKind.AwaitExpression:
+        case SyntaxKind.AsExpression:
+        case SyntaxKind.NonNullExpression:
+        case SyntaxKind.SatisfiesExpression:
+        case SyntaxKind.TypeAssertionExpression:
+        case SyntaxKind.PropertyAccessExpression:
+        case SyntaxKind.ElementAccessExpression:
+        case SyntaxKind.NewExpression:
           e = (e as ts.PropertyAccessExpression).expression;
           continue;
-        case ts.SyntaxKind.CallExpression: {
+        case SyntaxKind.CallExpression: {
           const first = (e as ts.CallExpression).arguments[0];
           if (first) pending.push(first);
           e = (e as ts.CallExpression).expression;
           continue;
         }
-        case ts.SyntaxKind.BinaryExpression:
-          if ((e as ts.BinaryExpression).operatorToken.kind === ts.SyntaxKind.CommaToken) {
+        case SyntaxKind.BinaryExpression:
+          if ((e as ts.BinaryExpression).operatorToken.kind === SyntaxKind.CommaToken) {
             e = (e as ts.BinaryExpression).right;
             continue;
           }
@@ -413,24 +413,24 @@ function climbToDeclaration(node: ts.Node, into: string[]): void {
     const p = c.parent;
     if (!p) return;
     switch (p.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression:
-      case ts.SyntaxKind.AwaitExpression:
-      case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.NonNullExpression:
-      case ts.SyntaxKind.SatisfiesExpression:
-      case ts.SyntaxKind.TypeAssertionExpression:
-      case ts.SyntaxKind.PropertyAccessExpression:
-      case ts.SyntaxKind.ElementAccessExpression:
-      case ts.SyntaxKind.NewExpression:
+      case SyntaxKind.ParenthesizedExpression:
+      case SyntaxKind.AwaitExpression:
+      case SyntaxKind.AsExpression:
+      case SyntaxKind.NonNullExpression:
+      case SyntaxKind.SatisfiesExpression:
+      case SyntaxKind.TypeAssertionExpression:
+      case SyntaxKind.PropertyAccessExpression:
+      case SyntaxKind.ElementAccessExpression:
+      case SyntaxKind.NewExpression:
         if ((p as ts.PropertyAccessExpression).expression !== c) return;
         break;
-      case ts.SyntaxKind.CallExpression:
+      case SyntaxKind.CallExpression:
         if ((p as ts.CallExpression).expression !== c && (p as ts.CallExpression).arguments[0] !== c) return;
         break;
-      case ts.SyntaxKind.BinaryExpression:
-        if ((p as ts.BinaryExpression).operatorToken.kind !== ts.SyntaxKind.CommaToken || (p as ts.BinaryExpression).right !== c) return;
+      case SyntaxKind.BinaryExpression:
+        if ((p as ts.BinaryExpression).operatorToken.kind !== SyntaxKind.CommaToken || (p as ts.BinaryExpression).right !== c) return;
         break;
-      case ts.SyntaxKind.VariableDeclaration:
+      case SyntaxKind.VariableDeclaration:
         if ((p as ts.VariableDeclaration).initializer === c) addBoundNames((p as ts.VariableDeclaration).name, into);
         return;
       default:

@@ -1,4 +1,4 @@
-import { kindTable, ts } from './ts';
+import { kindTable, SyntaxKind, ts } from './ts';
 import { NodeCache } from './file-caches';
 
 /**
@@ -93,21 +93,21 @@ export function resolveIdentifier(id: ts.Identifier): Binding | undefined {
 }
 
 const SCOPE_KINDS = kindTable([
-  ts.SyntaxKind.SourceFile,
-  ts.SyntaxKind.Block,
-  ts.SyntaxKind.ModuleBlock,
-  ts.SyntaxKind.CaseBlock,
-  ts.SyntaxKind.ForStatement,
-  ts.SyntaxKind.ForOfStatement,
-  ts.SyntaxKind.ForInStatement,
-  ts.SyntaxKind.CatchClause,
-  ts.SyntaxKind.FunctionDeclaration,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.ArrowFunction,
-  ts.SyntaxKind.MethodDeclaration,
-  ts.SyntaxKind.Constructor,
-  ts.SyntaxKind.GetAccessor,
-  ts.SyntaxKind.SetAccessor,
+  SyntaxKind.SourceFile,
+  SyntaxKind.Block,
+  SyntaxKind.ModuleBlock,
+  SyntaxKind.CaseBlock,
+  SyntaxKind.ForStatement,
+  SyntaxKind.ForOfStatement,
+  SyntaxKind.ForInStatement,
+  SyntaxKind.CatchClause,
+  SyntaxKind.FunctionDeclaration,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.MethodDeclaration,
+  SyntaxKind.Constructor,
+  SyntaxKind.GetAccessor,
+  SyntaxKind.SetAccessor,
 ]);
 
 /** A table lookup: this runs for every ancestor of every lookup. */
@@ -267,7 +267,7 @@ export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
     if (!((c === 61 && next !== 61 && next !== 62) || c === 47)) continue;
     const id = identifierAt(sf, i);
     const bin = id?.parent;
-    if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === ts.SyntaxKind.EqualsToken) list.push(bin);
+    if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.EqualsToken) list.push(bin);
   }
   byName.set(name, list);
   return list;
@@ -291,7 +291,7 @@ export function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | un
       forEachChild(node, childAtTarget, listChildAtTarget);
       const next = found as ts.Node | undefined;
       if (!next) return undefined;
-      if (next.kind === ts.SyntaxKind.Identifier) return next.getStart(sf) === pos ? next as ts.Identifier : undefined;
+      if (next.kind === SyntaxKind.Identifier) return next.getStart(sf) === pos ? next as ts.Identifier : undefined;
       node = next;
     }
   } finally {

@@ -11,6 +11,13 @@ import tsMorph = require('ts-morph');
 
 export import ts = tsMorph.ts;
 
+/**
+ * `ts.SyntaxKind`, read once. The bundled namespace's members are getters (the `ts` alias
+ * saves the interop layer, not those), so each `ts.SyntaxKind.X` was a call, about 0.4% of a
+ * scan in the profile: compare kinds against this instead.
+ */
+export const SyntaxKind = ts.SyntaxKind;
+
 /** A lookup table over every syntax kind, 1 at the given ones: one indexed load where a Set needs a hash. */
 export function kindTable(kinds: readonly ts.SyntaxKind[]): Uint8Array {
   const table = new Uint8Array(ts.SyntaxKind.Count);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { skipWrappers } from '../modules';
 
 /**
@@ -34,16 +34,16 @@ const PROD_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
 /** Which environment a condition holds in: `isDev`, `!isProduction`, `NODE_ENV === 'development'`, `env !== 'production'`. */
 function environmentOf(cond: ts.Expression): Environment | undefined {
   const c = skipWrappers(cond) as ts.Expression;
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return flip(environmentOf(c.operand));
+  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return flip(environmentOf(c.operand));
   const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : undefined;
   if (name !== undefined) return DEV_NAME.test(name) ? 'dev' : PROD_NAME.test(name) ? 'prod' : undefined;
   if (!ts.isBinaryExpression(c)) return undefined;
   const op = c.operatorToken.kind;
   // `isDev && x` holds only in development; `isProd || x` fails only outside production.
-  if (op === ts.SyntaxKind.AmpersandAmpersandToken) return environmentOf(c.left) === 'dev' || environmentOf(c.right) === 'dev' ? 'dev' : undefined;
-  if (op === ts.SyntaxKind.BarBarToken) return environmentOf(c.left) === 'prod' || environmentOf(c.right) === 'prod' ? 'prod' : undefined;
-  const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
-  const unequal = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+  if (op === SyntaxKind.AmpersandAmpersandToken) return environmentOf(c.left) === 'dev' || environmentOf(c.right) === 'dev' ? 'dev' : undefined;
+  if (op === SyntaxKind.BarBarToken) return environmentOf(c.left) === 'prod' || environmentOf(c.right) === 'prod' ? 'prod' : undefined;
+  const equal = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
+  const unequal = op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
   if (!equal && !unequal) return undefined;
   const value = literalText(c.right) ?? literalText(c.left);
   const other = literalText(c.right) !== undefined ? c.left : c.right;

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { arithmetic, calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup, type Binding } from '../scopes';
@@ -97,8 +97,8 @@ export function comparesAbove(cond: ts.Node, subject: (e: ts.Expression) => bool
     if (found) return;
     if (ts.isBinaryExpression(n)) {
       const k = n.operatorToken.kind;
-      const greater = k === ts.SyntaxKind.GreaterThanToken || k === ts.SyntaxKind.GreaterThanEqualsToken;
-      const less = k === ts.SyntaxKind.LessThanToken || k === ts.SyntaxKind.LessThanEqualsToken;
+      const greater = k === SyntaxKind.GreaterThanToken || k === SyntaxKind.GreaterThanEqualsToken;
+      const less = k === SyntaxKind.LessThanToken || k === SyntaxKind.LessThanEqualsToken;
       if (greater && subject(skipWrappers(n.left) as ts.Expression) && isBound(n.right)) found = true;
       else if (less && subject(skipWrappers(n.right) as ts.Expression) && isBound(n.left)) found = true;
     }
@@ -211,7 +211,7 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
   // file (to six blocks deep) for every file with a response that could carry a user record.
   let depth = 0;
   const child = (n: ts.Node): void => {
-    const block = n.kind === ts.SyntaxKind.Block;
+    const block = n.kind === SyntaxKind.Block;
     if (block) depth++;
     visit(n);
     if (block) depth--;
@@ -226,8 +226,8 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
 
 /** The node kinds sensitiveModels() reads; every other node only leads to its children. */
 export const MODEL_NODE_KINDS: readonly ts.SyntaxKind[] = [
-  ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.CallExpression, ts.SyntaxKind.BinaryExpression,
-  ts.SyntaxKind.InterfaceDeclaration, ts.SyntaxKind.TypeAliasDeclaration, ts.SyntaxKind.ClassDeclaration,
+  SyntaxKind.VariableDeclaration, SyntaxKind.CallExpression, SyntaxKind.BinaryExpression,
+  SyntaxKind.InterfaceDeclaration, SyntaxKind.TypeAliasDeclaration, SyntaxKind.ClassDeclaration,
 ];
 
 /**
@@ -237,9 +237,9 @@ export const MODEL_NODE_KINDS: readonly ts.SyntaxKind[] = [
 export function inModelWalk(n: ts.Node): boolean {
   let blocks = 0;
   for (let p = n.parent; p; p = p.parent) {
-    if (p.kind === ts.SyntaxKind.Block) {
-      if (p.parent && p.parent.kind !== ts.SyntaxKind.SourceFile) blocks++;
-    } else if (p.kind === ts.SyntaxKind.ClassDeclaration && (p as ts.ClassDeclaration).name) return false;
+    if (p.kind === SyntaxKind.Block) {
+      if (p.parent && p.parent.kind !== SyntaxKind.SourceFile) blocks++;
+    } else if (p.kind === SyntaxKind.ClassDeclaration && (p as ts.ClassDeclaration).name) return false;
   }
   return blocks <= 6;
 }
@@ -265,7 +265,7 @@ export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; r
   const modelCalls: { model: string; schema: string; bound?: string }[] = [];
   const note = (n: ts.Node): boolean => {
     switch (n.kind) {
-      case ts.SyntaxKind.VariableDeclaration: {
+      case SyntaxKind.VariableDeclaration: {
         const d = n as ts.VariableDeclaration;
         if (!ts.isIdentifier(d.name) || !d.initializer) break;
         const init = skipWrappers(d.initializer);
@@ -277,7 +277,7 @@ export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; r
         }
         break;
       }
-      case ts.SyntaxKind.CallExpression: {
+      case SyntaxKind.CallExpression: {
         const c = n as ts.CallExpression;
         const name = calleeName(c);
         if (name === 'model') {
@@ -289,28 +289,28 @@ export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; r
         }
         break;
       }
-      case ts.SyntaxKind.BinaryExpression: {
+      case SyntaxKind.BinaryExpression: {
         const b = n as ts.BinaryExpression;
-        if (b.operatorToken.kind !== ts.SyntaxKind.EqualsToken) break;
+        if (b.operatorToken.kind !== SyntaxKind.EqualsToken) break;
         // userSchema.methods.toJSON = function () { … }
         const d = dottedName(b.left);
         const m = d && /^(.+)\.(methods|options)\.toJSON$/.exec(d);
         if (m) hiddenLater.add(m[1]);
         break;
       }
-      case ts.SyntaxKind.InterfaceDeclaration: {
+      case SyntaxKind.InterfaceDeclaration: {
         const i = n as ts.InterfaceDeclaration;
         merge(i.name.text, i.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
         break;
       }
-      case ts.SyntaxKind.TypeAliasDeclaration: {
+      case SyntaxKind.TypeAliasDeclaration: {
         const t = n as ts.TypeAliasDeclaration;
         if (ts.isTypeLiteralNode(t.type)) {
           merge(t.name.text, t.type.members.map((m) => memberName(m)).filter((x): x is string => !!x && isSensitiveField(x)), false, false);
         }
         break;
       }
-      case ts.SyntaxKind.ClassDeclaration: {
+      case SyntaxKind.ClassDeclaration: {
         const k = n as ts.ClassDeclaration;
         if (!k.name) break;
         const fields: string[] = [];
@@ -357,7 +357,7 @@ function schemaFields(n: ts.NewExpression): { fields: string[]; hidden: boolean 
     if (!name || !isSensitiveField(name)) continue;
     fields.push(name);
     const v = ts.isPropertyAssignment(p) ? skipWrappers(p.initializer) : undefined;
-    const deselected = !!v && ts.isObjectLiteralExpression(v) && getPropertyValue(v, 'select')?.kind === ts.SyntaxKind.FalseKeyword;
+    const deselected = !!v && ts.isObjectLiteralExpression(v) && getPropertyValue(v, 'select')?.kind === SyntaxKind.FalseKeyword;
     if (!deselected) allDeselected = false;
   }
   const opts = n.arguments?.[1] && skipWrappers(n.arguments[1]);
@@ -380,7 +380,7 @@ function hidesProperty(p: ts.PropertyDeclaration): boolean {
     const name = calleeName(e);
     if (name === 'Exclude' || name === 'HideField') return true;
     const o = e.arguments[0] && skipWrappers(e.arguments[0]);
-    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'select')?.kind === ts.SyntaxKind.FalseKeyword;
+    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'select')?.kind === SyntaxKind.FalseKeyword;
   });
 }
 
@@ -406,7 +406,7 @@ export function projection(arg: ts.Expression | undefined): 'includes' | 'other'
   }
   if (ts.isObjectLiteralExpression(e)) {
     return e.properties.some((p) => ts.isPropertyAssignment(p) && isSensitiveField(propertyName(p.name) ?? '') &&
-      (p.initializer.kind === ts.SyntaxKind.TrueKeyword || stringValue(p.initializer) === undefined && p.initializer.getText() === '1')) ? 'includes' : 'other';
+      (p.initializer.kind === SyntaxKind.TrueKeyword || stringValue(p.initializer) === undefined && p.initializer.getText() === '1')) ? 'includes' : 'other';
   }
   if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => isSensitiveField(stringValue(x) ?? '')) ? 'includes' : 'other';
   return 'other';
@@ -453,7 +453,7 @@ export function learn(call: ts.CallExpression, out: Learned): void {
   const args = call.arguments;
   for (let i = 0; i < args.length; i++) {
     const o = skipWrappers(args[i]);
-    if (o.kind === ts.SyntaxKind.ObjectLiteralExpression) {
+    if (o.kind === SyntaxKind.ObjectLiteralExpression) {
       const v = propertyValues(o as ts.ObjectLiteralExpression, PROJECTION_KEYS);
       for (let k = 0; k < PROJECTION_KEYS.length; k++) if (v[k]) note(out, modelName(skipWrappers(e.expression)), v[k], PROJECTION_KEYS[k]);
     } else if (i === 1 && ts.isStringLiteralLike(o)) note(out, modelName(skipWrappers(e.expression)), o, 'select');
@@ -468,15 +468,15 @@ export function propertyValues(obj: ts.ObjectLiteralExpression, keys: readonly s
   let seen = 0;
   for (const p of obj.properties) {
     const kind = p.kind;
-    if (kind !== ts.SyntaxKind.PropertyAssignment && kind !== ts.SyntaxKind.ShorthandPropertyAssignment && kind !== ts.SyntaxKind.MethodDeclaration) continue;
+    if (kind !== SyntaxKind.PropertyAssignment && kind !== SyntaxKind.ShorthandPropertyAssignment && kind !== SyntaxKind.MethodDeclaration) continue;
     const name = propertyName(p.name);
     if (name === undefined) continue;
     const k = keys.indexOf(name);
     // The first member of a name decides, as in getProperty (a method gives no value).
     if (k < 0 || (seen & (1 << k)) !== 0) continue;
     seen |= 1 << k;
-    out[k] = kind === ts.SyntaxKind.PropertyAssignment ? (p as ts.PropertyAssignment).initializer
-      : kind === ts.SyntaxKind.ShorthandPropertyAssignment ? (p as ts.ShorthandPropertyAssignment).name : undefined;
+    out[k] = kind === SyntaxKind.PropertyAssignment ? (p as ts.PropertyAssignment).initializer
+      : kind === SyntaxKind.ShorthandPropertyAssignment ? (p as ts.ShorthandPropertyAssignment).name : undefined;
   }
   return out;
 }
@@ -512,8 +512,8 @@ function note(out: Learned, model: string | undefined, arg: ts.Expression | unde
     if (name === 'exclude' && ts.isArrayLiteralExpression(v)) {
       for (const x of v.elements) if (isSensitiveField(stringValue(x) ?? '')) add(stringValue(x)!);
     } else if (isSensitiveField(name)) {
-      const off = v.kind === ts.SyntaxKind.FalseKeyword || (ts.isNumericLiteral(v) && v.text === '0');
-      if (off || (key === 'omit' && v.kind === ts.SyntaxKind.TrueKeyword)) add(name);
+      const off = v.kind === SyntaxKind.FalseKeyword || (ts.isNumericLiteral(v) && v.text === '0');
+      if (off || (key === 'omit' && v.kind === SyntaxKind.TrueKeyword)) add(name);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, eol, stringValue } from '../ast';
 import { requestPart, type Source } from '../flow';
 import { skipWrappers, type Origin } from '../modules';
@@ -93,13 +93,13 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
   if (ts.isTemplateExpression(e)) return first(ctx, e.templateSpans.map((s) => s.expression), opts, depth, state);
   if (ts.isBinaryExpression(e)) {
     switch (e.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken:
-      case ts.SyntaxKind.BarBarToken:
-      case ts.SyntaxKind.QuestionQuestionToken:
+      case SyntaxKind.PlusToken:
+      case SyntaxKind.BarBarToken:
+      case SyntaxKind.QuestionQuestionToken:
         return first(ctx, [e.left, e.right], opts, depth, state);
-      case ts.SyntaxKind.AmpersandAmpersandToken:
-      case ts.SyntaxKind.CommaToken:
-      case ts.SyntaxKind.EqualsToken:
+      case SyntaxKind.AmpersandAmpersandToken:
+      case SyntaxKind.CommaToken:
+      case SyntaxKind.EqualsToken:
         return walk(ctx, e.right, opts, depth + 1, state);
       default:
         return undefined;
@@ -191,8 +191,8 @@ export function validatingCondition(cond: ts.Expression): boolean {
       hit = true;
     } else if (ts.isBinaryExpression(x)) {
       const k = x.operatorToken.kind;
-      if (k === ts.SyntaxKind.EqualsEqualsEqualsToken || k === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
-        k === ts.SyntaxKind.EqualsEqualsToken || k === ts.SyntaxKind.ExclamationEqualsToken || k === ts.SyntaxKind.InKeyword) {
+      if (k === SyntaxKind.EqualsEqualsEqualsToken || k === SyntaxKind.ExclamationEqualsEqualsToken ||
+        k === SyntaxKind.EqualsEqualsToken || k === SyntaxKind.ExclamationEqualsToken || k === SyntaxKind.InKeyword) {
         // A comparison with a specific value; `typeof x === 'string'`, `x === undefined` or `x !== ''` pin nothing down.
         if (isSpecificValue(x.left) || isSpecificValue(x.right)) {
           if (!ts.isTypeOfExpression(skipWrappers(x.left)) && !ts.isTypeOfExpression(skipWrappers(x.right))) hit = true;
@@ -305,7 +305,7 @@ function guardIn(body: ts.Node, sink: ts.Node, names: ReadonlySet<string>, condi
 
 function isNegation(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken;
+  return ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
 }
 
 /** The branch leaves the function: return, throw, or `next(err)`. */
@@ -428,7 +428,7 @@ export type Part = { text: string } | { expr: ts.Expression };
 /** The literal and interpolated parts of a template literal or a `+` chain (one level, no variables). */
 export function stringParts(e: ts.Expression, out: Part[] = [], depth = 0): Part[] {
   const x = skipWrappers(e) as ts.Expression;
-  if (depth < 50 && ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (depth < 50 && ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
     stringParts(x.left, out, depth + 1);
     stringParts(x.right, out, depth + 1);
   } else if (ts.isTemplateExpression(x)) {

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, dottedName, isFunctionLike, stringValue } from '../ast';
 import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
@@ -24,11 +24,11 @@ export function stringPartVisitors(onPart: (node: StringPart) => void): Visitors
 
 /** True when `opt` is the boolean literal `true`. */
 export function isTrue(e: ts.Node | undefined): boolean {
-  return !!e && skipWrappers(e).kind === ts.SyntaxKind.TrueKeyword;
+  return !!e && skipWrappers(e).kind === SyntaxKind.TrueKeyword;
 }
 
 export function isFalse(e: ts.Node | undefined): boolean {
-  return !!e && skipWrappers(e).kind === ts.SyntaxKind.FalseKeyword;
+  return !!e && skipWrappers(e).kind === SyntaxKind.FalseKeyword;
 }
 
 // ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ function sideOf(e: ts.Node): Side {
 
 function direct(e: ts.Node): Side {
   // `req.get('x-csrf-token') || ''`
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) {
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return direct(skipWrappers(e.left));
   }
   if (isCsrfHeaderRead(e)) return 'csrf-header';
@@ -151,8 +151,8 @@ export function isDoubleSubmitCheck(node: ts.BinaryExpression | ts.CallExpressio
   let b: ts.Node | undefined;
   if (ts.isBinaryExpression(node)) {
     const k = node.operatorToken.kind;
-    if (k !== ts.SyntaxKind.EqualsEqualsEqualsToken && k !== ts.SyntaxKind.ExclamationEqualsEqualsToken &&
-        k !== ts.SyntaxKind.EqualsEqualsToken && k !== ts.SyntaxKind.ExclamationEqualsToken) return false;
+    if (k !== SyntaxKind.EqualsEqualsEqualsToken && k !== SyntaxKind.ExclamationEqualsEqualsToken &&
+        k !== SyntaxKind.EqualsEqualsToken && k !== SyntaxKind.ExclamationEqualsToken) return false;
     a = node.left;
     b = node.right;
   } else {
@@ -270,7 +270,7 @@ export function staticText(expr: ts.Node, depth = 0): string {
   const e = skipWrappers(expr);
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
   if (ts.isTemplateExpression(e)) return e.head.text + e.templateSpans.map((s) => staticText(s.expression, depth + 1) + s.literal.text).join('');
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) return staticText(e.left, depth + 1) + staticText(e.right, depth + 1);
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return staticText(e.left, depth + 1) + staticText(e.right, depth + 1);
   const s = ts.isIdentifier(e) ? resolveString(e) : undefined;
   return s ?? '${}';
 }
@@ -281,7 +281,7 @@ export function outermostStringExpression(node: ts.Node): ts.Expression {
   for (;;) {
     const p = n.parent;
     if (!p) return n;
-    if (ts.isParenthesizedExpression(p) || (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.PlusToken)) n = p;
+    if (ts.isParenthesizedExpression(p) || (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken)) n = p;
     else if (ts.isTemplateSpan(p) && ts.isTemplateExpression(p.parent)) n = p.parent;
     else if (ts.isTemplateExpression(n) && n !== node) return n;
     else return n;

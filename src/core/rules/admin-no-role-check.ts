@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, routeCall, type RouteCall, isFunctionLike } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -56,7 +56,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         // routeCall needs `x.<method>(…)` with an argument: tested here first, by kind.
-        if (node.expression.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
+        if (node.expression.kind !== SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
         const route = routeCall(node);
         if (route) routes.push(route);
       },

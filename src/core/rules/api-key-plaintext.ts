@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, propertyName, stringValue } from '../ast';
 import { enclosingFn, exprWords, isTestOrSampleFile, nameWords, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -106,7 +106,7 @@ export const rule: SourceRule = {
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
       BinaryExpression(node: ts.BinaryExpression) {
-        if (!mayStore || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (!mayStore || node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         const field = node.left.name.text;
         const left = node.left;
         if (!isKeyField(kinds, field, () => exprWords(left.expression), node.right)) return;
@@ -219,7 +219,7 @@ function generated(expr: ts.Expression, depth = 0): boolean {
     return !!v && generated(v, depth + 1);
   }
   if (ts.isTemplateExpression(e)) return e.templateSpans.some((s) => generated(s.expression, depth + 1));
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) return generated(e.left, depth + 1) || generated(e.right, depth + 1);
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return generated(e.left, depth + 1) || generated(e.right, depth + 1);
   if (!ts.isCallExpression(e)) return false;
   const name = calleeName(e) ?? '';
   // crypto.randomBytes(32).toString('hex'), randomBytes(24).toString('base64url')

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart } from '../flow';
@@ -378,7 +378,7 @@ export const rule: SourceRule = {
         } else if (isThrottleDecorator(d.expression)) {
           throttled = true;
         } else if (name === 'SkipThrottle') {
-          skipped = d.expression.arguments.length === 0 || d.expression.arguments[0].kind === ts.SyntaxKind.TrueKeyword;
+          skipped = d.expression.arguments.length === 0 || d.expression.arguments[0].kind === SyntaxKind.TrueKeyword;
         }
       }
       if (!method || !methodDecorator) return;
@@ -529,7 +529,7 @@ function routeOptionsLimit(lim: LimiterCtx, h: ts.Expression): boolean {
   const config = getPropertyValue(o, 'config');
   if (config && ts.isObjectLiteralExpression(skipWrappers(config))) {
     const rl = getPropertyValue(skipWrappers(config) as ts.ObjectLiteralExpression, 'rateLimit');
-    if (rl && rl.kind !== ts.SyntaxKind.FalseKeyword) return true;
+    if (rl && rl.kind !== SyntaxKind.FalseKeyword) return true;
   }
   for (const hook of ['preHandler', 'onRequest', 'preValidation']) {
     const v = getPropertyValue(o, hook);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, descendantsInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
@@ -404,7 +404,7 @@ function nextApiRoute(file: string): string | undefined {
 /** `export default function handler(req, res)` / `export default withX(handler)` in a Next.js API route file. */
 function nextApiHandler(sf: ts.SourceFile): { fn: HandlerFn; wrapper?: ts.Expression } | undefined {
   for (const st of sf.statements) {
-    if (ts.isFunctionDeclaration(st) && st.body && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) return { fn: st };
+    if (ts.isFunctionDeclaration(st) && st.body && st.modifiers?.some((m) => m.kind === SyntaxKind.DefaultKeyword)) return { fn: st };
     if (ts.isExportAssignment(st) && !st.isExportEquals) {
       const e = skipWrappers(st.expression) as ts.Expression;
       const fn = handlerFunction(e);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
@@ -98,7 +98,7 @@ export const rule: SourceRule = {
     };
     return {
       CallExpression(node: ts.CallExpression) {
-        if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        if (node.expression.kind === SyntaxKind.ImportKeyword) {
           check(node);
           return;
         }
@@ -121,7 +121,7 @@ const NEW_SINKS: ReadonlySet<string> = new Set(['Function', 'Script', 'SourceTex
 function isInert(e: ts.Expression | undefined): boolean {
   if (!e) return false;
   const x = skipWrappers(e);
-  return x.kind === ts.SyntaxKind.StringLiteral || x.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral || ts.isFunctionLike(x);
+  return x.kind === SyntaxKind.StringLiteral || x.kind === SyntaxKind.NoSubstitutionTemplateLiteral || ts.isFunctionLike(x);
 }
 
 /** A plain `Function` callee: the one sink that runs all its arguments. */
@@ -137,7 +137,7 @@ function isFunctionCallee(call: ts.CallExpression | ts.NewExpression): boolean {
 function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression, modules: () => boolean): readonly ts.Expression[] | undefined {
   const args = call.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   // Dynamic import(x).
-  if (call.expression.kind === ts.SyntaxKind.ImportKeyword) return [args[0]];
+  if (call.expression.kind === SyntaxKind.ImportKeyword) return [args[0]];
   const callee = skipWrappers(call.expression);
   if (ts.isIdentifier(callee) && GLOBAL_EVALS.has(callee.text) && !lookup(callee.text, callee)) {
     switch (callee.text) {

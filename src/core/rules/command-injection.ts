@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import { ensureImport, preferredQuote } from '../fix';
@@ -144,7 +144,7 @@ function shellOption(options: ts.Expression | undefined): boolean {
   const v = o?.props.get('shell');
   if (!v) return false;
   const x = skipWrappers(v);
-  return x.kind !== ts.SyntaxKind.FalseKeyword && !(ts.isIdentifier(x) && x.text === 'undefined');
+  return x.kind !== SyntaxKind.FalseKeyword && !(ts.isIdentifier(x) && x.text === 'undefined');
 }
 
 /** What chooses the program: the first argument, unless an execaCommand template starts with a constant one. */

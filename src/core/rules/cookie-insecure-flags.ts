@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, numberValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
@@ -20,8 +20,8 @@ const SIGNING_NAMES: ReadonlySet<string> = new Set(['sign', 'signAsync']);
 
 type Flag = 'httpOnly' | 'secure' | 'sameSite';
 
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
 
 
 /**
@@ -119,7 +119,7 @@ function isCredentialValue(ctx: RuleContext, value: ts.Expression): boolean {
 /** `res.cookie('token', '')`, `res.cookie('jwt', 'loggedout')`: a constant is a placeholder that clears the cookie, never a credential. */
 function isClearing(value: ts.Expression): boolean {
   const v = skipWrappers(value);
-  return stringValue(v) !== undefined || v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
+  return stringValue(v) !== undefined || v.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
 }
 
 function expiresNow(options: ResolvedObject): boolean {
@@ -144,7 +144,7 @@ interface Problem {
 function isFalse(e: ts.Expression | undefined): boolean {
   if (!e) return false;
   const v = skipWrappers(e);
-  return v.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(v) && v.text === 'undefined') || v.kind === ts.SyntaxKind.NullKeyword;
+  return v.kind === SyntaxKind.FalseKeyword || (ts.isIdentifier(v) && v.text === 'undefined') || v.kind === SyntaxKind.NullKeyword;
 }
 
 function flagProblems(options: ResolvedObject | undefined): Problem[] {

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -69,7 +69,7 @@ export function corsSetup(ctx: RuleContext, call: ts.CallExpression): CorsSetup 
     const cors = opts && getPropertyValue(opts, 'cors');
     if (!cors) return undefined;
     const c = skipWrappers(cors);
-    if (c.kind === ts.SyntaxKind.TrueKeyword) {
+    if (c.kind === SyntaxKind.TrueKeyword) {
       const sf = ctx.sourceFile;
       const fix = allowlistFix([{ start: c.getStart(sf), end: c.end, newText: `{ origin: ${allowlistExpression(sf)} }` }]);
       return { node: cors, kind: 'wildcard', credentials: false, label: 'NestFactory.create({ cors: true })', fix };
@@ -117,7 +117,7 @@ function originFix(ctx: RuleContext, node: ts.Node, options: ts.Expression | und
   if (!origin) return hasSpread(obj) ? undefined : allowlistFix(addPropertiesEdits(sf, obj, [`origin: ${allow}`]));
   const v = skipWrappers(origin);
   // `['*']` alone; a list that also names real origins is left to the reader.
-  const literal = v.kind === ts.SyntaxKind.TrueKeyword || stringValue(v) !== undefined ||
+  const literal = v.kind === SyntaxKind.TrueKeyword || stringValue(v) !== undefined ||
     (ts.isArrayLiteralExpression(v) && v.elements.every((el) => stringValue(el)?.trim() === '*'));
   if (!literal) return undefined;
   return allowlistFix([{ start: v.getStart(sf), end: v.end, newText: allow }]);
@@ -137,7 +137,7 @@ function fromOptions(
   const obj = objectLiteralOf(options);
   // An options delegate `cors((req, cb) => …)` or options built elsewhere: nothing to say.
   if (!obj) return undefined;
-  const credentials = getPropertyValue(obj, 'credentials')?.kind === ts.SyntaxKind.TrueKeyword;
+  const credentials = getPropertyValue(obj, 'credentials')?.kind === SyntaxKind.TrueKeyword;
   const originProp = getProperty(obj, 'origin');
   // `origin(origin, callback) { … }` written as a method
   if (originProp && ts.isMethodDeclaration(originProp)) {
@@ -152,7 +152,7 @@ function fromOptions(
   const kind = classifyOrigin(ctx, origin);
   const how = kind === 'wildcard' ? " with origin '*'"
     : kind !== 'reflect' ? ''
-      : skipWrappers(origin).kind === ts.SyntaxKind.TrueKeyword ? ' with origin: true' : ' with an origin callback that allows every origin';
+      : skipWrappers(origin).kind === SyntaxKind.TrueKeyword ? ' with origin: true' : ' with an origin callback that allows every origin';
   const fix = kind === 'wildcard' || kind === 'reflect' ? fixFor(obj) : undefined;
   return { node: originProp ?? origin, kind, credentials, label: `${label}${how}`, fix };
 }
@@ -160,8 +160,8 @@ function fromOptions(
 /** What an `origin` option allows. */
 export function classifyOrigin(ctx: RuleContext, origin: ts.Expression, depth = 0): OriginKind {
   const e = skipWrappers(origin);
-  if (e.kind === ts.SyntaxKind.TrueKeyword) return 'reflect';
-  if (e.kind === ts.SyntaxKind.FalseKeyword) return 'disabled';
+  if (e.kind === SyntaxKind.TrueKeyword) return 'reflect';
+  if (e.kind === SyntaxKind.FalseKeyword) return 'disabled';
   const s = stringValue(e);
   if (s !== undefined) return s.trim() === '*' ? 'wildcard' : 'allowlist';
   if (ts.isArrayLiteralExpression(e)) {
@@ -203,8 +203,8 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
         const v = c.arguments[1] && skipWrappers(c.arguments[1]);
         if (!v) return false;
         const err = c.arguments[0];
-        if (err && err.kind !== ts.SyntaxKind.NullKeyword && !isUndefined(err)) return false;
-        return v.kind === ts.SyntaxKind.TrueKeyword || (ts.isIdentifier(v) && v.text === originParam);
+        if (err && err.kind !== SyntaxKind.NullKeyword && !isUndefined(err)) return false;
+        return v.kind === SyntaxKind.TrueKeyword || (ts.isIdentifier(v) && v.text === originParam);
       };
       return calls.every(allows) ? 'reflect' : 'allowlist';
     }
@@ -287,7 +287,7 @@ export function isOriginRead(expr: ts.Node, depth = 0): boolean {
   }
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) return isOriginRead(e.left, depth + 1) || isOriginRead(e.right, depth + 1);
+    if (op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) return isOriginRead(e.left, depth + 1) || isOriginRead(e.right, depth + 1);
     return false;
   }
   if (ts.isIdentifier(e)) {
@@ -334,7 +334,7 @@ export function originGuarded(at: ts.Node, value: ts.Node): boolean {
     }
     if (ts.isBinaryExpression(n)) {
       const op = n.operatorToken.kind;
-      if (op !== ts.SyntaxKind.EqualsEqualsEqualsToken && op !== ts.SyntaxKind.EqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
+      if (op !== SyntaxKind.EqualsEqualsEqualsToken && op !== SyntaxKind.EqualsEqualsToken && op !== SyntaxKind.ExclamationEqualsEqualsToken && op !== SyntaxKind.ExclamationEqualsToken) return false;
       return (mentionsOrigin(n.left) && stringValue(n.right) !== undefined) || (mentionsOrigin(n.right) && stringValue(n.left) !== undefined) ||
         (mentionsOrigin(n.left) && ts.isIdentifier(skipWrappers(n.right))) || (mentionsOrigin(n.right) && ts.isIdentifier(skipWrappers(n.left)));
     }
@@ -404,7 +404,7 @@ export function credentialsAllowedNear(node: ts.Node): boolean {
     if (!ts.isStringLiteralLike(n) || n.text.toLowerCase() !== 'access-control-allow-credentials') return false;
     const p = n.parent;
     const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isCallExpression(p) ? p.arguments[1] : undefined;
-    return !!value && (value.kind === ts.SyntaxKind.TrueKeyword || stringValue(value) === 'true');
+    return !!value && (value.kind === SyntaxKind.TrueKeyword || stringValue(value) === 'true');
   });
 }
 

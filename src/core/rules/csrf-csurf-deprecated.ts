@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import {
@@ -61,8 +61,8 @@ export const rule: SourceRule = {
         if (mayUseCsurf && ts.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text === DEPRECATED_CSRF_MODULE) ctx.report(node);
       },
       CallExpression(node: ts.CallExpression) {
-        if (mayUseCsurf && (ts.isIdentifier(node.expression) || node.expression.kind === ts.SyntaxKind.ImportKeyword)) {
-          const spec = node.expression.kind === ts.SyntaxKind.ImportKeyword ? stringValue(node.arguments[0]) : requiredModule(node);
+        if (mayUseCsurf && (ts.isIdentifier(node.expression) || node.expression.kind === SyntaxKind.ImportKeyword)) {
+          const spec = node.expression.kind === SyntaxKind.ImportKeyword ? stringValue(node.arguments[0]) : requiredModule(node);
           if (spec !== undefined && normalizeModule(spec) === DEPRECATED_CSRF_MODULE) {
             ctx.report(node);
             return;

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
@@ -55,7 +55,7 @@ function exposedEnvIn(expr: ts.Node, depth: number, may: ((name: string) => bool
     }
     return undefined;
   }
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
     return exposedEnvIn(expr.left, depth + 1, may) ?? exposedEnvIn(expr.right, depth + 1, may);
   }
   if (ts.isCallExpression(expr)) {
@@ -168,7 +168,7 @@ function keysOnlyFix(sf: ts.SourceFile, call: ts.CallExpression): Fix[] {
     if (env.pos < arg.pos || env.end > arg.end) return [];
     const p = env.parent;
     const ok = p === call || ts.isPropertyAssignment(p) || ts.isTemplateSpan(p) || ts.isParenthesizedExpression(p) ||
-      (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.PlusToken) ||
+      (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken) ||
       (ts.isCallExpression(p) && KEYS_OK_CALLS.has(dottedName(p.expression) ?? ''));
     if (!ok) return [];
     edits.push({ start: env.getStart(sf), end: env.end, newText: `Object.keys(${env.getText(sf)})` });
@@ -219,7 +219,7 @@ export const rule: SourceRule = {
       },
       BinaryExpression(node: ts.BinaryExpression) {
         // Koa: ctx.body = process.env
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
         const left = node.left;
         if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
         const d = dottedName(left.expression);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
@@ -179,7 +179,7 @@ function scan(ctx: RuleContext, scope: Scope, body: ts.Node): { sinks: number; l
 function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Expression[] | undefined {
   // Only calls and assignments can send: by kind first (no `ts.isX` getters), as scan asks for every node.
   const kind = n.kind;
-  if (kind !== ts.SyntaxKind.CallExpression && kind !== ts.SyntaxKind.BinaryExpression) return undefined;
+  if (kind !== SyntaxKind.CallExpression && kind !== SyntaxKind.BinaryExpression) return undefined;
   if (ts.isCallExpression(n)) {
     const e = n.expression;
     if (!ts.isPropertyAccessExpression(e)) return undefined;
@@ -196,7 +196,7 @@ function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Ex
     return n.arguments.slice(0, 1);
   }
   // Koa: ctx.body = …
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && scope.koa.size > 0) {
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && scope.koa.size > 0) {
     const left = dottedName(n.left);
     if (!left) return undefined;
     const parts = left.split('.');
@@ -257,8 +257,8 @@ function isStatusCheck(cond: ts.Expression): boolean {
 
 function isNegated(cond: ts.Expression): boolean {
   const c = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return true;
-  return ts.isBinaryExpression(c) && (c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken);
+  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
+  return ts.isBinaryExpression(c) && (c.operatorToken.kind === SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === SyntaxKind.ExclamationEqualsToken);
 }
 
 function exits(st: ts.Statement): boolean {
@@ -326,14 +326,14 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
   }
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
+    if (op === SyntaxKind.AmpersandAmpersandToken) {
       const g = guardOf(e.left);
       if (g === 'env') return undefined;
       return leakIn(scope, e.right, g ?? guard, depth + 1);
     }
-    if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+    if (op === SyntaxKind.PlusToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) {
       const inner = leakIn(scope, e.left, guard, depth + 1) ?? leakIn(scope, e.right, guard, depth + 1);
-      if (inner === 'the whole error object' && op === ts.SyntaxKind.PlusToken) return `${err} (its message)`;
+      if (inner === 'the whole error object' && op === SyntaxKind.PlusToken) return `${err} (its message)`;
       return inner;
     }
     return undefined;

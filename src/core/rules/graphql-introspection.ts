@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, isTrue, type GraphqlServer } from '../lib/protocols';
 import { preferredQuote } from '../fix';
@@ -89,7 +89,7 @@ function isEnvGuarded(value: ts.Node): boolean {
   for (let n: ts.Node | undefined = value.parent; n && !ts.isSourceFile(n); n = n.parent) {
     if (ts.isIfStatement(n) && ENV_GUARD.test(n.expression.getText())) return true;
     if (ts.isConditionalExpression(n) && ENV_GUARD.test(n.condition.getText())) return true;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && ENV_GUARD.test(n.left.getText())) return true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && ENV_GUARD.test(n.left.getText())) return true;
     // A server built by `createDevServer()` / `devGraphql()`: the function's name says where it runs.
     if (ts.isFunctionLike(n)) {
       const name = (n as ts.FunctionDeclaration).name ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name : undefined);

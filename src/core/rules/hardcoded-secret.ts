@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { dottedName, getProperty, propertyName, stringValue } from '../ast';
@@ -64,7 +64,7 @@ export function storedName(value: ts.Node): string | undefined {
   if (ts.isBindingElement(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
   if (
     ts.isBinaryExpression(p) && p.right === value &&
-    (p.operatorToken.kind === ts.SyntaxKind.EqualsToken || p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || p.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)
+    (p.operatorToken.kind === SyntaxKind.EqualsToken || p.operatorToken.kind === SyntaxKind.QuestionQuestionEqualsToken || p.operatorToken.kind === SyntaxKind.BarBarEqualsToken)
   ) {
     return nameOfTarget(skipWrappers(p.left));
   }
@@ -224,8 +224,8 @@ function envVarName(expr: ts.Node): string | undefined {
 }
 
 const NAMING_PARENTS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.Parameter,
-  ts.SyntaxKind.BindingElement, ts.SyntaxKind.BinaryExpression,
+  SyntaxKind.VariableDeclaration, SyntaxKind.PropertyAssignment, SyntaxKind.PropertyDeclaration, SyntaxKind.Parameter,
+  SyntaxKind.BindingElement, SyntaxKind.BinaryExpression,
 ]);
 
 /** `{ apiKey: 'AIza…', authDomain: '….firebaseapp.com', projectId }`: a Firebase web config, public by design. */
@@ -297,7 +297,7 @@ const SECRET_OPTION_KEY_SET: ReadonlySet<string> = new Set(SECRET_OPTION_KEYS);
 /** `SECRET_OPTION_KEYS.some((k) => getProperty(obj, k))` in one pass. */
 function hasSecretOptionKey(obj: ts.ObjectLiteralExpression): boolean {
   for (const p of obj.properties) {
-    if (p.kind !== ts.SyntaxKind.PropertyAssignment && p.kind !== ts.SyntaxKind.ShorthandPropertyAssignment && p.kind !== ts.SyntaxKind.MethodDeclaration) continue;
+    if (p.kind !== SyntaxKind.PropertyAssignment && p.kind !== SyntaxKind.ShorthandPropertyAssignment && p.kind !== SyntaxKind.MethodDeclaration) continue;
     const name = propertyName(p.name);
     if (name !== undefined && SECRET_OPTION_KEY_SET.has(name)) return true;
   }
@@ -388,7 +388,7 @@ export const rule: SourceRule = {
         return;
       }
       // A PEM header split from its body by concatenation: '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIE…'.
-      if (ts.isBinaryExpression(node.parent) && text.includes('PRIVATE KEY') && PRIVATE_KEY_HEADER.test(text) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      if (ts.isBinaryExpression(node.parent) && text.includes('PRIVATE KEY') && PRIVATE_KEY_HEADER.test(text) && node.parent.left === node && node.parent.operatorToken.kind === SyntaxKind.PlusToken) {
         const right = stringValue(node.parent.right);
         if (right && /[A-Za-z0-9+/=]{40,}/.test(right)) {
           report(node, 'Hard-coded private key in source: revoke it, then load it from a file outside the repository or a secret manager.');
@@ -401,7 +401,7 @@ export const rule: SourceRule = {
       // process.env.JWT_SECRET || 'dev-secret'
       if (
         ts.isBinaryExpression(p) && p.right === node &&
-        (p.operatorToken.kind === ts.SyntaxKind.BarBarToken || p.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)
+        (p.operatorToken.kind === SyntaxKind.BarBarToken || p.operatorToken.kind === SyntaxKind.QuestionQuestionToken)
       ) {
         const envName = envVarName(p.left);
         if (envName === undefined) return;
@@ -440,7 +440,7 @@ export const rule: SourceRule = {
           literals.push(v);
         } else if (
           ts.isBinaryExpression(v) &&
-          (v.operatorToken.kind === ts.SyntaxKind.BarBarToken || v.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)
+          (v.operatorToken.kind === SyntaxKind.BarBarToken || v.operatorToken.kind === SyntaxKind.QuestionQuestionToken)
         ) {
           // config.sessionSecret || 'keyboard cat'
           const right = skipWrappers(v.right);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { getProperty, getPropertyValue, numberValue, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -104,7 +104,7 @@ function helmetOptions(ctx: RuleContext, call: ts.Node, options: ts.Expression |
     if (!prop) continue;
     const value = ts.isPropertyAssignment(prop) ? skipWrappers(prop.initializer) : undefined;
     if (!value) return;
-    if (value.kind === ts.SyntaxKind.FalseKeyword) {
+    if (value.kind === SyntaxKind.FalseKeyword) {
       ctx.report(prop, {
         message: `helmet's HSTS is disabled (${key}: false): browsers will accept plain-HTTP visits; keep HSTS on with a max-age of at least 1 year, unless your proxy sets it.`,
         fixes: [{
@@ -114,7 +114,7 @@ function helmetOptions(ctx: RuleContext, call: ts.Node, options: ts.Expression |
       });
       return;
     }
-    if (value.kind === ts.SyntaxKind.TrueKeyword) {
+    if (value.kind === SyntaxKind.TrueKeyword) {
       ctx.evidence('hsts', call, 'HSTS via helmet defaults');
       return;
     }

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, getPropertyValue, stringValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
@@ -23,8 +23,8 @@ const REDIRECT_MODULES = [
   'express-force-https', 'express-force-ssl', 'force-ssl', 'redirect-https', '@fastify/https-redirect',
 ];
 
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
 
 /**
  * `REDIRECT_MODULES.some((m) => text.includes(m))` in one or two scans instead of eleven:
@@ -131,7 +131,7 @@ function isPlainServer(o: Origin | undefined): boolean {
 /** A string, template or concatenation that starts with `https://`. */
 function isHttpsUrl(expr: ts.Node): boolean {
   let e = skipWrappers(expr);
-  while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) e = skipWrappers(e.left);
+  while (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) e = skipWrappers(e.left);
   const s = stringValue(e) ?? (ts.isTemplateExpression(e) ? e.head.text : undefined);
   return s !== undefined && s.toLowerCase().startsWith('https://');
 }

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import {
   calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isHttpMethodName, isNullish, type RouteCall,
 } from '../ast';
@@ -126,7 +126,7 @@ function decoratorTokens(fn: HandlerFn, compiled: ReadonlyMap<string, ts.Express
     const s = skipWrappers(e);
     let callee = ts.isCallExpression(s) ? skipWrappers(s.expression) : s;
     // `(0, decorators_1.GlobalScope)('user:read')`: compiled calls drop `this` with a comma.
-    if (ts.isBinaryExpression(callee) && callee.operatorToken.kind === ts.SyntaxKind.CommaToken) callee = skipWrappers(callee.right);
+    if (ts.isBinaryExpression(callee) && callee.operatorToken.kind === SyntaxKind.CommaToken) callee = skipWrappers(callee.right);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     if (!name || name.startsWith('__') || isHttpMethodName(name) || ROUTE_DECORATORS.has(name)) continue;
     out.push(name, ...middlewareTokens(s));
@@ -152,7 +152,7 @@ function compiledDecorators(sf: ts.SourceFile): Map<string, ts.Expression[]> {
   for (const st of sf.statements) {
     let e: ts.Expression | undefined = ts.isExpressionStatement(st) ? st.expression : undefined;
     // `UsersController = __decorate([...], UsersController)`
-    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) e = e.right;
+    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.EqualsToken) e = e.right;
     if (!e || !ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== '__decorate') continue;
     const [list, target, member] = e.arguments;
     if (!list || !ts.isArrayLiteralExpression(list) || !target) continue;
@@ -201,7 +201,7 @@ export class RouteIndex {
   /** Feed every CallExpression of the walk; returns the route when it is one. */
   add(node: ts.CallExpression): RouteCall | undefined {
     const e = node.expression;
-    if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return undefined;
+    if (e.kind !== SyntaxKind.PropertyAccessExpression) return undefined;
     const name = (e as ts.PropertyAccessExpression).name.text;
     // Every call of the file comes here: rule out most names before lower-casing them.
     if (!mayNameRoute(name)) return undefined;
@@ -373,7 +373,7 @@ export function isPrincipalDerived(expr: ts.Node, depth = 0): boolean {
   if (ts.isTemplateExpression(expr)) return expr.templateSpans.some((s) => isPrincipalDerived(s.expression, depth + 1));
   if (ts.isBinaryExpression(expr)) {
     const k = expr.operatorToken.kind;
-    if (k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.QuestionQuestionToken) return isPrincipalDerived(expr.left, depth + 1) || isPrincipalDerived(expr.right, depth + 1);
+    if (k === SyntaxKind.BarBarToken || k === SyntaxKind.QuestionQuestionToken) return isPrincipalDerived(expr.left, depth + 1) || isPrincipalDerived(expr.right, depth + 1);
   }
   return false;
 }
@@ -466,8 +466,8 @@ function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
 
 function isLiteral(n: ts.Node): boolean {
   n = skipWrappers(n);
-  return ts.isStringLiteralLike(n) || ts.isNumericLiteral(n) || n.kind === ts.SyntaxKind.TrueKeyword || n.kind === ts.SyntaxKind.FalseKeyword ||
-    n.kind === ts.SyntaxKind.NullKeyword;
+  return ts.isStringLiteralLike(n) || ts.isNumericLiteral(n) || n.kind === SyntaxKind.TrueKeyword || n.kind === SyntaxKind.FalseKeyword ||
+    n.kind === SyntaxKind.NullKeyword;
 }
 
 // ---------------------------------------------------------------------------
@@ -536,7 +536,7 @@ function idSource(flow: Flow, expr: ts.Node, depth = 0): Source | undefined {
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return idSource(flow, e.expression, depth + 1);
   // +id, Number(id)
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.PlusToken) return idSource(flow, e.operand, depth + 1);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === SyntaxKind.PlusToken) return idSource(flow, e.operand, depth + 1);
   if (ts.isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.init) return idSource(flow, b.init, depth + 1);
@@ -813,7 +813,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (e.kind !== ts.SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
+        if (e.kind !== SyntaxKind.PropertyAccessExpression || node.arguments.length === 0) return;
         const name = (e as ts.PropertyAccessExpression).name.text;
         if (mayNameRoute(name)) routeCalls.push(node);
         if (LOOKUP_METHODS.has(name)) candidates.push(node);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { numberValue, propertyName, stringValue } from '../ast';
 import { ensureImport } from '../fix';
@@ -18,16 +18,16 @@ import { nameOfTarget, nameWords } from './hardcoded-secret';
  */
 
 const NUMERIC_OPS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken, ts.SyntaxKind.BarToken,
-  ts.SyntaxKind.AmpersandToken, ts.SyntaxKind.CaretToken, ts.SyntaxKind.GreaterThanGreaterThanToken,
-  ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken, ts.SyntaxKind.LessThanLessThanToken, ts.SyntaxKind.AsteriskAsteriskToken,
+  SyntaxKind.AsteriskToken, SyntaxKind.SlashToken, SyntaxKind.PercentToken, SyntaxKind.BarToken,
+  SyntaxKind.AmpersandToken, SyntaxKind.CaretToken, SyntaxKind.GreaterThanGreaterThanToken,
+  SyntaxKind.GreaterThanGreaterThanGreaterThanToken, SyntaxKind.LessThanLessThanToken, SyntaxKind.AsteriskAsteriskToken,
 ]);
 const COMPARISONS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.LessThanToken, ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.LessThanEqualsToken, ts.SyntaxKind.GreaterThanEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  SyntaxKind.LessThanToken, SyntaxKind.GreaterThanToken, SyntaxKind.LessThanEqualsToken, SyntaxKind.GreaterThanEqualsToken,
+  SyntaxKind.EqualsEqualsToken, SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.ExclamationEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken,
 ]);
 const ASSIGNMENTS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.EqualsToken, ts.SyntaxKind.PlusEqualsToken, ts.SyntaxKind.BarBarEqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken,
+  SyntaxKind.EqualsToken, SyntaxKind.PlusEqualsToken, SyntaxKind.BarBarEqualsToken, SyntaxKind.QuestionQuestionEqualsToken,
 ]);
 const MATH_ROUNDING: ReadonlySet<string> = new Set(['floor', 'round', 'ceil', 'trunc', 'abs']);
 const FLOOR: ReadonlySet<string> = new Set(['floor', 'trunc']);
@@ -114,7 +114,7 @@ function isRandomish(e: ts.Node, depth = 0): boolean {
     }
     return false;
   }
-  if (ts.isBinaryExpression(e) && (NUMERIC_OPS.has(e.operatorToken.kind) || e.operatorToken.kind === ts.SyntaxKind.PlusToken || e.operatorToken.kind === ts.SyntaxKind.MinusToken)) {
+  if (ts.isBinaryExpression(e) && (NUMERIC_OPS.has(e.operatorToken.kind) || e.operatorToken.kind === SyntaxKind.PlusToken || e.operatorToken.kind === SyntaxKind.MinusToken)) {
     const l = isRandomish(e.left, depth + 1);
     const r = isRandomish(e.right, depth + 1);
     return (l && (r || isNumericLiteral(e.right))) || (r && isNumericLiteral(e.left));
@@ -137,7 +137,7 @@ function numericTop(start: ts.Node): ts.Node {
       cur = p;
     } else if (ts.isBinaryExpression(p) && NUMERIC_OPS.has(p.operatorToken.kind)) {
       cur = p;
-    } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === ts.SyntaxKind.PlusToken || p.operatorToken.kind === ts.SyntaxKind.MinusToken)) {
+    } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === SyntaxKind.PlusToken || p.operatorToken.kind === SyntaxKind.MinusToken)) {
       const other = p.left === cur ? p.right : p.left;
       if (!isNumericLiteral(other) && !isRandomish(other)) return cur;
       cur = p;
@@ -159,7 +159,7 @@ function stringTop(start: ts.Node): ts.Node {
       cur = p;
     } else if (ts.isPropertyAccessExpression(p) && p.expression === cur && STRING_METHODS.has(p.name.text) && ts.isCallExpression(p.parent) && p.parent.expression === p) {
       cur = p.parent;
-    } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.PlusToken && isRandomish(p.left === cur ? p.right : p.left)) {
+    } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken && isRandomish(p.left === cur ? p.right : p.left)) {
       cur = p;
     } else if (ts.isCallExpression(p) && p.arguments[0] === cur && ts.isIdentifier(p.expression) && p.expression.text === 'String') {
       cur = p;
@@ -173,7 +173,7 @@ function stringTop(start: ts.Node): ts.Node {
 function randomIntArgs(top: ts.Node, sf: ts.SourceFile): string[] | undefined {
   top = skipWrappers(top);
   let offset: number | undefined;
-  if (ts.isBinaryExpression(top) && top.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (ts.isBinaryExpression(top) && top.operatorToken.kind === SyntaxKind.PlusToken) {
     const [inner, lit] = isNumericLiteral(top.right) ? [top.left, top.right] : [top.right, top.left];
     offset = numberValue(lit);
     if (offset === undefined) return undefined;
@@ -181,14 +181,14 @@ function randomIntArgs(top: ts.Node, sf: ts.SourceFile): string[] | undefined {
   }
   if (!isMathCall(top, FLOOR) || !(top as ts.CallExpression).arguments[0]) return undefined;
   let body = skipWrappers((top as ts.CallExpression).arguments[0]);
-  if (ts.isBinaryExpression(body) && body.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (ts.isBinaryExpression(body) && body.operatorToken.kind === SyntaxKind.PlusToken) {
     if (offset !== undefined) return undefined;
     const [inner, lit] = isNumericLiteral(body.right) ? [body.left, body.right] : [body.right, body.left];
     offset = numberValue(lit);
     if (offset === undefined) return undefined;
     body = skipWrappers(inner);
   }
-  if (!ts.isBinaryExpression(body) || body.operatorToken.kind !== ts.SyntaxKind.AsteriskToken) return undefined;
+  if (!ts.isBinaryExpression(body) || body.operatorToken.kind !== SyntaxKind.AsteriskToken) return undefined;
   const scale = isMathRandom(skipWrappers(body.left)) ? body.right : isMathRandom(skipWrappers(body.right)) ? body.left : undefined;
   if (!scale) return undefined;
   const s = numberValue(scale);
@@ -213,7 +213,7 @@ function functionName(fn: ts.Node): string | undefined {
   if (!p) return undefined;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
   if (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) return propertyName(p.name);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return nameOfTarget(skipWrappers(p.left));
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return nameOfTarget(skipWrappers(p.left));
   return undefined;
 }
 
@@ -240,7 +240,7 @@ function sinkOf(start: ts.Node): Sink {
         if (p.right !== cur) return { kind: 'none' };
         const left = skipWrappers(p.left);
         const name = nameOfTarget(left);
-        return name ? { kind: 'name', name, local: ts.isIdentifier(left), at: p, direct: direct && op === ts.SyntaxKind.EqualsToken } : { kind: 'none' };
+        return name ? { kind: 'name', name, local: ts.isIdentifier(left), at: p, direct: direct && op === SyntaxKind.EqualsToken } : { kind: 'none' };
       }
       direct = false;
       cur = p;
@@ -252,7 +252,7 @@ function sinkOf(start: ts.Node): Sink {
       cur = p;
       continue;
     }
-    if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return { kind: 'safe' };
+    if (ts.isPrefixUnaryExpression(p) && p.operator === SyntaxKind.ExclamationToken) return { kind: 'safe' };
     if (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p) || ts.isForStatement(p)) return { kind: 'safe' };
     if (ts.isTemplateSpan(p)) {
       direct = false;

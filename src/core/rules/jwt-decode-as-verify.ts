@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';
@@ -139,7 +139,7 @@ function identityUse(call: ts.CallExpression): ts.Node | undefined {
     if (ts.isIdentifier(p.name)) return referencesUse(p.name);
     return patternUse(p.name) ? p : undefined;
   }
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === top && ts.isIdentifier(p.left)) {
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top && ts.isIdentifier(p.left)) {
     const b = lookup(p.left.text, p.left);
     return b ? referencesUse(b.node, p.left) : undefined;
   }
@@ -152,7 +152,7 @@ function valueUse(ref: ts.Node): ts.Node | undefined {
   const p = top.parent;
   if (!p) return undefined;
   if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === top) return memberUse(p);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === top) {
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top) {
     return isIdentityTarget(p.left) ? p : undefined;
   }
   if (ts.isVariableDeclaration(p) && p.initializer === top && !ts.isIdentifier(p.name)) return patternUse(p.name) ? p : undefined;
@@ -240,7 +240,7 @@ function isReference(id: ts.Identifier): boolean {
   const p = id.parent;
   if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
   if (ts.isPropertyAssignment(p) && p.name === id) return false;
-  if (ts.isBinaryExpression(p) && p.left === id && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return false;
+  if (ts.isBinaryExpression(p) && p.left === id && p.operatorToken.kind === SyntaxKind.EqualsToken) return false;
   return true;
 }
 

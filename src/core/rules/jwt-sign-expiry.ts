@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, eol, isFunctionLike, numberValue, propertyName, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
@@ -228,7 +228,7 @@ function assignmentTarget(node: ts.Node): string | undefined {
   if (!p) return undefined;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
   if (ts.isPropertyAssignment(p)) return propertyName(p.name);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return dottedName(p.left);
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return dottedName(p.left);
   if (ts.isCallExpression(p) && p.arguments[1] === n) return stringValue(p.arguments[0]);
   return undefined;
 }
@@ -251,7 +251,7 @@ function resolveNumber(expr: ts.Node | undefined, depth = 0): number | undefined
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0 || assignmentsTo(b).length > 0) return undefined;
     return resolveNumber(b.init, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AsteriskToken) {
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.AsteriskToken) {
     const l = resolveNumber(e.left, depth + 1);
     const r = resolveNumber(e.right, depth + 1);
     return l !== undefined && r !== undefined ? l * r : undefined;
@@ -283,7 +283,7 @@ export function parseDuration(s: string, unitless: 'ms' | undefined): number | u
 /** `exp: Math.floor(Date.now() / 1000) + 60 * 60` → 3600: a lifetime relative to now; other shapes are unknown. */
 function expSeconds(expr: ts.Node): number | undefined {
   const e = skipWrappers(expr);
-  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.PlusToken) return undefined;
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.PlusToken) return undefined;
   const mentionsNow = (n: ts.Node): boolean => /Date\.now\(\)|new Date\(\)|\bnow\b|getTime\(\)/.test(n.getText().slice(0, 200));
   if (mentionsNow(e.left)) return resolveNumber(e.right);
   if (mentionsNow(e.right)) return resolveNumber(e.left);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { calleeName, eol, isFunctionLike, propertyName, stringValue, isNullish } from '../ast';
@@ -35,7 +35,7 @@ export function jwtFactVisitors(ctx: RuleContext): { onImport(node: ts.ImportDec
     },
     onCall(node) {
       if (seen) return;
-      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) mark(node, stringValue(node.arguments[0]));
+      if (node.expression.kind === SyntaxKind.ImportKeyword) mark(node, stringValue(node.arguments[0]));
       else if (ts.isIdentifier(node.expression) && node.expression.text === 'require') mark(node, requiredModule(node));
     },
     seen: () => seen,
@@ -144,7 +144,7 @@ function writesIn(container: ts.Node): Map<string, ts.Node[]> {
     else m.set(name, [n]);
   };
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
       const left = n.left;
       if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
         const target = skipWrappers(left.expression);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -118,7 +118,7 @@ export const rule: SourceRule = {
     // envVarName needs `process.env.X` / `import.meta.env.X`: the name `env` (also as `['env']`).
     const onFallback = (node: ts.BinaryExpression): void => {
       const op = node.operatorToken.kind;
-      if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return;
+      if (op !== SyntaxKind.BarBarToken && op !== SyntaxKind.QuestionQuestionToken) return;
       const right = skipWrappers(node.right);
       if (!ts.isStringLiteral(right) && !ts.isNoSubstitutionTemplateLiteral(right)) return;
       const env = envVarName(node.left);
@@ -177,7 +177,7 @@ function keyLiterals(expr: ts.Node | undefined, jwtCall: boolean, depth = 0, via
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return [{ literal: e, fallback: false, direct: jwtCall && viaConst && depth <= 1 }];
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) return [];
+    if (op !== SyntaxKind.BarBarToken && op !== SyntaxKind.QuestionQuestionToken) return [];
     const right = skipWrappers(e.right);
     if (ts.isStringLiteral(right) || ts.isNoSubstitutionTemplateLiteral(right)) return [{ literal: right, fallback: true, direct: false }];
     return keyLiterals(e.right, jwtCall, depth + 1, false);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { dottedName, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -253,7 +253,7 @@ export const rule: SourceRule = {
         for (const s of expr.templateSpans) scan(s.expression, undefined, isConsole, depth + 1);
         return;
       }
-      if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
         scan(expr.left, key, isConsole, depth + 1);
         scan(expr.right, key, isConsole, depth + 1);
         return;

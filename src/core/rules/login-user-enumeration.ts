@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall, isNullish } from '../ast';
 import { skipWrappers } from '../modules';
@@ -198,7 +198,7 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
     CallExpression(node: ts.CallExpression) {
       // Only `x.post(…)` (any case) can be a login route: checked before routeCall builds its record.
       const e = node.expression;
-      if (e.kind !== ts.SyntaxKind.PropertyAccessExpression) return;
+      if (e.kind !== SyntaxKind.PropertyAccessExpression) return;
       const m = (e as ts.PropertyAccessExpression).name.text;
       if (m.length !== 4 || m.toLowerCase() !== 'post') return;
       const route = routeCall(node);
@@ -370,14 +370,14 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
         }
       } else if (name === 'next' && a0) {
         errorOutcome(a0, out);
-      } else if (ts.isIdentifier(c.expression) && c.arguments.length >= 2 && c.arguments[1].kind === ts.SyntaxKind.FalseKeyword) {
+      } else if (ts.isIdentifier(c.expression) && c.arguments.length >= 2 && c.arguments[1].kind === SyntaxKind.FalseKeyword) {
         // passport: done(null, false, { message: 'Incorrect username.' })
         out.status ??= 'false';
         setMessage(out, c.arguments[2]);
       }
     } else if (k === K.BinaryExpression) {
       const b = n as ts.BinaryExpression;
-      if (b.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(b.left)) {
+      if (b.operatorToken.kind === SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(b.left)) {
         const prop = b.left.name.text;
         const v = skipWrappers(b.right);
         if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
@@ -446,11 +446,11 @@ class Classifier {
   /** `!user`, `user == null`, `user === undefined`, `!rows.length`, `rows.length === 0`. */
   private isMissing(cond: ts.Node): boolean {
     const c = skipWrappers(cond);
-    if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return this.isUserish(c.operand);
+    if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return this.isUserish(c.operand);
     if (ts.isBinaryExpression(c)) {
       const op = c.operatorToken.kind;
-      if (op === ts.SyntaxKind.BarBarToken) return this.isMissing(c.left) || this.isMissing(c.right);
-      if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken) {
+      if (op === SyntaxKind.BarBarToken) return this.isMissing(c.left) || this.isMissing(c.right);
+      if (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken) {
         const [x, y] = isNothing(c.right) ? [c.left, c.right] : [c.right, c.left];
         if (!isNothing(y)) return false;
         return this.isUserish(x);
@@ -527,7 +527,7 @@ function isErrorCheck(cond: ts.Expression): boolean {
   if (ts.isIdentifier(c)) return ERROR_NAME.test(c.text);
   if (!ts.isBinaryExpression(c)) return false;
   const op = c.operatorToken.kind;
-  if (op !== ts.SyntaxKind.ExclamationEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken) return false;
+  if (op !== SyntaxKind.ExclamationEqualsToken && op !== SyntaxKind.ExclamationEqualsEqualsToken) return false;
   const l = skipWrappers(c.left);
   const r = skipWrappers(c.right);
   return (ts.isIdentifier(l) && ERROR_NAME.test(l.text) && isNullish(r)) || (ts.isIdentifier(r) && ERROR_NAME.test(r.text) && isNullish(l));
@@ -540,7 +540,7 @@ function isPropertyNameNode(n: ts.Identifier): boolean {
 
 function isNothing(n: ts.Node): boolean {
   const e = skipWrappers(n);
-  if (e.kind === ts.SyntaxKind.NullKeyword) return true;
+  if (e.kind === SyntaxKind.NullKeyword) return true;
   if (ts.isIdentifier(e) && e.text === 'undefined') return true;
   if (ts.isNumericLiteral(e) && e.text === '0') return true;
   return false;
@@ -549,15 +549,15 @@ function isNothing(n: ts.Node): boolean {
 /** `!ok`, `!(await compare())`, `ok === false`, `!ok || x`. */
 function isNegative(cond: ts.Node): boolean {
   const c = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
   if (ts.isBinaryExpression(c)) {
     const op = c.operatorToken.kind;
-    if ((op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken) &&
-      (c.right.kind === ts.SyntaxKind.FalseKeyword || c.left.kind === ts.SyntaxKind.FalseKeyword)) return true;
-    if (op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
-      return c.right.kind === ts.SyntaxKind.TrueKeyword || c.left.kind === ts.SyntaxKind.TrueKeyword;
+    if ((op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken) &&
+      (c.right.kind === SyntaxKind.FalseKeyword || c.left.kind === SyntaxKind.FalseKeyword)) return true;
+    if (op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken) {
+      return c.right.kind === SyntaxKind.TrueKeyword || c.left.kind === SyntaxKind.TrueKeyword;
     }
-    if (op === ts.SyntaxKind.BarBarToken) return isNegative(c.left) || isNegative(c.right);
+    if (op === SyntaxKind.BarBarToken) return isNegative(c.left) || isNegative(c.right);
   }
   return false;
 }
@@ -597,7 +597,7 @@ export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middle
       k !== K.PropertyAssignment && k !== K.CallExpression) return false;
     const n = node as ts.Node;
     if (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
-      if (n.operator !== ts.SyntaxKind.PlusPlusToken) return false;
+      if (n.operator !== SyntaxKind.PlusPlusToken) return false;
       const name = nameOf(n.operand);
       return !!name && isCountingName(name);
     }
@@ -606,8 +606,8 @@ export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middle
       const name = nameOf(n.left);
       if (!name || !isCountingName(name)) return false;
       // `user.failedLogins += 1`, `attempts += 1`, `user.lockUntil = …`
-      if (op === ts.SyntaxKind.PlusEqualsToken) return true;
-      return op === ts.SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left));
+      if (op === SyntaxKind.PlusEqualsToken) return true;
+      return op === SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left));
     }
     if (ts.isPropertyAssignment(n)) {
       const name = propertyName(n.name);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
@@ -138,7 +138,7 @@ const SERVING_METHODS: ReadonlySet<string> = new Set([
 function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
   const decl = skipParens(app).parent;
   if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer === undefined || skipWrappers(decl.initializer) !== app) return true;
-  if (decl.parent?.parent && ts.isVariableStatement(decl.parent.parent) && decl.parent.parent.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return true;
+  if (decl.parent?.parent && ts.isVariableStatement(decl.parent.parent) && decl.parent.parent.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword)) return true;
   const name = decl.name.text;
   const scope = enclosingFunctionOrFile(decl);
   const text = sf.text;

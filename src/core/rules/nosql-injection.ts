@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { calleeMayComeFrom, normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -252,9 +252,9 @@ function isSanitizer(ctx: RuleContext, call: ts.CallExpression, name: string): b
   if (o.module === 'express-mongo-sanitize') return o.path.length === 0 || o.path[0] === 'default';
   if (name !== 'set' || o.module !== 'mongoose') return false;
   const [a, b] = call.arguments;
-  if (stringValue(a) === 'sanitizeFilter') return !!b && b.kind === ts.SyntaxKind.TrueKeyword;
+  if (stringValue(a) === 'sanitizeFilter') return !!b && b.kind === SyntaxKind.TrueKeyword;
   const obj = a && skipWrappers(a);
-  if (obj && ts.isObjectLiteralExpression(obj)) return getPropertyValue(obj, 'sanitizeFilter')?.kind === ts.SyntaxKind.TrueKeyword;
+  if (obj && ts.isObjectLiteralExpression(obj)) return getPropertyValue(obj, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
   return false;
 }
 
@@ -262,7 +262,7 @@ function isSanitizer(ctx: RuleContext, call: ts.CallExpression, name: string): b
 function sanitizedQuery(call: ts.CallExpression): boolean {
   const hasOption = (arg: ts.Node | undefined): boolean => {
     const o = arg && skipWrappers(arg);
-    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'sanitizeFilter')?.kind === ts.SyntaxKind.TrueKeyword;
+    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
   };
   if (call.arguments.slice(1).some(hasOption)) return true;
   let n: ts.Node = call;
@@ -438,7 +438,7 @@ function rawRequestValue(ctx: RuleContext, expr: ts.Expression, depth: number): 
     return undefined;
   }
   if (ts.isConditionalExpression(e)) return rawRequestValue(ctx, e.whenTrue, depth + 1) ?? rawRequestValue(ctx, e.whenFalse, depth + 1);
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) {
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return rawRequestValue(ctx, e.left, depth + 1) ?? rawRequestValue(ctx, e.right, depth + 1);
   }
   return undefined;
@@ -459,7 +459,7 @@ function objectCapable(ctx: RuleContext, s: Source): boolean {
 
 function accessChainOnly(e: ts.Node): boolean {
   for (let n = skipWrappers(e); ; n = skipWrappers((n as ts.PropertyAccessExpression).expression)) {
-    if (ts.isIdentifier(n) || n.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (ts.isIdentifier(n) || n.kind === SyntaxKind.ThisKeyword) return true;
     if (!ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
   }
 }

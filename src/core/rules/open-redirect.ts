@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -180,7 +180,7 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     }
     return trace(ctx, e, REDIRECT_TRACE);
   }
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
     let acc = '';
     for (const part of stringParts(e)) {
       if ('text' in part) {
@@ -207,7 +207,7 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     if (validatingCondition(e.condition) && mentionsAny(e.condition, namesIn(e.whenTrue, e.whenFalse))) return undefined;
     return redirectSource(ctx, e.whenTrue, depth + 1) ?? redirectSource(ctx, e.whenFalse, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) {
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return redirectSource(ctx, e.left, depth + 1) ?? redirectSource(ctx, e.right, depth + 1);
   }
   // url.href, url.toString()

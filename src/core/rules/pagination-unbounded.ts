@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { comparesAbove, constNumber, enclosingFn, exits, ifsBefore, isTestOrSampleFile, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -141,11 +141,11 @@ function classify(ctx: RuleContext, expr: ts.Expression, use: ts.Node, depth: nu
   }
   if (ts.isBinaryExpression(e)) {
     const k = e.operatorToken.kind;
-    if (k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.QuestionQuestionToken) return firstOf(ctx, [e.left, e.right], use, depth);
-    if (k === ts.SyntaxKind.BarToken || k === ts.SyntaxKind.AsteriskToken || k === ts.SyntaxKind.MinusToken) return firstOf(ctx, [e.left], use, depth);
+    if (k === SyntaxKind.BarBarToken || k === SyntaxKind.QuestionQuestionToken) return firstOf(ctx, [e.left, e.right], use, depth);
+    if (k === SyntaxKind.BarToken || k === SyntaxKind.AsteriskToken || k === SyntaxKind.MinusToken) return firstOf(ctx, [e.left], use, depth);
     return undefined;
   }
-  if (ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.PlusToken || e.operator === ts.SyntaxKind.TildeToken)) {
+  if (ts.isPrefixUnaryExpression(e) && (e.operator === SyntaxKind.PlusToken || e.operator === SyntaxKind.TildeToken)) {
     return classify(ctx, e.operand, use, depth + 1);
   }
   if (ts.isConditionalExpression(e)) {
@@ -187,7 +187,7 @@ function assignsTo(st: ts.Statement, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) found = true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) found = true;
     ts.forEachChild(n, visit);
   };
   visit(st);
@@ -218,5 +218,5 @@ function comparesBelow(cond: ts.Node): boolean {
   const e = skipWrappers(cond);
   if (!ts.isBinaryExpression(e)) return false;
   const k = e.operatorToken.kind;
-  return (k === ts.SyntaxKind.LessThanToken || k === ts.SyntaxKind.LessThanEqualsToken) && constNumber(e.right) !== undefined;
+  return (k === SyntaxKind.LessThanToken || k === SyntaxKind.LessThanEqualsToken) && constNumber(e.right) !== undefined;
 }

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { resolveObject } from './jwt-verify-algorithms';
@@ -34,8 +34,8 @@ const RESPONSE_SINKS: ReadonlySet<string> = new Set(['sendFile', 'sendfile', 'do
 const FS_SINK_NAMES: readonly string[] = [...FS_METHODS.keys()].flatMap((m) => [m, `${m}Sync`]);
 const SINK_NAMES: ReadonlySet<string> = new Set([...FS_SINK_NAMES, ...RESPONSE_SINKS]);
 
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
 
 const PATH_MODULES: ReadonlySet<string> = new Set(['path', 'path/posix', 'path/win32', 'upath', 'pathe']);
 /** path functions whose result still holds the input's `..` segments. */

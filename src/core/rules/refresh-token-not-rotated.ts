@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, isHttpMethodName, propertyName } from '../ast';
 import { exprWords, isTestOrSampleFile, nameWords } from '../lib/hygiene';
@@ -105,7 +105,7 @@ export const rule: SourceRule = {
       },
       // exports.refreshToken = async (req, res) => { … }
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         if (isRefreshHandlerName(node.left.name.text)) add(handlerFunction(node.right), node.left.name);
       },
       onEnd() {
@@ -159,12 +159,12 @@ function summarize(ctx: RuleContext, fn: ts.Node): Summary {
 
 /** Held once: `ts` members are getters, and summarize calls this for every node. */
 const forEachChild = ts.forEachChild;
-const CALL = ts.SyntaxKind.CallExpression;
-const NEW = ts.SyntaxKind.NewExpression;
-const BINARY = ts.SyntaxKind.BinaryExpression;
-const EQUALS = ts.SyntaxKind.EqualsToken;
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const PROPERTY_ASSIGNMENT = ts.SyntaxKind.PropertyAssignment;
+const CALL = SyntaxKind.CallExpression;
+const NEW = SyntaxKind.NewExpression;
+const BINARY = SyntaxKind.BinaryExpression;
+const EQUALS = SyntaxKind.EqualsToken;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const PROPERTY_ASSIGNMENT = SyntaxKind.PropertyAssignment;
 const REFRESH = /refresh/i;
 /**
  * nameWords gives lower-cased pieces of the name, so a word can only be one of those `call` looks at

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
@@ -124,22 +124,22 @@ export const rule: SourceRule = {
         }
       },
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
         const left = node.left;
-        if (left.kind === ts.SyntaxKind.Identifier) {
+        if (left.kind === SyntaxKind.Identifier) {
           assigned.add((left as ts.Identifier).text);
           return;
         }
         // schema.methods.toJSON = …: the only assignments sensitiveModels() reads.
         const target = skipWrappers(left);
-        if (target.kind === ts.SyntaxKind.PropertyAccessExpression ? (target as ts.PropertyAccessExpression).name.text === 'toJSON'
-          : target.kind === ts.SyntaxKind.ElementAccessExpression && stringValue((target as ts.ElementAccessExpression).argumentExpression) === 'toJSON') {
+        if (target.kind === SyntaxKind.PropertyAccessExpression ? (target as ts.PropertyAccessExpression).name.text === 'toJSON'
+          : target.kind === SyntaxKind.ElementAccessExpression && stringValue((target as ts.ElementAccessExpression).argumentExpression) === 'toJSON') {
           modelNodes.push(node);
         }
         if (!ts.isPropertyAccessExpression(left)) return;
         // user.password = undefined
         const r = skipWrappers(node.right);
-        if (r.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) {
+        if (r.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) {
           if (isSensitiveField(left.name.text)) {
             const name = dottedName(left.expression);
             if (name !== undefined) scrubs.push({ node, name });
@@ -215,8 +215,8 @@ function declaredBy(init: ts.Node): ts.VariableDeclaration | undefined {
 
 /** skipWrappers()' kinds. */
 const WRAPPER_PARENTS: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.ParenthesizedExpression, ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.AsExpression, ts.SyntaxKind.NonNullExpression,
-  ts.SyntaxKind.SatisfiesExpression, ts.SyntaxKind.TypeAssertionExpression,
+  SyntaxKind.ParenthesizedExpression, SyntaxKind.AwaitExpression, SyntaxKind.AsExpression, SyntaxKind.NonNullExpression,
+  SyntaxKind.SatisfiesExpression, SyntaxKind.TypeAssertionExpression,
 ]);
 
 /** The identifiers a response sends whole: `user`, `{ user }`, `{ data: user }`, `{ ...user }`, `user.toJSON()`. */
@@ -243,7 +243,7 @@ function recordIdentifiers(sent: ts.Expression): ts.Identifier[] {
 
 function getObjectFlag(arg: ts.Expression, key: string): boolean {
   const o = skipWrappers(arg);
-  return ts.isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === ts.SyntaxKind.TrueKeyword;
+  return ts.isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === SyntaxKind.TrueKeyword;
 }
 
 function judge(
@@ -362,9 +362,9 @@ function secretReads(scope: ts.Node): Map<string, string> {
   const out = new Map<string, string>();
   const sensitive = new Map<string, boolean>();
   const visit = (n: ts.Node): void => {
-    if (n.kind === ts.SyntaxKind.PropertyAccessExpression) {
+    if (n.kind === SyntaxKind.PropertyAccessExpression) {
       const p = n as ts.PropertyAccessExpression;
-      if (p.expression.kind === ts.SyntaxKind.Identifier) {
+      if (p.expression.kind === SyntaxKind.Identifier) {
         const name = (p.expression as ts.Identifier).text;
         const field = p.name.text;
         if (!out.has(name)) {

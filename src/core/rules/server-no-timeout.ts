@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
 import { isTestOrSampleFile } from '../lib/hygiene';
@@ -92,7 +92,7 @@ export const rule: SourceRule = {
       },
       // server.requestTimeout = 30_000
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         if (TIMEOUT_PROPERTIES.has(node.left.name.text)) tune(node, `${node.left.getText(ctx.sourceFile)} set`);
       },
       onEnd() {

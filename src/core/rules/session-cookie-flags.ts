@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue, hasSpread } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
@@ -85,7 +85,7 @@ export const rule: SourceRule = {
         calls.push({ call: node, module: origin.module, options: args[0] });
       },
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
         writes.push(node);
       },
       onEnd() {
@@ -149,13 +149,13 @@ function resolveObject(expr: ts.Expression | undefined): { obj: ts.ObjectLiteral
 }
 
 function isFalse(e: ts.Expression | undefined): boolean {
-  return !!e && skipWrappers(e).kind === ts.SyntaxKind.FalseKeyword;
+  return !!e && skipWrappers(e).kind === SyntaxKind.FalseKeyword;
 }
 
 function isNullish(e: ts.Expression | undefined): boolean {
   if (!e) return false;
   const x = skipWrappers(e);
-  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
+  return x.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
 interface Problem {
@@ -228,7 +228,7 @@ function check(ctx: RuleContext, call: ts.CallExpression, module: string, option
   }
 
   const saveUninit = getProperty(opts, 'saveUninitialized');
-  if (saveUninit && ts.isPropertyAssignment(saveUninit) && skipWrappers(saveUninit.initializer).kind === ts.SyntaxKind.TrueKeyword) {
+  if (saveUninit && ts.isPropertyAssignment(saveUninit) && skipWrappers(saveUninit.initializer).kind === SyntaxKind.TrueKeyword) {
     const sf = ctx.sourceFile;
     ctx.report(saveUninit, {
       message: 'saveUninitialized: true stores a session for every anonymous request (storage DoS, and a cookie set before consent): set it to false.',

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
@@ -68,7 +68,7 @@ export const rule: SourceRule = {
         // A property-access callee resolves to a path ending in its own name (`x.default` on a module: the module):
         // only `.default` / `.session` can give a path of [], ['default'] or ['session'].
         const e = node.expression;
-        if (e.kind === ts.SyntaxKind.PropertyAccessExpression) {
+        if (e.kind === SyntaxKind.PropertyAccessExpression) {
           const name = (e as ts.PropertyAccessExpression).name.text;
           if (name !== 'default' && name !== 'session') return;
         }
@@ -110,10 +110,10 @@ function check(ctx: RuleContext, call: ts.CallExpression, absolute: boolean): vo
   const maxAgeProp = getProperty(cookie, 'maxAge');
   if (!maxAgeProp || !ts.isPropertyAssignment(maxAgeProp)) return;
   const maxAgeValue = skipWrappers(maxAgeProp.initializer);
-  if (maxAgeValue.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(maxAgeValue) && maxAgeValue.text === 'undefined')) return;
+  if (maxAgeValue.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(maxAgeValue) && maxAgeValue.text === 'undefined')) return;
   const maxAge = constNumber(maxAgeValue);
   const rollingProp = getProperty(opts, 'rolling');
-  const rolling = !!rollingProp && ts.isPropertyAssignment(rollingProp) && skipWrappers(rollingProp.initializer).kind === ts.SyntaxKind.TrueKeyword;
+  const rolling = !!rollingProp && ts.isPropertyAssignment(rollingProp) && skipWrappers(rollingProp.initializer).kind === SyntaxKind.TrueKeyword;
   if (rolling) {
     // A short rolling TTL is the idle timeout the sessions row asks for; a long one, renewed on every request, never ends.
     if (absolute || maxAge === undefined || maxAge <= ROLLING_MAX_MS) return;

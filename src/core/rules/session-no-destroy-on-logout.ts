@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, eol, indentAt, propertyName, routeCall, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
@@ -145,12 +145,12 @@ function endsSession(fn: HandlerFn): boolean {
       if (w.some((x) => ENDING_WORDS.has(x)) || /^log(out|Out)$|^signOut$/.test(name)) ends = true;
       // authService.logout(req), endSession(req): the request goes elsewhere
       else if (n.arguments.some((a) => { const e = skipWrappers(a); return ts.isIdentifier(e) && e.text === reqName; }) && !isResponder(n)) ends = true;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
       // req.session = null (cookie-session), ctx.session = null (koa-session)
       const target = dottedName(n.left);
       const v = skipWrappers(n.right);
       // req.session.user = null: the session no longer carries a login
-      const nothing = v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
+      const nothing = v.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
       if (target && nothing && (/\.session$/.test(target) || target.includes('.session.'))) ends = true;
     } else if (ts.isDeleteExpression(n)) {
       // delete req.session.user

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, eol, indentAt, isFunctionLike } from '../ast';
 import { skipWrappers } from '../modules';
@@ -113,7 +113,7 @@ export function passportRegeneratesOnLogin(range: string | undefined): boolean {
 function sessionWrite(stmt: ts.Statement, reqName: string): boolean {
   if (!ts.isExpressionStatement(stmt)) return false;
   const e = skipWrappers(stmt.expression);
-  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.EqualsToken) return false;
   return isUnderSession(e.left, reqName);
 }
 

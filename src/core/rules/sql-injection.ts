@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, propertyName, stringValue } from '../ast';
 import { words } from './login-user-enumeration';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -355,7 +355,7 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
   const escaped = text.indexOf('\\u', container.pos);
   if (escaped >= 0 && escaped < container.end) {
     const visit = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left) && n.left.text === name) list!.push(n);
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left) && n.left.text === name) list!.push(n);
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(container, visit);
@@ -372,7 +372,7 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
       if (!((c === 43 && text.charCodeAt(j + 1) === 61) || c === 47 || c === 11 || c === 12 || c > 127)) continue;
       const id = identifierAt(sf, i);
       const bin = id?.parent;
-      if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken) list.push(bin);
+      if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.PlusEqualsToken) list.push(bin);
     }
   }
   byName.set(name, list);
@@ -387,7 +387,7 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
  */
 export function builtString(arg: ts.Expression, depth = 0): BuiltString | undefined {
   const e = skipWrappers(arg) as ts.Expression;
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken && isStringy(e))) {
+  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e))) {
     const out: BuiltString = { literals: [''], exprs: [] };
     flatten(e, out, 0);
     return out.exprs.length > 0 ? out : undefined;
@@ -425,7 +425,7 @@ function append(out: BuiltString, more: BuiltString): void {
 function isStringy(e: ts.Expression, depth = 0): boolean {
   e = skipWrappers(e) as ts.Expression;
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return true;
-  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
     return isStringy(e.left, depth + 1) || isStringy(e.right, depth + 1);
   }
   return false;
@@ -438,7 +438,7 @@ function flatten(node: ts.Node, out: BuiltString, depth: number): void {
     out.literals[last()] += e.text;
     return;
   }
-  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken && isStringy(e)) {
+  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e)) {
     flatten(e.left, out, depth + 1);
     flatten(e.right, out, depth + 1);
     return;
@@ -536,13 +536,13 @@ export function isSafeValue(expr: ts.Expression, depth: number): boolean {
   if (depth > 6) return false;
   const e = skipWrappers(expr) as ts.Expression;
   switch (e.kind) {
-    case ts.SyntaxKind.StringLiteral:
-    case ts.SyntaxKind.NumericLiteral:
-    case ts.SyntaxKind.BigIntLiteral:
-    case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-    case ts.SyntaxKind.TrueKeyword:
-    case ts.SyntaxKind.FalseKeyword:
-    case ts.SyntaxKind.NullKeyword:
+    case SyntaxKind.StringLiteral:
+    case SyntaxKind.NumericLiteral:
+    case SyntaxKind.BigIntLiteral:
+    case SyntaxKind.NoSubstitutionTemplateLiteral:
+    case SyntaxKind.TrueKeyword:
+    case SyntaxKind.FalseKeyword:
+    case SyntaxKind.NullKeyword:
       return true;
   }
   if (ts.isPrefixUnaryExpression(e)) return true; // +x, -x, !x, ~x are numbers or booleans
@@ -550,17 +550,17 @@ export function isSafeValue(expr: ts.Expression, depth: number): boolean {
   if (ts.isConditionalExpression(e)) return isSafeValue(e.whenTrue, depth + 1) && isSafeValue(e.whenFalse, depth + 1);
   if (ts.isBinaryExpression(e)) {
     switch (e.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken:
-      case ts.SyntaxKind.BarBarToken:
-      case ts.SyntaxKind.QuestionQuestionToken:
+      case SyntaxKind.PlusToken:
+      case SyntaxKind.BarBarToken:
+      case SyntaxKind.QuestionQuestionToken:
         return isSafeValue(e.left, depth + 1) && isSafeValue(e.right, depth + 1);
-      case ts.SyntaxKind.MinusToken:
-      case ts.SyntaxKind.AsteriskToken:
-      case ts.SyntaxKind.SlashToken:
-      case ts.SyntaxKind.PercentToken:
-      case ts.SyntaxKind.AsteriskAsteriskToken:
-      case ts.SyntaxKind.BarToken:
-      case ts.SyntaxKind.AmpersandToken:
+      case SyntaxKind.MinusToken:
+      case SyntaxKind.AsteriskToken:
+      case SyntaxKind.SlashToken:
+      case SyntaxKind.PercentToken:
+      case SyntaxKind.AsteriskAsteriskToken:
+      case SyntaxKind.BarToken:
+      case SyntaxKind.AmpersandToken:
         return true;
       default:
         return false;
@@ -591,7 +591,7 @@ function isSafeIdentifier(id: ts.Identifier, depth: number): boolean {
 
 function hasNumericType(decl: ts.Node): boolean {
   const type = (decl as ts.ParameterDeclaration | ts.VariableDeclaration).type;
-  return !!type && (type.kind === ts.SyntaxKind.NumberKeyword || type.kind === ts.SyntaxKind.BigIntKeyword || type.kind === ts.SyntaxKind.BooleanKeyword);
+  return !!type && (type.kind === SyntaxKind.NumberKeyword || type.kind === SyntaxKind.BigIntKeyword || type.kind === SyntaxKind.BooleanKeyword);
 }
 
 /** `SORT_COLUMNS[x]`, `columns[x]` where columns is a const object literal. */
@@ -754,7 +754,7 @@ function templatePieces(t: ts.TemplateExpression, sf: ts.SourceFile): Pieces {
 function concatPieces(e: ts.Expression, sf: ts.SourceFile): Pieces | undefined {
   const operands: ts.Expression[] = [];
   let x: ts.Expression = e;
-  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  while (ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
     operands.unshift(x.right);
     x = x.left;
   }

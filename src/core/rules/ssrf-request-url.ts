@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { SAFE_FETCH_PARTS } from '../lib/safe-fetch-source';
@@ -204,7 +204,7 @@ function helperEdits(ctx: RuleContext): TextEdit[] | undefined {
 function isEsm(sf: ts.SourceFile, file: string): boolean {
   if (/\.(mjs|mts|ts|tsx)$/i.test(file)) return true;
   return sf.statements.some((st) => ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st) ||
-    (ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)));
+    (ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)));
 }
 
 function hasUseClient(sf: ts.SourceFile): boolean {
@@ -296,7 +296,7 @@ function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hos
     const base = skipWrappers(e.expression);
     if (ts.isNewExpression(base) || ts.isIdentifier(base)) return taintedOrigin(ctx, base as ts.Expression, depth + 1, false);
   }
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
     return originOfParts(ctx, stringParts(e), depth);
   }
   if (ts.isIdentifier(e)) {
@@ -425,7 +425,7 @@ function referencedNames(urlExpr: ts.Expression): Set<string> {
 
 function isNegation(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken;
+  return ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
 }
 
 function exits(st: ts.Statement): boolean {

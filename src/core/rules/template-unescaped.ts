@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, propertyName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -100,7 +100,7 @@ function noEscape(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression):
     const nested = resolveObject(opts.props.get('compilerOptions'));
     for (const o of nested ? [opts, nested] : [opts]) {
       const v = o.props.get('noEscape');
-      if (!v || skipWrappers(v).kind !== ts.SyntaxKind.TrueKeyword) continue;
+      if (!v || skipWrappers(v).kind !== SyntaxKind.TrueKeyword) continue;
       const prop = v.parent;
       ctx.report(prop, {
         message: 'Handlebars noEscape: true renders every {{value}} as raw HTML (XSS): remove it and use {{{ }}} only for HTML you sanitized.',
@@ -117,7 +117,7 @@ function autoescapeOff(ctx: RuleContext, call: ts.CallExpression | ts.NewExpress
     const v = opts?.props.get('autoescape');
     if (!v) continue;
     const x = skipWrappers(v);
-    if (x.kind !== ts.SyntaxKind.FalseKeyword) continue;
+    if (x.kind !== SyntaxKind.FalseKeyword) continue;
     const sf = ctx.sourceFile;
     ctx.report(v.parent, {
       message: 'nunjucks autoescape: false renders every {{ value }} as raw HTML (XSS): set autoescape: true and mark only sanitized HTML | safe.',
@@ -191,7 +191,7 @@ function isConstantHtml(e: ts.Expression, depth: number): boolean {
   const x = skipWrappers(e) as ts.Expression;
   if (resolveString(x) !== undefined || ts.isNumericLiteral(x)) return true;
   if (ts.isTemplateExpression(x)) return x.templateSpans.every((s) => isConstantHtml(s.expression, depth + 1));
-  if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) return isConstantHtml(x.left, depth + 1) && isConstantHtml(x.right, depth + 1);
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) return isConstantHtml(x.left, depth + 1) && isConstantHtml(x.right, depth + 1);
   if (ts.isPropertyAccessExpression(x)) {
     const base = skipWrappers(x.expression);
     if (ts.isPropertyAccessExpression(base) && base.name.text === 'env' && ts.isIdentifier(base.expression) && base.expression.text === 'process') return true;

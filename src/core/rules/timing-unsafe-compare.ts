@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { ensureImport } from '../fix';
@@ -156,23 +156,23 @@ const PASS_THROUGH: ReadonlySet<string> = new Set(['toString', 'trim', 'toLowerC
 /** Literals, `typeof x`, `x.length`, `null`, `undefined`, booleans, numbers, enum-like ALL_CAPS members. */
 function isHarmlessOperand(e: ts.Node): boolean {
   switch (e.kind) {
-    case ts.SyntaxKind.StringLiteral:
-    case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-    case ts.SyntaxKind.NumericLiteral:
-    case ts.SyntaxKind.BigIntLiteral:
-    case ts.SyntaxKind.NullKeyword:
-    case ts.SyntaxKind.TrueKeyword:
-    case ts.SyntaxKind.FalseKeyword:
-    case ts.SyntaxKind.TypeOfExpression:
-    case ts.SyntaxKind.VoidExpression:
-    case ts.SyntaxKind.RegularExpressionLiteral:
+    case SyntaxKind.StringLiteral:
+    case SyntaxKind.NoSubstitutionTemplateLiteral:
+    case SyntaxKind.NumericLiteral:
+    case SyntaxKind.BigIntLiteral:
+    case SyntaxKind.NullKeyword:
+    case SyntaxKind.TrueKeyword:
+    case SyntaxKind.FalseKeyword:
+    case SyntaxKind.TypeOfExpression:
+    case SyntaxKind.VoidExpression:
+    case SyntaxKind.RegularExpressionLiteral:
       return true;
     default:
       break;
   }
   if (ts.isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
   if (ts.isPropertyAccessExpression(e)) return e.name.text === 'length' || e.name.text === 'byteLength';
-  if (ts.isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === ts.SyntaxKind.ExclamationToken;
+  if (ts.isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === SyntaxKind.ExclamationToken;
   return false;
 }
 
@@ -225,7 +225,7 @@ function isDigest(expr: ts.Node, depth: number): boolean {
     const b = lookup(e.text, e);
     return !!b && b.kind === 'variable' && !!b.init && b.path.length === 0 && isDigest(b.init, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
     return isDigest(e.left, depth + 1) || isDigest(e.right, depth + 1);
   }
   if (ts.isTemplateExpression(e)) return e.templateSpans.some((s) => isDigest(s.expression, depth + 1));
@@ -235,7 +235,7 @@ function isDigest(expr: ts.Node, depth: number): boolean {
 /** Operands that can be evaluated twice: names, property chains, `req.get('x')`. */
 function isPure(expr: ts.Node): boolean {
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (ts.isIdentifier(e) || e.kind === SyntaxKind.ThisKeyword) return true;
   if (ts.isPropertyAccessExpression(e)) return isPure(e.expression);
   if (ts.isElementAccessExpression(e)) {
     const k = skipWrappers(e.argumentExpression);
@@ -293,7 +293,7 @@ function fixFor(ctx: RuleContext, node: ts.BinaryExpression): Fix[] {
   const b = node.right.getText(sf);
   const { call, edit } = cryptoAccess(ctx);
   const core = `Buffer.byteLength(${a}) === Buffer.byteLength(${b}) && ${call}(Buffer.from(${a}), Buffer.from(${b}))`;
-  const negated = node.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken;
+  const negated = node.operatorToken.kind === SyntaxKind.ExclamationEqualsEqualsToken || node.operatorToken.kind === SyntaxKind.ExclamationEqualsToken;
   const replacement = negated ? `!(${core})` : `(${core})`;
   const edits = [{ start: node.getStart(sf), end: node.end, newText: replacement }];
   if (edit) edits.unshift(edit);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, dottedName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { SourceRule } from '../types';
@@ -93,7 +93,7 @@ export const rule: SourceRule = {
         judge(node, storage, node.arguments[0], undefined, node.arguments[1]);
       },
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
         const left = node.left;
         if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) return;
         const storage = dottedName(left.expression);
@@ -109,7 +109,7 @@ export const rule: SourceRule = {
 function isInert(value: ts.Expression): boolean {
   const v = skipWrappers(value);
   if (stringValue(v) !== undefined || ts.isNumericLiteral(v)) return true;
-  if (v.kind === ts.SyntaxKind.NullKeyword || v.kind === ts.SyntaxKind.TrueKeyword || v.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (v.kind === SyntaxKind.NullKeyword || v.kind === SyntaxKind.TrueKeyword || v.kind === SyntaxKind.FalseKeyword) return true;
   return ts.isIdentifier(v) && v.text === 'undefined';
 }
 

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { dottedName, numberValue, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
@@ -55,7 +55,7 @@ function carriesPassword(expr: ts.Node, depth = 0): boolean {
   if (depth > 5) return false;
   expr = skipWrappers(expr);
   if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) return isPasswordName(nameOfTarget(expr));
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
     return carriesPassword(expr.left, depth + 1) || carriesPassword(expr.right, depth + 1);
   }
   if (ts.isTemplateExpression(expr)) return expr.templateSpans.some((s) => carriesPassword(s.expression, depth + 1));

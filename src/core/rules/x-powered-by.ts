@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, eol, indentAt, stringValue } from '../ast';
 import { calleeMayComeFrom } from '../modules';
@@ -46,7 +46,7 @@ export const rule: SourceRule = {
           const name = e.name.text;
           // app.disable('x-powered-by') / app.set('x-powered-by', false)
           if ((name === 'disable' || name === 'set') && stringValue(node.arguments[0])?.toLowerCase() === 'x-powered-by') {
-            if (name === 'disable' || node.arguments[1]?.kind === ts.SyntaxKind.FalseKeyword) disabled.add(e.expression.getText(ctx.sourceFile));
+            if (name === 'disable' || node.arguments[1]?.kind === SyntaxKind.FalseKeyword) disabled.add(e.expression.getText(ctx.sourceFile));
             return;
           }
           // helmet.hidePoweredBy() / helmet.xPoweredBy()

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunction } from '../scopes';
@@ -39,8 +39,8 @@ const UNREFLECTABLE_PARTS: ReadonlySet<string> = new Set(['headers', 'cookies', 
 
 type ContentType = 'html' | 'other' | undefined;
 
-const PROPERTY_ACCESS = ts.SyntaxKind.PropertyAccessExpression;
-const IDENTIFIER = ts.SyntaxKind.Identifier;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
 
 export const rule: SourceRule = {
   id: 'xss-response',
@@ -92,7 +92,7 @@ export const rule: SourceRule = {
     };
     // Koa: ctx.body = `<p>${ctx.query.q}</p>`
     const onAssignment = (node: ts.BinaryExpression): void => {
-      if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+      if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
       const left = node.left;
       if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
       const root = skipWrappers(left.expression);
