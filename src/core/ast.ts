@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from './ts';
+import {
+  isArrowFunction, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration,
+  isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isTemplateExpression,
+  SyntaxKind, ts,
+} from './ts';
 import { skipWrappers } from './modules';
 
 /** Small, shared predicates over the plain TypeScript AST. */
@@ -7,7 +13,7 @@ import { skipWrappers } from './modules';
 export function stringValue(node: ts.Node | undefined): string | undefined {
   if (!node) return undefined;
   node = skipWrappers(node);
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (isStringLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
   return undefined;
 }
 
@@ -15,7 +21,7 @@ export function numberValue(node: ts.Node | undefined): number | undefined {
   if (!node) return undefined;
   node = skipWrappers(node);
   if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
-  if (ts.isBinaryExpression(node)) return arithmetic(node.operatorToken.kind, numberValue(node.left), numberValue(node.right));
+  if (isBinaryExpression(node)) return arithmetic(node.operatorToken.kind, numberValue(node.left), numberValue(node.right));
   return undefined;
 }
 
@@ -34,7 +40,7 @@ export function arithmetic(op: ts.SyntaxKind, l: number | undefined, r: number |
 /** The name of a property: identifier, string or numeric literal key. */
 export function propertyName(name: ts.PropertyName | ts.MemberName | undefined): string | undefined {
   if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) {
+  if (isIdentifier(name) || ts.isPrivateIdentifier(name) || isStringLiteral(name) || ts.isNumericLiteral(name)) {
     return name.text;
   }
   return undefined;
@@ -43,7 +49,7 @@ export function propertyName(name: ts.PropertyName | ts.MemberName | undefined):
 /** The property assignment `name: …` (or shorthand `name`) of an object literal. */
 export function getProperty(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
   for (const p of obj.properties) {
-    if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isMethodDeclaration(p)) && propertyName(p.name) === name) {
+    if ((isPropertyAssignment(p) || isShorthandPropertyAssignment(p) || isMethodDeclaration(p)) && propertyName(p.name) === name) {
       return p;
     }
   }
@@ -54,13 +60,13 @@ export function getProperty(obj: ts.ObjectLiteralExpression, name: string): ts.O
 export function getPropertyValue(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   const p = getProperty(obj, name);
   if (!p) return undefined;
-  if (ts.isPropertyAssignment(p)) return p.initializer;
-  if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  if (isPropertyAssignment(p)) return p.initializer;
+  if (isShorthandPropertyAssignment(p)) return p.name;
   return undefined;
 }
 
 export function hasSpread(obj: ts.ObjectLiteralExpression): boolean {
-  return obj.properties.some((p) => ts.isSpreadAssignment(p));
+  return obj.properties.some((p) => isSpreadAssignment(p));
 }
 
 const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
@@ -73,29 +79,29 @@ export function calleeName(call: ts.CallExpression | ts.NewExpression): string |
   if (callee.kind === PROPERTY_ACCESS) return (callee as ts.PropertyAccessExpression).name.text;
   if (callee.kind === IDENTIFIER) return (callee as ts.Identifier).text;
   const e = skipWrappers(callee);
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (isIdentifier(e)) return e.text;
+  if (isPropertyAccessExpression(e)) return e.name.text;
+  if (isElementAccessExpression(e)) return stringValue(e.argumentExpression);
   return undefined;
 }
 
 /** `a.b.c(...)` → the node `a.b`; undefined for a plain call. */
 export function calleeObject(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
   const e = skipWrappers(call.expression);
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return e.expression;
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) return e.expression;
   return undefined;
 }
 
 /** Dotted text of a property chain: `req.session.user` → 'req.session.user'; undefined otherwise. */
 export function dottedName(node: ts.Node): string | undefined {
   node = skipWrappers(node);
-  if (ts.isIdentifier(node)) return node.text;
+  if (isIdentifier(node)) return node.text;
   if (node.kind === SyntaxKind.ThisKeyword) return 'this';
-  if (ts.isPropertyAccessExpression(node)) {
+  if (isPropertyAccessExpression(node)) {
     const left = dottedName(node.expression);
     return left === undefined ? undefined : `${left}.${node.name.text}`;
   }
-  if (ts.isElementAccessExpression(node)) {
+  if (isElementAccessExpression(node)) {
     const key = stringValue(node.argumentExpression);
     const left = dottedName(node.expression);
     return left === undefined || key === undefined ? undefined : `${left}.${key}`;
@@ -104,7 +110,7 @@ export function dottedName(node: ts.Node): string | undefined {
 }
 
 export function isFunctionLike(node: ts.Node | undefined): node is ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration {
-  return !!node && (ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node));
+  return !!node && (isFunctionExpression(node) || isArrowFunction(node) || isFunctionDeclaration(node) || isMethodDeclaration(node));
 }
 
 export const HTTP_METHODS: ReadonlySet<string> = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head']);
@@ -128,7 +134,7 @@ export const EQUALITY_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
 /** `null` or `undefined`, through parentheses and casts. */
 export function isNullish(e: ts.Node): boolean {
   const s = skipWrappers(e);
-  return s.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === 'undefined');
+  return s.kind === SyntaxKind.NullKeyword || (isIdentifier(s) && s.text === 'undefined');
 }
 
 export interface RouteCall {
@@ -149,9 +155,9 @@ export interface RouteCall {
  * path, at least one handler) so that routers passed between files still count.
  */
 export function routeCall(node: ts.Node): RouteCall | undefined {
-  if (!ts.isCallExpression(node)) return undefined;
+  if (!isCallExpression(node)) return undefined;
   const e = node.expression;
-  if (!ts.isPropertyAccessExpression(e)) return undefined;
+  if (!isPropertyAccessExpression(e)) return undefined;
   const name = e.name.text;
   // Every method name below has 3 to 7 letters: most calls stop here, before a lower-cased copy.
   if (name.length < 3 || name.length > 7) return undefined;
@@ -162,7 +168,7 @@ export function routeCall(node: ts.Node): RouteCall | undefined {
   const first = args[0];
   const path = stringValue(first) ?? templateHead(first);
   // `x.route('/a').get(h)`: the path sits on the route() call.
-  if (path === undefined && ts.isCallExpression(e.expression) && ts.isPropertyAccessExpression(e.expression.expression) && e.expression.expression.name.text === 'route') {
+  if (path === undefined && isCallExpression(e.expression) && isPropertyAccessExpression(e.expression.expression) && e.expression.expression.name.text === 'route') {
     const routePath = stringValue(e.expression.arguments[0]);
     if (routePath === undefined) return undefined;
     return { call: node, method, path: routePath, pathNode: e.expression.arguments[0], handlers: [...args] };
@@ -179,13 +185,13 @@ export function routeCall(node: ts.Node): RouteCall | undefined {
 }
 
 function templateHead(node: ts.Node): string | undefined {
-  return ts.isTemplateExpression(node) ? node.head.text : undefined;
+  return isTemplateExpression(node) ? node.head.text : undefined;
 }
 
 /** The last handler of a route, when it is written inline. */
 export function inlineHandler(route: RouteCall): ts.FunctionExpression | ts.ArrowFunction | undefined {
   const last = route.handlers[route.handlers.length - 1];
-  if (last && (ts.isFunctionExpression(last) || ts.isArrowFunction(last))) return last;
+  if (last && (isFunctionExpression(last) || isArrowFunction(last))) return last;
   return undefined;
 }
 

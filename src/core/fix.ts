@@ -1,4 +1,4 @@
-import { ts } from './ts';
+import { isExpressionStatement, isIdentifier, isImportDeclaration, isStringLiteral, isVariableStatement, ts } from './ts';
 import { requiredModule } from './modules';
 import { eol } from './ast';
 import type { Fix, TextEdit } from './types';
@@ -113,13 +113,13 @@ export function ensureImport(
   let lastImportEnd = -1;
   let esm = false;
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st)) {
+    if (isImportDeclaration(st)) {
       esm = true;
       lastImportEnd = st.end;
-      if (ts.isStringLiteral(st.moduleSpecifier) && [module, `node:${module}`].includes(st.moduleSpecifier.text) && importsName(st, name, kind)) {
+      if (isStringLiteral(st.moduleSpecifier) && [module, `node:${module}`].includes(st.moduleSpecifier.text) && importsName(st, name, kind)) {
         return undefined;
       }
-    } else if (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => d.initializer && requiredModule(d.initializer) !== undefined)) {
+    } else if (isVariableStatement(st) && st.declarationList.declarations.some((d) => d.initializer && requiredModule(d.initializer) !== undefined)) {
       lastImportEnd = st.end;
       for (const d of st.declarationList.declarations) {
         const m = d.initializer && requiredModule(d.initializer);
@@ -143,7 +143,7 @@ export function ensureImport(
 }
 
 function isDirective(st: ts.Statement): boolean {
-  return ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression);
+  return isExpressionStatement(st) && isStringLiteral(st.expression);
 }
 
 function importsName(decl: ts.ImportDeclaration, name: string, kind: string): boolean {
@@ -157,7 +157,7 @@ function importsName(decl: ts.ImportDeclaration, name: string, kind: string): bo
 }
 
 function declaresName(n: ts.BindingName, name: string): boolean {
-  if (ts.isIdentifier(n)) return n.text === name;
+  if (isIdentifier(n)) return n.text === name;
   return n.elements.some((e) => !ts.isOmittedExpression(e) && declaresName(e.name, name));
 }
 
@@ -211,12 +211,12 @@ export function addPropertiesEdits(sf: ts.SourceFile, obj: ts.ObjectLiteralExpre
 export function preferredQuote(sf: ts.SourceFile): string {
   for (const st of sf.statements) {
     let spec: ts.Node | undefined;
-    if (ts.isImportDeclaration(st)) spec = st.moduleSpecifier;
-    else if (ts.isVariableStatement(st)) {
+    if (isImportDeclaration(st)) spec = st.moduleSpecifier;
+    else if (isVariableStatement(st)) {
       const init = st.declarationList.declarations[0]?.initializer;
       if (init && requiredModule(init) !== undefined) spec = (init as ts.CallExpression).arguments[0];
     }
-    if (spec && ts.isStringLiteral(spec)) return sf.text[spec.getStart(sf)] === '"' ? '"' : "'";
+    if (spec && isStringLiteral(spec)) return sf.text[spec.getStart(sf)] === '"' ? '"' : "'";
   }
   return "'";
 }

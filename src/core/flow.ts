@@ -1,4 +1,11 @@
-import { SyntaxKind, ts } from './ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
+  isElementAccessExpression, isExpressionStatement, isFunctionDeclaration, isFunctionExpression,
+  isIdentifier, isIfStatement, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteralLike, isTemplateExpression,
+  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+} from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
 import { assignmentsTo, enclosingFunctionOrFile, identifierAt, isIdentifierChar, lookup, type Binding } from './scopes';
@@ -191,7 +198,7 @@ export class Flow {
     expr = skipWrappers(expr);
     const direct = requestPart(expr);
     if (direct) return direct;
-    if (ts.isIdentifier(expr)) {
+    if (isIdentifier(expr)) {
       const b = lookup(expr.text, expr);
       if (!b || b.kind !== 'variable' || !b.init) return undefined;
       const write = lastWrite(b, expr);
@@ -232,9 +239,9 @@ export class Flow {
       const id = identifierAt(sf, i);
       if (!id || id.text !== name) continue;
       const parent = id.parent;
-      if (!viaThis && ts.isCallExpression(parent) && parent.expression === id) out.push(parent);
-      if (viaThis && ts.isPropertyAccessExpression(parent) && parent.name === id && parent.expression.kind === SyntaxKind.ThisKeyword
-        && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) out.push(parent.parent);
+      if (!viaThis && isCallExpression(parent) && parent.expression === id) out.push(parent);
+      if (viaThis && isPropertyAccessExpression(parent) && parent.name === id && parent.expression.kind === SyntaxKind.ThisKeyword
+        && isCallExpression(parent.parent) && parent.parent.expression === parent) out.push(parent.parent);
     }
     this.callCache.set(key, out);
     return out;
@@ -272,34 +279,34 @@ class Tracker {
     const expr = skipWrappers(node);
     if (expr !== node) return this.taint(expr, depth + 1);
 
-    if (ts.isIdentifier(expr)) return this.fromIdentifier(expr, depth);
-    if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
-      if (ts.isPropertyAccessExpression(expr) && expr.name.text === 'length') return null;
+    if (isIdentifier(expr)) return this.fromIdentifier(expr, depth);
+    if (isPropertyAccessExpression(expr) || isElementAccessExpression(expr)) {
+      if (isPropertyAccessExpression(expr) && expr.name.text === 'length') return null;
       let s = this.requestSources ? readPart(expr) : null;
       if (!s) {
         s = this.taint(expr.expression, depth + 1);
-        if (s && ts.isPropertyAccessExpression(expr) && expr.name.text === 'searchParams') s = { node: s.node, part: 'query' };
+        if (s && isPropertyAccessExpression(expr) && expr.name.text === 'searchParams') s = { node: s.node, part: 'query' };
       }
       // Guards are looked for only on the way of request data: most expressions asked about carry none.
       if (!s) return null;
       const path = dottedName(expr);
       return path !== undefined && isGuarded(expr, { path }, 0, this.mode.sanitizers) ? null : s;
     }
-    if (ts.isTemplateExpression(expr)) return this.first(expr.templateSpans.map((s) => s.expression), depth);
-    if (ts.isBinaryExpression(expr)) return this.fromBinary(expr, depth);
+    if (isTemplateExpression(expr)) return this.first(expr.templateSpans.map((s) => s.expression), depth);
+    if (isBinaryExpression(expr)) return this.fromBinary(expr, depth);
     if (ts.isConditionalExpression(expr)) return this.first([expr.whenTrue, expr.whenFalse], depth);
-    if (ts.isObjectLiteralExpression(expr)) {
+    if (isObjectLiteralExpression(expr)) {
       const values: ts.Node[] = [];
       for (const p of expr.properties) {
-        if (ts.isPropertyAssignment(p)) values.push(p.initializer);
-        else if (ts.isShorthandPropertyAssignment(p)) values.push(p.name);
-        else if (ts.isSpreadAssignment(p)) values.push(p.expression);
+        if (isPropertyAssignment(p)) values.push(p.initializer);
+        else if (isShorthandPropertyAssignment(p)) values.push(p.name);
+        else if (isSpreadAssignment(p)) values.push(p.expression);
       }
       return this.first(values, depth);
     }
-    if (ts.isArrayLiteralExpression(expr)) return this.first([...expr.elements], depth);
+    if (isArrayLiteralExpression(expr)) return this.first([...expr.elements], depth);
     if (ts.isSpreadElement(expr)) return this.taint(expr.expression, depth + 1);
-    if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) return this.fromCall(expr, depth);
+    if (isCallExpression(expr) || isNewExpression(expr)) return this.fromCall(expr, depth);
     return null;
   }
 
@@ -388,9 +395,9 @@ class Tracker {
     const index = fn.parameters.indexOf(decl);
     // ids.forEach((id) => …), request.json().then((body) => …)
     const call = fn.parent;
-    if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && call && ts.isCallExpression(call) && call.arguments[0] === fn) {
+    if ((isArrowFunction(fn) || isFunctionExpression(fn)) && call && isCallExpression(call) && call.arguments[0] === fn) {
       const callee = skipWrappers(call.expression);
-      if (ts.isPropertyAccessExpression(callee)) {
+      if (isPropertyAccessExpression(callee)) {
         const m = callee.name.text;
         const element = (index === 0 && (ELEMENT_CALLBACK_METHODS.has(m) || m === 'then')) || (index === 1 && (m === 'reduce' || m === 'reduceRight'));
         if (element) return this.taint(callee.expression, depth + 1);
@@ -412,26 +419,26 @@ class Tracker {
     if (this.mode.sanitizers?.(call)) return null;
     const callee = skipWrappers(call.expression);
     const args = call.arguments ?? ts.factory.createNodeArray();
-    if (ts.isIdentifier(callee)) {
+    if (isIdentifier(callee)) {
       if (PASS_THROUGH_FUNCTIONS.has(callee.text)) return args[0] ? this.taint(args[0], depth + 1) : null;
-      const fn = ts.isCallExpression(call) ? helperFunction(callee) : undefined;
+      const fn = isCallExpression(call) ? helperFunction(callee) : undefined;
       return fn ? this.fromHelper(call as ts.CallExpression, fn, callee.text, depth) : null;
     }
-    if (!ts.isPropertyAccessExpression(callee)) return null;
+    if (!isPropertyAccessExpression(callee)) return null;
     const method = callee.name.text;
     const receiver = skipWrappers(callee.expression);
-    if (this.requestSources && ts.isCallExpression(call)) {
+    if (this.requestSources && isCallExpression(call)) {
       // req.get('x-forwarded-host'), req.header('origin'), ctx.get('x-forwarded-for')
       if (REQUEST_GETTERS.has(method) && isRequestObjectLike(receiver)) return { node: call, part: 'headers' };
       if (method === 'get' && isKoaContext(receiver)) return { node: call, part: 'headers' };
       // await request.json()
       if (BODY_READERS.has(method) && isRequestObjectLike(receiver)) return { node: call, part: 'body' };
     }
-    if (receiver.kind === SyntaxKind.ThisKeyword && ts.isCallExpression(call)) {
+    if (receiver.kind === SyntaxKind.ThisKeyword && isCallExpression(call)) {
       const fn = thisMethod(callee);
       return fn ? this.fromHelper(call, fn, method, depth) : null;
     }
-    if (ts.isIdentifier(receiver) && PASS_THROUGH_STATICS.has(`${receiver.text}.${method}`)) return this.first([...args], depth);
+    if (isIdentifier(receiver) && PASS_THROUGH_STATICS.has(`${receiver.text}.${method}`)) return this.first([...args], depth);
     if ((method === 'replace' || method === 'replaceAll') && stripsToAllowlist(args)) return null;
     if ((method === 'map' || method === 'flatMap') && args[0]) {
       const src = this.taint(receiver, depth + 1);
@@ -447,8 +454,8 @@ class Tracker {
   /** `.map((x) => `'${x}'`)` keeps the elements' data; `.map(Number)`, `.map(() => '?')` do not. */
   private callbackReturnsElement(cb: ts.Expression): boolean {
     const e = skipWrappers(cb);
-    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return this.summary(e, 0) !== null;
-    if (ts.isIdentifier(e)) {
+    if (isArrowFunction(e) || isFunctionExpression(e)) return this.summary(e, 0) !== null;
+    if (isIdentifier(e)) {
       if (e.text === 'String') return true;
       const fn = helperFunction(e);
       return !!fn && !SANITIZER_NAME.test(e.text) && this.summary(fn, 0) !== null;
@@ -593,7 +600,7 @@ function compoundWritesTo(b: Binding): ts.BinaryExpression[] {
     if (!(text.startsWith('+=', j) || text.startsWith('||=', j) || text.startsWith('??=', j) || text.startsWith('&&=', j))) continue;
     const id = identifierAt(sf, i);
     const bin = id?.parent;
-    if (bin && ts.isBinaryExpression(bin) && bin.left === id) out.push(bin);
+    if (bin && isBinaryExpression(bin) && bin.left === id) out.push(bin);
   }
   byName.set(name, out);
   return out;
@@ -608,11 +615,11 @@ function isInside(node: ts.Node, container: ts.Node): boolean {
 }
 
 export function isRequestObject(expr: ts.Node): boolean {
-  return ts.isIdentifier(expr) && REQUEST_OBJECT_NAMES.has(expr.text);
+  return isIdentifier(expr) && REQUEST_OBJECT_NAMES.has(expr.text);
 }
 
 function isKoaContext(expr: ts.Node): boolean {
-  return ts.isIdentifier(expr) && KOA_CONTEXT_NAMES.has(expr.text);
+  return isIdentifier(expr) && KOA_CONTEXT_NAMES.has(expr.text);
 }
 
 /**
@@ -622,35 +629,35 @@ function isKoaContext(expr: ts.Node): boolean {
  * handler.
  */
 function isRequestObjectLike(expr: ts.Node): boolean {
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     const b = lookup(expr.text, expr);
     if (REQUEST_OBJECT_NAMES.has(expr.text)) return !b || !isLibraryBinding(b);
     if (!b || b.kind !== 'parameter' || b.path.length > 0 || !ts.isParameter(b.declaration)) return false;
     return decoratedPart(b.declaration) === 'request' || isAppRouterRequest(b.declaration);
   }
-  return ts.isPropertyAccessExpression(expr) && expr.name.text === 'request' && isKoaContext(skipWrappers(expr.expression));
+  return isPropertyAccessExpression(expr) && expr.name.text === 'request' && isKoaContext(skipWrappers(expr.expression));
 }
 
 function isLibraryBinding(b: Binding): boolean {
   if (b.kind === 'import') return true;
   if (b.kind !== 'variable' || !b.init) return false;
   let init = skipWrappers(b.init);
-  while (ts.isPropertyAccessExpression(init) || (ts.isCallExpression(init) && !requiredModule(init))) init = skipWrappers(init.expression);
+  while (isPropertyAccessExpression(init) || (isCallExpression(init) && !requiredModule(init))) init = skipWrappers(init.expression);
   return requiredModule(init) !== undefined;
 }
 
 /** `req.body`, `request.query`, `ctx.request.body`, `ctx.query`, `req['params']`. */
 export function requestPart(expr: ts.Node): Source | null {
-  if (!ts.isPropertyAccessExpression(expr) && !ts.isElementAccessExpression(expr)) return null;
-  const name = ts.isPropertyAccessExpression(expr)
+  if (!isPropertyAccessExpression(expr) && !isElementAccessExpression(expr)) return null;
+  const name = isPropertyAccessExpression(expr)
     ? expr.name.text
-    : ts.isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
+    : isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
   if (!name) return null;
   const obj = skipWrappers(expr.expression);
   if (isRequestObject(obj) && REQUEST_PARTS.has(name)) return { node: expr, part: name };
   if (isKoaContext(obj) && KOA_PARTS.has(name)) return { node: expr, part: name };
   // ctx.request.body
-  if (ts.isPropertyAccessExpression(obj) && obj.name.text === 'request' && isKoaContext(skipWrappers(obj.expression)) && REQUEST_PARTS.has(name)) {
+  if (isPropertyAccessExpression(obj) && obj.name.text === 'request' && isKoaContext(skipWrappers(obj.expression)) && REQUEST_PARTS.has(name)) {
     return { node: expr, part: name };
   }
   return null;
@@ -658,14 +665,14 @@ export function requestPart(expr: ts.Node): Source | null {
 
 /** `requestPart`, with the stricter request object of the flow (imports excluded, `@Req()` included) and `request.nextUrl.searchParams`. */
 function readPart(expr: ts.PropertyAccessExpression | ts.ElementAccessExpression): Source | null {
-  const name = ts.isPropertyAccessExpression(expr)
+  const name = isPropertyAccessExpression(expr)
     ? expr.name.text
-    : ts.isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
+    : isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
   if (!name) return null;
   const obj = skipWrappers(expr.expression);
   if (REQUEST_PARTS.has(name) && isRequestObjectLike(obj)) return { node: expr, part: name };
   if (KOA_PARTS.has(name) && isKoaContext(obj)) return { node: expr, part: name };
-  if (name === 'searchParams' && ts.isPropertyAccessExpression(obj) && obj.name.text === 'nextUrl' && isRequestObjectLike(skipWrappers(obj.expression))) {
+  if (name === 'searchParams' && isPropertyAccessExpression(obj) && obj.name.text === 'nextUrl' && isRequestObjectLike(skipWrappers(obj.expression))) {
     return { node: expr, part: 'query' };
   }
   return null;
@@ -680,15 +687,15 @@ function decoratedPart(p: ts.ParameterDeclaration): string | null {
   let result: string | null = null;
   for (const d of ts.canHaveDecorators(p) ? ts.getDecorators(p) ?? [] : []) {
     const e = d.expression;
-    if (!ts.isCallExpression(e)) continue;
+    if (!isCallExpression(e)) continue;
     const c = e.expression;
-    const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : '';
+    const name = isIdentifier(c) ? c.text : isPropertyAccessExpression(c) ? c.name.text : '';
     const part = REQUEST_DECORATORS.has(name) ? 'request' : PARAM_DECORATORS.get(name);
     if (!part) continue;
     const piped = e.arguments.some((a) => {
       const x = skipWrappers(a);
-      const id = ts.isNewExpression(x) ? x.expression : x;
-      return ts.isIdentifier(id) && PARSE_PIPE.test(id.text);
+      const id = isNewExpression(x) ? x.expression : x;
+      return isIdentifier(id) && PARSE_PIPE.test(id.text);
     });
     result = piped ? null : part;
     break;
@@ -700,29 +707,29 @@ function decoratedPart(p: ts.ParameterDeclaration): string | null {
 function injectingDecorator(p: ts.ParameterDeclaration): ts.Decorator | undefined {
   return (ts.getDecorators(p) ?? []).find((d) => {
     const e = d.expression;
-    if (!ts.isCallExpression(e)) return false;
+    if (!isCallExpression(e)) return false;
     const c = e.expression;
-    const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : '';
+    const name = isIdentifier(c) ? c.text : isPropertyAccessExpression(c) ? c.name.text : '';
     return PARAM_DECORATORS.has(name);
   });
 }
 
 /** An exported App Router handler: `export async function GET(request, { params })`, `export const POST = async (req) => …`. */
 function appRouterHandler(fn: ts.SignatureDeclaration): boolean {
-  if (ts.isFunctionDeclaration(fn)) {
+  if (isFunctionDeclaration(fn)) {
     return !!fn.name && APP_ROUTER_METHODS.has(fn.name.text) && !!fn.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword);
   }
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  if (!isArrowFunction(fn) && !isFunctionExpression(fn)) return false;
   const decl = fn.parent;
-  if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || !APP_ROUTER_METHODS.has(decl.name.text)) return false;
+  if (!decl || !isVariableDeclaration(decl) || !isIdentifier(decl.name) || !APP_ROUTER_METHODS.has(decl.name.text)) return false;
   const stmt = decl.parent?.parent;
-  return !!stmt && ts.isVariableStatement(stmt) && !!stmt.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword);
+  return !!stmt && isVariableStatement(stmt) && !!stmt.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword);
 }
 
 function isInlineRouteHandler(fn: ts.SignatureDeclaration): boolean {
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  if (!isArrowFunction(fn) && !isFunctionExpression(fn)) return false;
   const call = fn.parent;
-  if (!call || !ts.isCallExpression(call)) return false;
+  if (!call || !isCallExpression(call)) return false;
   const route = routeCall(call);
   return !!route && route.handlers.includes(fn);
 }
@@ -739,10 +746,10 @@ function isAppRouterRequest(p: ts.ParameterDeclaration): boolean {
 function helperFunction(callee: ts.Identifier): FunctionNode | undefined {
   const b = lookup(callee.text, callee);
   if (!b) return undefined;
-  if (b.kind === 'function' && ts.isFunctionDeclaration(b.declaration) && b.declaration.body) return b.declaration;
+  if (b.kind === 'function' && isFunctionDeclaration(b.declaration) && b.declaration.body) return b.declaration;
   if (b.kind === 'variable' && b.path.length === 0 && b.init) {
     const init = skipWrappers(b.init);
-    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+    if (isArrowFunction(init) || isFunctionExpression(init)) return init;
   }
   return undefined;
 }
@@ -753,11 +760,11 @@ function thisMethod(callee: ts.PropertyAccessExpression): FunctionNode | undefin
   if (!cls) return undefined;
   const name = callee.name.text;
   for (const m of cls.members) {
-    if (!m.name || !ts.isIdentifier(m.name) || m.name.text !== name) continue;
-    if (ts.isMethodDeclaration(m) && m.body) return m;
+    if (!m.name || !isIdentifier(m.name) || m.name.text !== name) continue;
+    if (isMethodDeclaration(m) && m.body) return m;
     if (ts.isPropertyDeclaration(m) && m.initializer) {
       const init = skipWrappers(m.initializer);
-      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+      if (isArrowFunction(init) || isFunctionExpression(init)) return init;
     }
   }
   return undefined;
@@ -767,7 +774,7 @@ function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return n;
     // `this` inside a plain function is not the class instance.
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+    if (isFunctionDeclaration(n) || isFunctionExpression(n)) return undefined;
   }
   return undefined;
 }
@@ -775,18 +782,18 @@ function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
 /** The calls in this file that invoke `fn` (by its name, or `this.name()` for methods), at most MAX_CALL_SITES. */
 function callSitesOf(flow: Flow, fn: ts.SignatureDeclaration): ts.CallExpression[] {
   const out: ts.CallExpression[] = [];
-  if (ts.isMethodDeclaration(fn) || (fn.parent && ts.isPropertyDeclaration(fn.parent))) {
-    const member = ts.isMethodDeclaration(fn) ? fn : (fn.parent as ts.PropertyDeclaration);
-    if (!member.name || !ts.isIdentifier(member.name)) return out;
+  if (isMethodDeclaration(fn) || (fn.parent && ts.isPropertyDeclaration(fn.parent))) {
+    const member = isMethodDeclaration(fn) ? fn : (fn.parent as ts.PropertyDeclaration);
+    if (!member.name || !isIdentifier(member.name)) return out;
     for (const c of flow.callsTo(member.name.text, true, fn)) {
       if (out.length >= MAX_CALL_SITES) break;
-      if (ts.isPropertyAccessExpression(c.expression) && thisMethod(c.expression) === fn) out.push(c);
+      if (isPropertyAccessExpression(c.expression) && thisMethod(c.expression) === fn) out.push(c);
     }
     return out;
   }
   let name: ts.Identifier | undefined;
-  if (ts.isFunctionDeclaration(fn)) name = fn.name;
-  else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) name = fn.parent.name;
+  if (isFunctionDeclaration(fn)) name = fn.name;
+  else if ((isArrowFunction(fn) || isFunctionExpression(fn)) && fn.parent && isVariableDeclaration(fn.parent) && isIdentifier(fn.parent.name)) name = fn.parent.name;
   if (!name) return out;
   for (const c of flow.callsTo(name.text, false, fn)) {
     if (out.length >= MAX_CALL_SITES) break;
@@ -803,10 +810,10 @@ function returnExpressions(fn: FunctionNode): ts.Expression[] {
   if (list) return list;
   const out: ts.Expression[] = [];
   const body = fn.body;
-  if (body && !ts.isBlock(body)) out.push(body);
+  if (body && !isBlock(body)) out.push(body);
   else if (body) {
     const visit = (n: ts.Node): void => {
-      if (ts.isReturnStatement(n)) {
+      if (isReturnStatement(n)) {
         if (n.expression) out.push(n.expression);
         return;
       }
@@ -825,20 +832,20 @@ function stripsToAllowlist(args: ts.NodeArray<ts.Expression>): boolean {
   const re = args[0] && skipWrappers(args[0]);
   const by = args[1] && skipWrappers(args[1]);
   if (!re || !by || !ts.isRegularExpressionLiteral(re)) return false;
-  if (!(ts.isStringLiteralLike(by) && by.text === '')) return false;
+  if (!(isStringLiteralLike(by) && by.text === '')) return false;
   return /^\/\[\^[^\]]*\][+*]?\/[a-z]*g[a-z]*$/.test(re.text);
 }
 
 /** `.filter((k) => ALLOWED.includes(k))`: what is left is allowlisted. */
 function filtersByAllowlist(cb: ts.Expression, sanitizers: Sanitizer | undefined): boolean {
   const fn = skipWrappers(cb);
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  if (!isArrowFunction(fn) && !isFunctionExpression(fn)) return false;
   const p = fn.parameters[0];
-  if (!p || !ts.isIdentifier(p.name)) return false;
+  if (!p || !isIdentifier(p.name)) return false;
   const ret = returnExpressions(fn);
   if (ret.length !== 1) return false;
   const pname = p.name.text;
-  return checks(ret[0], true, sanitizers).some((g) => ts.isIdentifier(g) && g.text === pname);
+  return checks(ret[0], true, sanitizers).some((g) => isIdentifier(g) && g.text === pname);
 }
 
 // ---------------------------------------------------------------------------
@@ -926,7 +933,7 @@ function guardStatements(container: ts.Node, statements: readonly ts.Statement[]
 
 /** What a statement proves about values for the code after it. */
 function guardedAfter(stmt: ts.Statement, sanitizers: Sanitizer | undefined): ts.Expression[] {
-  if (ts.isIfStatement(stmt)) {
+  if (isIfStatement(stmt)) {
     const thenExits = exits(stmt.thenStatement);
     const elseExits = !!stmt.elseStatement && exits(stmt.elseStatement);
     if (thenExits && !elseExits) return checks(stmt.expression, false, sanitizers);
@@ -940,13 +947,13 @@ function guardedAfter(stmt: ts.Statement, sanitizers: Sanitizer | undefined): ts
     if (!clauses.every((c) => ts.isDefaultClause(c) || isLiteral(c.expression))) return [];
     return [stmt.expression];
   }
-  if (ts.isExpressionStatement(stmt)) {
+  if (isExpressionStatement(stmt)) {
     // assert(ALLOWED.has(x)), assert.ok(…), invariant(…)
     const e = skipWrappers(stmt.expression);
-    if (ts.isCallExpression(e) && e.arguments[0]) {
+    if (isCallExpression(e) && e.arguments[0]) {
       const c = skipWrappers(e.expression);
-      const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : '';
-      if (ASSERT_FUNCTIONS.has(name) && (name !== 'ok' || (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === 'assert'))) {
+      const name = isIdentifier(c) ? c.text : isPropertyAccessExpression(c) ? c.name.text : '';
+      if (ASSERT_FUNCTIONS.has(name) && (name !== 'ok' || (isPropertyAccessExpression(c) && isIdentifier(c.expression) && c.expression.text === 'assert'))) {
         return checks(e.arguments[0], true, sanitizers);
       }
     }
@@ -973,7 +980,7 @@ function exits(stmt: ts.Node): boolean {
     case SyntaxKind.ExpressionStatement: {
       // Koa's ctx.throw(400) always throws; process.exit() never returns.
       const e = skipWrappers((stmt as ts.ExpressionStatement).expression);
-      if (!ts.isCallExpression(e)) return false;
+      if (!isCallExpression(e)) return false;
       const text = dottedName(e.expression);
       return text === 'ctx.throw' || text === 'context.throw' || text === 'process.exit';
     }
@@ -998,7 +1005,7 @@ function caseGuards(clause: ts.CaseClause, key: GuardKey): boolean {
 
 function isLiteral(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === SyntaxKind.TrueKeyword || x.kind === SyntaxKind.FalseKeyword || x.kind === SyntaxKind.NullKeyword;
+  return isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === SyntaxKind.TrueKeyword || x.kind === SyntaxKind.FalseKeyword || x.kind === SyntaxKind.NullKeyword;
 }
 
 const branchCache = new NodeCache<ts.Node, { true?: ts.Expression[]; false?: ts.Expression[] }>();
@@ -1023,8 +1030,8 @@ function branchChecks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer 
 function checks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | undefined, depth = 0): ts.Expression[] {
   if (depth > 8) return [];
   const e = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === SyntaxKind.ExclamationToken) return checks(e.operand, !when, sanitizers, depth + 1);
-  if (ts.isCallExpression(e)) {
+  if (isPrefixUnaryExpression(e) && e.operator === SyntaxKind.ExclamationToken) return checks(e.operand, !when, sanitizers, depth + 1);
+  if (isCallExpression(e)) {
     const nan = nanCheck(e);
     if (nan) return when ? [] : [nan];
     return when ? checkedByCall(e, sanitizers) : [];
@@ -1032,7 +1039,7 @@ function checks(cond: ts.Expression, when: boolean, sanitizers: Sanitizer | unde
   // if (error) return … after `const { error } = schema.validate(x)`; if (!r.success) return … after `r = S.safeParse(x)`
   const validated = resultFlag(e as ts.Expression, when);
   if (validated) return [validated];
-  if (!ts.isBinaryExpression(e)) return [];
+  if (!isBinaryExpression(e)) return [];
   const op = e.operatorToken.kind;
   if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) {
     const l = checks(e.left, when, sanitizers, depth + 1);
@@ -1076,8 +1083,8 @@ function nanCheck(call: ts.CallExpression): ts.Expression | undefined {
   if (text === 'isNaN') return arg;
   if (text !== 'Number.isNaN') return undefined;
   const inner = skipWrappers(arg);
-  if (ts.isCallExpression(inner) && dottedName(inner.expression) === 'Number' && inner.arguments[0]) return inner.arguments[0];
-  if (ts.isPrefixUnaryExpression(inner) && inner.operator === SyntaxKind.PlusToken) return inner.operand;
+  if (isCallExpression(inner) && dottedName(inner.expression) === 'Number' && inner.arguments[0]) return inner.arguments[0];
+  if (isPrefixUnaryExpression(inner) && inner.operator === SyntaxKind.PlusToken) return inner.operand;
   return undefined;
 }
 
@@ -1091,12 +1098,12 @@ const SAFE_PARSE_CALLS: ReadonlySet<string> = new Set(['safeParse', 'safeParseAs
 function resultFlag(e: ts.Expression, when: boolean): ts.Expression | undefined {
   let field: string | undefined;
   let holder: ts.Expression | undefined;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || b.path.length !== 1 || !b.init) return undefined;
     field = String(b.path[0]);
     holder = b.init;
-  } else if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+  } else if (isPropertyAccessExpression(e) && isIdentifier(e.expression)) {
     const b = lookup(e.expression.text, e.expression);
     if (!b || b.kind !== 'variable' || b.path.length !== 0 || !b.init) return undefined;
     field = e.name.text;
@@ -1104,7 +1111,7 @@ function resultFlag(e: ts.Expression, when: boolean): ts.Expression | undefined 
   }
   if (!field || !holder) return undefined;
   const call = skipWrappers(holder);
-  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || !call.arguments[0]) return undefined;
+  if (!isCallExpression(call) || !isPropertyAccessExpression(call.expression) || !call.arguments[0]) return undefined;
   const name = call.expression.name.text;
   if (field === 'error' && !when && VALIDATE_CALLS.has(name)) return call.arguments[0];
   if (field === 'success' && when && SAFE_PARSE_CALLS.has(name)) return call.arguments[0];
@@ -1114,20 +1121,20 @@ function resultFlag(e: ts.Expression, when: boolean): ts.Expression | undefined 
 function typeofCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefined {
   const t = skipWrappers(a);
   const lit = skipWrappers(b);
-  if (!ts.isTypeOfExpression(t) || !ts.isStringLiteralLike(lit)) return undefined;
+  if (!ts.isTypeOfExpression(t) || !isStringLiteralLike(lit)) return undefined;
   return lit.text === 'number' || lit.text === 'boolean' ? t.expression : undefined;
 }
 
 function indexOfCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefined {
   const x = skipWrappers(b);
-  const minusOne = ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.MinusToken && ts.isNumericLiteral(x.operand) && x.operand.text === '1';
+  const minusOne = isPrefixUnaryExpression(x) && x.operator === SyntaxKind.MinusToken && ts.isNumericLiteral(x.operand) && x.operand.text === '1';
   return minusOne ? indexOfCall(a) : undefined;
 }
 
 /** `ALLOWED.indexOf(x)` → x, when ALLOWED is not request data itself. */
 function indexOfCall(e: ts.Expression): ts.Expression | undefined {
   const c = skipWrappers(e);
-  if (!ts.isCallExpression(c) || !ts.isPropertyAccessExpression(c.expression) || c.expression.name.text !== 'indexOf' || !c.arguments[0]) return undefined;
+  if (!isCallExpression(c) || !isPropertyAccessExpression(c.expression) || c.expression.name.text !== 'indexOf' || !c.arguments[0]) return undefined;
   return isAllowlistReceiver(c.expression.expression) ? c.arguments[0] : undefined;
 }
 
@@ -1135,9 +1142,9 @@ function indexOfCall(e: ts.Expression): ts.Expression | undefined {
 function checkedByCall(call: ts.CallExpression, sanitizers: Sanitizer | undefined): ts.Expression[] {
   if (sanitizers?.(call)) return [...call.arguments];
   const callee = skipWrappers(call.expression);
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? callee.name.text : '';
   const args = call.arguments;
-  if (ts.isPropertyAccessExpression(callee) && MEMBERSHIP_METHODS.has(name) && args[0]) {
+  if (isPropertyAccessExpression(callee) && MEMBERSHIP_METHODS.has(name) && args[0]) {
     return isAllowlistReceiver(callee.expression) ? [args[0]] : [];
   }
   // Object.hasOwn(MAP, x), Object.prototype.hasOwnProperty.call(MAP, x)
@@ -1148,7 +1155,7 @@ function checkedByCall(call: ts.CallExpression, sanitizers: Sanitizer | undefine
   }
   if (CHECK_FUNCTIONS.has(name)) {
     // ajv.validate(schema, data): the data is the last argument; validator.isIn(x, list) and validate(x): the first.
-    if (name === 'validate' && ts.isPropertyAccessExpression(callee) && args.length >= 2) return [args[args.length - 1]];
+    if (name === 'validate' && isPropertyAccessExpression(callee) && args.length >= 2) return [args[args.length - 1]];
     if (name === 'validate' && args.length !== 1) return [];
     // yup: schema.isValidSync(x)
     return args[0] ? [args[0]] : [];
@@ -1159,28 +1166,28 @@ function checkedByCall(call: ts.CallExpression, sanitizers: Sanitizer | undefine
 /** An allowlist: a constant collection, not request data and not a string being searched (`url.includes('example.com')`). */
 function isAllowlistReceiver(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  if (ts.isArrayLiteralExpression(x)) return x.elements.every((el) => isLiteral(el as ts.Expression));
-  if (ts.isIdentifier(x)) {
+  if (isArrayLiteralExpression(x)) return x.elements.every((el) => isLiteral(el as ts.Expression));
+  if (isIdentifier(x)) {
     const b = lookup(x.text, x);
     if (!b) return /^[A-Z][A-Z0-9_]*$/.test(x.text);
     if (b.kind === 'import') return true;
     if (b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
     const init = skipWrappers(b.init);
-    if (ts.isArrayLiteralExpression(init)) return init.elements.every((el) => isLiteral(el as ts.Expression));
-    if (ts.isObjectLiteralExpression(init)) return true;
-    if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && (init.expression.text === 'Set' || init.expression.text === 'Map')) {
+    if (isArrayLiteralExpression(init)) return init.elements.every((el) => isLiteral(el as ts.Expression));
+    if (isObjectLiteralExpression(init)) return true;
+    if (isNewExpression(init) && isIdentifier(init.expression) && (init.expression.text === 'Set' || init.expression.text === 'Map')) {
       const a = init.arguments?.[0] && skipWrappers(init.arguments[0]);
-      return !a || ts.isArrayLiteralExpression(a) || ts.isIdentifier(a) || ts.isCallExpression(a);
+      return !a || isArrayLiteralExpression(a) || isIdentifier(a) || isCallExpression(a);
     }
     // Object.keys(COLUMNS), Object.values(Role)
-    if (ts.isCallExpression(init)) {
+    if (isCallExpression(init)) {
       const t = dottedName(init.expression);
       return t === 'Object.keys' || t === 'Object.values';
     }
     return false;
   }
   // config.allowedHosts, this.allowed
-  if (ts.isPropertyAccessExpression(x)) {
+  if (isPropertyAccessExpression(x)) {
     const root = dottedName(x);
     return !!root && !/^(req|request|ctx|context)\./.test(root);
   }
@@ -1190,14 +1197,14 @@ function isAllowlistReceiver(e: ts.Expression): boolean {
 /** The guarded value matches the key: the same variable, or the same property chain. */
 function sameValue(guarded: ts.Expression, key: GuardKey): boolean {
   const g = unwrapGuarded(guarded);
-  if ('binding' in key) return ts.isIdentifier(g) && g.text === key.binding.name && lookup(g.text, g) === key.binding;
-  return (ts.isPropertyAccessExpression(g) || ts.isElementAccessExpression(g)) && dottedName(g) === key.path;
+  if ('binding' in key) return isIdentifier(g) && g.text === key.binding.name && lookup(g.text, g) === key.binding;
+  return (isPropertyAccessExpression(g) || isElementAccessExpression(g)) && dottedName(g) === key.path;
 }
 
 function sameExpression(a: ts.Expression, b: ts.Expression): boolean {
   const x = unwrapGuarded(a);
   const y = unwrapGuarded(b);
-  if (ts.isIdentifier(x) && ts.isIdentifier(y)) return x.text === y.text && lookup(x.text, x) === lookup(y.text, y);
+  if (isIdentifier(x) && isIdentifier(y)) return x.text === y.text && lookup(x.text, x) === lookup(y.text, y);
   const dx = dottedName(x);
   return dx !== undefined && dx === dottedName(y);
 }
@@ -1206,10 +1213,10 @@ function sameExpression(a: ts.Expression, b: ts.Expression): boolean {
 function unwrapGuarded(e: ts.Expression): ts.Expression {
   let x = skipWrappers(e) as ts.Expression;
   for (let i = 0; i < 4; i++) {
-    if (!ts.isCallExpression(x)) break;
+    if (!isCallExpression(x)) break;
     const c = skipWrappers(x.expression);
-    if (ts.isIdentifier(c) && GUARD_TRANSPARENT.has(c.text) && x.arguments.length === 1) x = skipWrappers(x.arguments[0]) as ts.Expression;
-    else if (ts.isPropertyAccessExpression(c) && GUARD_TRANSPARENT.has(c.name.text) && x.arguments.length === 0) x = skipWrappers(c.expression) as ts.Expression;
+    if (isIdentifier(c) && GUARD_TRANSPARENT.has(c.text) && x.arguments.length === 1) x = skipWrappers(x.arguments[0]) as ts.Expression;
+    else if (isPropertyAccessExpression(c) && GUARD_TRANSPARENT.has(c.name.text) && x.arguments.length === 0) x = skipWrappers(c.expression) as ts.Expression;
     else break;
   }
   return x;

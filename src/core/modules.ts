@@ -1,4 +1,8 @@
-import { kindTable, SyntaxKind, ts } from './ts';
+import {
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isExpressionStatement,
+  isIdentifier, isImportDeclaration, isNewExpression, isPropertyAccessExpression, isStringLiteral,
+  isStringLiteralLike, isVariableStatement, kindTable, SyntaxKind, ts,
+} from './ts';
 import { NodeCache } from './file-caches';
 import { lookup, type Binding } from './scopes';
 
@@ -53,14 +57,14 @@ export class ModuleResolver {
       // O(statements) however large the functions declared at the top are.
       const set = new Set<string>();
       for (const st of this.sourceFile.statements) {
-        if (ts.isImportDeclaration(st)) {
-          if (ts.isStringLiteral(st.moduleSpecifier)) set.add(normalizeModule(st.moduleSpecifier.text));
-        } else if (ts.isVariableStatement(st)) {
+        if (isImportDeclaration(st)) {
+          if (isStringLiteral(st.moduleSpecifier)) set.add(normalizeModule(st.moduleSpecifier.text));
+        } else if (isVariableStatement(st)) {
           for (const d of st.declarationList.declarations) {
             const m = d.initializer && requireIn(d.initializer);
             if (m) set.add(m);
           }
-        } else if (ts.isExpressionStatement(st)) {
+        } else if (isExpressionStatement(st)) {
           const m = requireIn(st.expression);
           if (m) set.add(m);
         }
@@ -87,8 +91,8 @@ export class ModuleResolver {
   /** Every shape followed here must be followed by calleeMayComeFrom below too, or it would skip resolutions that succeed. */
   private compute(expr: ts.Node, depth: number): Origin | null {
     expr = skipWrappers(expr);
-    if (ts.isIdentifier(expr)) return this.fromBinding(lookup(expr.text, expr), depth);
-    if (ts.isPropertyAccessExpression(expr)) {
+    if (isIdentifier(expr)) return this.fromBinding(lookup(expr.text, expr), depth);
+    if (isPropertyAccessExpression(expr)) {
       const base = this.resolve(expr.expression, depth + 1);
       if (!base) return null;
       // Compiled ESM interop: `express_1.default` is the module itself.
@@ -96,18 +100,18 @@ export class ModuleResolver {
       return { module: base.module, path: [...base.path, expr.name.text] };
     }
     // `(0, express_1.default)()`: the comma form compilers use to call without `this`.
-    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.CommaToken) {
+    if (isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.CommaToken) {
       return this.resolve(expr.right, depth + 1);
     }
-    if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression)) {
+    if (isElementAccessExpression(expr) && isStringLiteralLike(expr.argumentExpression)) {
       const base = this.resolve(expr.expression, depth + 1);
       return base ? { module: base.module, path: [...base.path, expr.argumentExpression.text] } : null;
     }
-    if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) {
+    if (isCallExpression(expr) || isNewExpression(expr)) {
       const required = requiredModule(expr);
       if (required) return { module: required, path: [] };
       // `__importDefault(require('x'))`, `_interopRequireDefault(require('x'))` and friends return the module.
-      if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && INTEROP_HELPERS.has(expr.expression.text) && expr.arguments.length === 1) {
+      if (isCallExpression(expr) && isIdentifier(expr.expression) && INTEROP_HELPERS.has(expr.expression.text) && expr.arguments.length === 1) {
         return this.resolve(expr.arguments[0], depth + 1);
       }
       const base = this.resolve(expr.expression, depth + 1);
@@ -121,7 +125,7 @@ export class ModuleResolver {
     const path = b.path.filter((p): p is string => typeof p === 'string' && p !== '...');
     if (b.kind === 'import') {
       const decl = b.declaration as ts.ImportDeclaration;
-      if (!ts.isStringLiteral(decl.moduleSpecifier)) return null;
+      if (!isStringLiteral(decl.moduleSpecifier)) return null;
       return { module: normalizeModule(decl.moduleSpecifier.text), path };
     }
     if ((b.kind === 'variable') && b.init) {
@@ -142,10 +146,10 @@ export function normalizeModule(spec: string): string {
 
 /** `require('x')` → 'x'. */
 export function requiredModule(node: ts.Node): string | undefined {
-  if (!ts.isCallExpression(node)) return undefined;
-  if (!ts.isIdentifier(node.expression) || node.expression.text !== 'require') return undefined;
+  if (!isCallExpression(node)) return undefined;
+  if (!isIdentifier(node.expression) || node.expression.text !== 'require') return undefined;
   const arg = node.arguments[0];
-  return arg && ts.isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
+  return arg && isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
 }
 
 /**
@@ -158,15 +162,15 @@ function requireIn(expr: ts.Node): string | undefined {
     n = skipWrappers(n);
     const direct = requiredModule(n);
     if (direct) return direct;
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       if (n.expression.kind === SyntaxKind.ImportKeyword) {
         const arg = n.arguments[0];
-        return arg && ts.isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
+        return arg && isStringLiteralLike(arg) ? normalizeModule(arg.text) : undefined;
       }
-      n = ts.isIdentifier(n.expression) && INTEROP_HELPERS.has(n.expression.text) && n.arguments[0] ? n.arguments[0] : n.expression;
-    } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+      n = isIdentifier(n.expression) && INTEROP_HELPERS.has(n.expression.text) && n.arguments[0] ? n.arguments[0] : n.expression;
+    } else if (isPropertyAccessExpression(n) || isElementAccessExpression(n)) {
       n = n.expression;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.CommaToken) {
+    } else if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.CommaToken) {
       n = n.right;
     } else {
       return undefined;
@@ -297,7 +301,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         // Anywhere: the parser keeps misplaced ones.
         const decl = node as ts.ImportDeclaration;
         const clause = decl.importClause;
-        if (!clause || !ts.isStringLiteral(decl.moduleSpecifier)) break;
+        if (!clause || !isStringLiteral(decl.moduleSpecifier)) break;
         const names: string[] = [];
         if (clause.name) addBoundNames(clause.name, names);
         const nb = clause.namedBindings;

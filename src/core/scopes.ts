@@ -1,4 +1,7 @@
-import { kindTable, SyntaxKind, ts } from './ts';
+import {
+  isBinaryExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isImportDeclaration,
+  isStringLiteral, isVariableStatement, kindTable, SyntaxKind, ts,
+} from './ts';
 import { NodeCache } from './file-caches';
 
 /**
@@ -139,7 +142,7 @@ function collect(scope: ts.Node, map: ScopeMap): void {
     for (const p of fn.parameters) {
       addBindingName(map, p.name, 'parameter', p, undefined, []);
     }
-    if ((ts.isFunctionExpression(scope)) && scope.name) {
+    if ((isFunctionExpression(scope)) && scope.name) {
       add(map, scope.name, 'function', scope, undefined, []);
     }
     return;
@@ -163,10 +166,10 @@ function collect(scope: ts.Node, map: ScopeMap): void {
     ? scope.clauses.flatMap((c) => c.statements)
     : (scope as ts.Block | ts.SourceFile | ts.ModuleBlock).statements;
   for (const st of statements) {
-    if (ts.isVariableStatement(st)) addDeclarationList(map, st.declarationList);
-    else if (ts.isFunctionDeclaration(st) && st.name) add(map, st.name, 'function', st, undefined, []);
+    if (isVariableStatement(st)) addDeclarationList(map, st.declarationList);
+    else if (isFunctionDeclaration(st) && st.name) add(map, st.name, 'function', st, undefined, []);
     else if (ts.isClassDeclaration(st) && st.name) add(map, st.name, 'class', st, undefined, []);
-    else if (ts.isImportDeclaration(st)) addImport(map, st);
+    else if (isImportDeclaration(st)) addImport(map, st);
     else if (ts.isExportDeclaration(st) || ts.isExportAssignment(st)) continue;
   }
 }
@@ -194,7 +197,7 @@ function addBindingName(
   path: (string | number)[],
   defaultValue?: ts.Expression,
 ): void {
-  if (ts.isIdentifier(name)) {
+  if (isIdentifier(name)) {
     add(map, name, kind, declaration, init, path, defaultValue);
     return;
   }
@@ -213,7 +216,7 @@ function addBindingName(
 }
 
 function propertyKey(name: ts.PropertyName | ts.BindingName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  if (isIdentifier(name) || isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
   return undefined;
 }
 
@@ -267,7 +270,7 @@ export function assignmentsTo(binding: Binding): ts.BinaryExpression[] {
     if (!((c === 61 && next !== 61 && next !== 62) || c === 47)) continue;
     const id = identifierAt(sf, i);
     const bin = id?.parent;
-    if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.EqualsToken) list.push(bin);
+    if (bin && isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.EqualsToken) list.push(bin);
   }
   byName.set(name, list);
   return list;

@@ -18,6 +18,41 @@ export import ts = tsMorph.ts;
  */
 export const SyntaxKind = ts.SyntaxKind;
 
+/**
+ * The type guards the rules call most, read once, for the same reason: `ts.isIdentifier(n)` was a
+ * getter call and then the guard. The rarer guards are still called through `ts`.
+ */
+export const {
+  isIdentifier,
+  isPropertyAccessExpression,
+  isCallExpression,
+  isBinaryExpression,
+  isObjectLiteralExpression,
+  isPropertyAssignment,
+  isElementAccessExpression,
+  isStringLiteral,
+  isArrayLiteralExpression,
+  isTemplateExpression,
+  isNewExpression,
+  isShorthandPropertyAssignment,
+  isVariableDeclaration,
+  isStringLiteralLike,
+  isFunctionExpression,
+  isArrowFunction,
+  isParenthesizedExpression,
+  isNoSubstitutionTemplateLiteral,
+  isReturnStatement,
+  isVariableStatement,
+  isFunctionDeclaration,
+  isPrefixUnaryExpression,
+  isExpressionStatement,
+  isMethodDeclaration,
+  isBlock,
+  isImportDeclaration,
+  isSpreadAssignment,
+  isIfStatement,
+} = ts;
+
 /** A lookup table over every syntax kind, 1 at the given ones: one indexed load where a Set needs a hash. */
 export function kindTable(kinds: readonly ts.SyntaxKind[]): Uint8Array {
   const table = new Uint8Array(ts.SyntaxKind.Count);

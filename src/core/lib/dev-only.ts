@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isIfStatement, isNoSubstitutionTemplateLiteral,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isStringLiteral, SyntaxKind, ts,
+} from '../ts';
 import { skipWrappers } from '../modules';
 
 /**
@@ -15,7 +18,7 @@ import { skipWrappers } from '../modules';
 export function inDevOnlyBranch(node: ts.Node): boolean {
   let child: ts.Node = node;
   for (let p = node.parent; p && !ts.isSourceFile(p); child = p, p = p.parent) {
-    if (!ts.isIfStatement(p) || child === p.expression) continue;
+    if (!isIfStatement(p) || child === p.expression) continue;
     const says = environmentOf(p.expression);
     if (says === undefined) continue;
     if (child === p.thenStatement ? says === 'dev' : says === 'prod') return true;
@@ -34,10 +37,10 @@ const PROD_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
 /** Which environment a condition holds in: `isDev`, `!isProduction`, `NODE_ENV === 'development'`, `env !== 'production'`. */
 function environmentOf(cond: ts.Expression): Environment | undefined {
   const c = skipWrappers(cond) as ts.Expression;
-  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return flip(environmentOf(c.operand));
-  const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : undefined;
+  if (isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return flip(environmentOf(c.operand));
+  const name = isIdentifier(c) ? c.text : isPropertyAccessExpression(c) ? c.name.text : undefined;
   if (name !== undefined) return DEV_NAME.test(name) ? 'dev' : PROD_NAME.test(name) ? 'prod' : undefined;
-  if (!ts.isBinaryExpression(c)) return undefined;
+  if (!isBinaryExpression(c)) return undefined;
   const op = c.operatorToken.kind;
   // `isDev && x` holds only in development; `isProd || x` fails only outside production.
   if (op === SyntaxKind.AmpersandAmpersandToken) return environmentOf(c.left) === 'dev' || environmentOf(c.right) === 'dev' ? 'dev' : undefined;
@@ -58,14 +61,14 @@ function flip(e: Environment | undefined): Environment | undefined {
 
 function literalText(e: ts.Expression): string | undefined {
   const x = skipWrappers(e);
-  return ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x) ? x.text.toLowerCase() : undefined;
+  return isStringLiteral(x) || isNoSubstitutionTemplateLiteral(x) ? x.text.toLowerCase() : undefined;
 }
 
 /** `process.env.NODE_ENV`, `env`, `config.env`, `app.get('env')`. */
 function isEnvironmentName(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  if (ts.isIdentifier(x)) return /^(node_?env|env|environment|mode)$/i.test(x.text);
-  if (ts.isPropertyAccessExpression(x)) return /^(NODE_ENV|env|environment|mode)$/i.test(x.name.text);
-  if (ts.isCallExpression(x)) return x.arguments.length === 1 && literalText(x.arguments[0]) === 'env';
+  if (isIdentifier(x)) return /^(node_?env|env|environment|mode)$/i.test(x.text);
+  if (isPropertyAccessExpression(x)) return /^(NODE_ENV|env|environment|mode)$/i.test(x.name.text);
+  if (isCallExpression(x)) return x.arguments.length === 1 && literalText(x.arguments[0]) === 'env';
   return false;
 }

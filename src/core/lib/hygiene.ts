@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
+  isIdentifier, isIfStatement, isNewExpression, isObjectLiteralExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isStringLiteralLike,
+  SyntaxKind, ts,
+} from '../ts';
 import { arithmetic, calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
 import { lookup, type Binding } from '../scopes';
@@ -35,11 +40,11 @@ export function constNumber(expr: ts.Node | undefined, depth = 0): number | unde
   const e = skipWrappers(expr);
   const n = numberValue(e);
   if (n !== undefined) return n;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     return b && isConstBinding(b) && b.init ? constNumber(b.init, depth + 1) : undefined;
   }
-  if (ts.isBinaryExpression(e)) return arithmetic(e.operatorToken.kind, constNumber(e.left, depth + 1), constNumber(e.right, depth + 1));
+  if (isBinaryExpression(e)) return arithmetic(e.operatorToken.kind, constNumber(e.left, depth + 1), constNumber(e.right, depth + 1));
   return undefined;
 }
 
@@ -53,11 +58,11 @@ const SEND_METHODS: ReadonlySet<string> = new Set(['json', 'send', 'jsonp']);
 /** The value a response call sends: `res.json(x)`, `res.status(200).send(x)`, `reply.code(201).send(x)`. */
 export function sentValue(call: ts.CallExpression): ts.Expression | undefined {
   const e = call.expression;
-  if (!ts.isPropertyAccessExpression(e) || !SEND_METHODS.has(e.name.text) || call.arguments.length !== 1) return undefined;
+  if (!isPropertyAccessExpression(e) || !SEND_METHODS.has(e.name.text) || call.arguments.length !== 1) return undefined;
   let recv: ts.Expression = e.expression;
-  for (let i = 0; i < 4 && ts.isCallExpression(recv) && ts.isPropertyAccessExpression(recv.expression); i++) recv = recv.expression.expression;
+  for (let i = 0; i < 4 && isCallExpression(recv) && isPropertyAccessExpression(recv.expression); i++) recv = recv.expression.expression;
   recv = skipWrappers(recv) as ts.Expression;
-  if (!ts.isIdentifier(recv) || !RESPONSE_NAMES.has(recv.text)) return undefined;
+  if (!isIdentifier(recv) || !RESPONSE_NAMES.has(recv.text)) return undefined;
   return call.arguments[0];
 }
 
@@ -66,8 +71,8 @@ export function sentValue(call: ts.CallExpression): ts.Expression | undefined {
 
 /** A statement that leaves the function: `return …`, `throw …`, or a block ending in one. */
 export function exits(st: ts.Statement): boolean {
-  if (ts.isReturnStatement(st) || ts.isThrowStatement(st)) return true;
-  if (ts.isBlock(st)) return st.statements.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
+  if (isReturnStatement(st) || ts.isThrowStatement(st)) return true;
+  if (isBlock(st)) return st.statements.some((s) => isReturnStatement(s) || ts.isThrowStatement(s));
   return false;
 }
 
@@ -80,7 +85,7 @@ export function ifsBefore(fn: ts.Node, at: ts.Node, cond: (c: ts.Expression) => 
   const visit = (n: ts.Node): void => {
     if (n.pos >= at.pos) return;
     if (n !== fn && ts.isFunctionLike(n)) return;
-    if (ts.isIfStatement(n) && n.end <= at.pos && cond(n.expression)) out.push(n);
+    if (isIfStatement(n) && n.end <= at.pos && cond(n.expression)) out.push(n);
     ts.forEachChild(n, visit);
   };
   visit(fn);
@@ -95,7 +100,7 @@ export function comparesAbove(cond: ts.Node, subject: (e: ts.Expression) => bool
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n)) {
+    if (isBinaryExpression(n)) {
       const k = n.operatorToken.kind;
       const greater = k === SyntaxKind.GreaterThanToken || k === SyntaxKind.GreaterThanEqualsToken;
       const less = k === SyntaxKind.LessThanToken || k === SyntaxKind.LessThanEqualsToken;
@@ -122,10 +127,10 @@ function isBound(e: ts.Expression): boolean {
 export function exprWords(expr: ts.Node | undefined): readonly string[] {
   if (!expr) return [];
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) return nameWords(e.text);
-  if (ts.isPropertyAccessExpression(e)) return nameWords(e.name.text);
-  if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return nameWords(e.argumentExpression.text);
-  if (ts.isCallExpression(e)) return nameWords(calleeName(e) ?? '');
+  if (isIdentifier(e)) return nameWords(e.text);
+  if (isPropertyAccessExpression(e)) return nameWords(e.name.text);
+  if (isElementAccessExpression(e) && isStringLiteralLike(e.argumentExpression)) return nameWords(e.argumentExpression.text);
+  if (isCallExpression(e)) return nameWords(calleeName(e) ?? '');
   return [];
 }
 
@@ -158,7 +163,7 @@ export function enclosingFn(node: ts.Node): ts.SignatureDeclaration | undefined 
 export function enclosingStatement(node: ts.Node): ts.Statement | undefined {
   for (let n: ts.Node | undefined = node; n; n = n.parent) {
     const p = n.parent;
-    if (p && (ts.isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseClause(p) || ts.isDefaultClause(p))) {
+    if (p && (isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseClause(p) || ts.isDefaultClause(p))) {
       return n as ts.Statement;
     }
   }
@@ -267,10 +272,10 @@ export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; r
     switch (n.kind) {
       case SyntaxKind.VariableDeclaration: {
         const d = n as ts.VariableDeclaration;
-        if (!ts.isIdentifier(d.name) || !d.initializer) break;
+        if (!isIdentifier(d.name) || !d.initializer) break;
         const init = skipWrappers(d.initializer);
-        if (ts.isNewExpression(init) && isMongooseSchema(ctx, init)) schemas.set(d.name.text, schemaFields(init));
-        const call = ts.isCallExpression(init) ? init : undefined;
+        if (isNewExpression(init) && isMongooseSchema(ctx, init)) schemas.set(d.name.text, schemaFields(init));
+        const call = isCallExpression(init) ? init : undefined;
         if (call && calleeName(call) === 'model') {
           const m = modelCallOf(call);
           if (m) modelCalls.push({ ...m, bound: d.name.text });
@@ -283,7 +288,7 @@ export function modelCollector(ctx: RuleContext): { note(n: ts.Node): boolean; r
         if (name === 'model') {
           const m = modelCallOf(c);
           if (m) modelCalls.push(m);
-        } else if (name === 'set' && ts.isPropertyAccessExpression(c.expression) && /^to(JSON|Object)$/.test(stringValue(c.arguments[0]) ?? '')) {
+        } else if (name === 'set' && isPropertyAccessExpression(c.expression) && /^to(JSON|Object)$/.test(stringValue(c.arguments[0]) ?? '')) {
           const d = dottedName(c.expression.expression);
           if (d) hiddenLater.add(d);
         }
@@ -349,19 +354,19 @@ function isMongooseSchema(ctx: RuleContext, n: ts.NewExpression): boolean {
 /** Secret keys of `new Schema({ … }, options)`; hidden when each has `select: false` or the options transform toJSON. */
 function schemaFields(n: ts.NewExpression): { fields: string[]; hidden: boolean } {
   const def = n.arguments?.[0] && skipWrappers(n.arguments[0]);
-  if (!def || !ts.isObjectLiteralExpression(def)) return { fields: [], hidden: false };
+  if (!def || !isObjectLiteralExpression(def)) return { fields: [], hidden: false };
   const fields: string[] = [];
   let allDeselected = true;
   for (const p of def.properties) {
     const name = memberName(p);
     if (!name || !isSensitiveField(name)) continue;
     fields.push(name);
-    const v = ts.isPropertyAssignment(p) ? skipWrappers(p.initializer) : undefined;
-    const deselected = !!v && ts.isObjectLiteralExpression(v) && getPropertyValue(v, 'select')?.kind === SyntaxKind.FalseKeyword;
+    const v = isPropertyAssignment(p) ? skipWrappers(p.initializer) : undefined;
+    const deselected = !!v && isObjectLiteralExpression(v) && getPropertyValue(v, 'select')?.kind === SyntaxKind.FalseKeyword;
     if (!deselected) allDeselected = false;
   }
   const opts = n.arguments?.[1] && skipWrappers(n.arguments[1]);
-  const transforms = !!opts && ts.isObjectLiteralExpression(opts) && (!!getPropertyValue(opts, 'toJSON') || !!getPropertyValue(opts, 'toObject'));
+  const transforms = !!opts && isObjectLiteralExpression(opts) && (!!getPropertyValue(opts, 'toJSON') || !!getPropertyValue(opts, 'toObject'));
   return { fields, hidden: (fields.length > 0 && allDeselected) || transforms };
 }
 
@@ -369,18 +374,18 @@ function schemaFields(n: ts.NewExpression): { fields: string[]; hidden: boolean 
 function modelCallOf(call: ts.CallExpression): { model: string; schema: string } | undefined {
   const model = stringValue(call.arguments[0]);
   const schema = call.arguments[1] && skipWrappers(call.arguments[1]);
-  return model && schema && ts.isIdentifier(schema) ? { model, schema: schema.text } : undefined;
+  return model && schema && isIdentifier(schema) ? { model, schema: schema.text } : undefined;
 }
 
 /** `@Exclude()`, `@Column({ select: false })`, `@Prop({ select: false })` on an entity property. */
 function hidesProperty(p: ts.PropertyDeclaration): boolean {
   return (ts.getDecorators(p) ?? []).some((d) => {
     const e = d.expression;
-    if (!ts.isCallExpression(e)) return false;
+    if (!isCallExpression(e)) return false;
     const name = calleeName(e);
     if (name === 'Exclude' || name === 'HideField') return true;
     const o = e.arguments[0] && skipWrappers(e.arguments[0]);
-    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'select')?.kind === SyntaxKind.FalseKeyword;
+    return !!o && isObjectLiteralExpression(o) && getPropertyValue(o, 'select')?.kind === SyntaxKind.FalseKeyword;
   });
 }
 
@@ -404,24 +409,24 @@ export function projection(arg: ts.Expression | undefined): 'includes' | 'other'
     const parts = s.split(/[\s,]+/).filter(Boolean);
     return parts.some((p) => (p.startsWith('+') || (!p.startsWith('-') && parts.every((q) => !q.startsWith('-')))) && isSensitiveField(p.replace(/^\+/, ''))) ? 'includes' : 'other';
   }
-  if (ts.isObjectLiteralExpression(e)) {
-    return e.properties.some((p) => ts.isPropertyAssignment(p) && isSensitiveField(propertyName(p.name) ?? '') &&
+  if (isObjectLiteralExpression(e)) {
+    return e.properties.some((p) => isPropertyAssignment(p) && isSensitiveField(propertyName(p.name) ?? '') &&
       (p.initializer.kind === SyntaxKind.TrueKeyword || stringValue(p.initializer) === undefined && p.initializer.getText() === '1')) ? 'includes' : 'other';
   }
-  if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => isSensitiveField(stringValue(x) ?? '')) ? 'includes' : 'other';
+  if (isArrayLiteralExpression(e)) return e.elements.some((x) => isSensitiveField(stringValue(x) ?? '')) ? 'includes' : 'other';
   return 'other';
 }
 
 export function hasSecretKey(arg: ts.Expression): boolean {
   const o = skipWrappers(arg);
-  return ts.isObjectLiteralExpression(o) && o.properties.some((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && isSensitiveField(propertyName(p.name) ?? ''));
+  return isObjectLiteralExpression(o) && o.properties.some((p) => (isPropertyAssignment(p) || isShorthandPropertyAssignment(p)) && isSensitiveField(propertyName(p.name) ?? ''));
 }
 
 /** `User` in `User.findById`, `user` in `prisma.user.findUnique`, `userRepository`, `this.userModel`, `'users'` in `db.collection('users')`. */
 export function modelName(receiver: ts.Node): string | undefined {
-  if (ts.isIdentifier(receiver)) return receiver.text;
-  if (ts.isPropertyAccessExpression(receiver)) return receiver.name.text;
-  if (ts.isCallExpression(receiver)) return stringValue(receiver.arguments[0]);
+  if (isIdentifier(receiver)) return receiver.text;
+  if (isPropertyAccessExpression(receiver)) return receiver.name.text;
+  if (isCallExpression(receiver)) return stringValue(receiver.arguments[0]);
   return undefined;
 }
 
@@ -438,14 +443,14 @@ export interface Learned {
 /** Learn from projections: `User.findById(id).select('-password')`, `findAll({ attributes: { exclude: ['password'] } })`, Prisma `omit`. */
 export function learn(call: ts.CallExpression, out: Learned): void {
   const e = call.expression;
-  if (!ts.isPropertyAccessExpression(e)) return;
+  if (!isPropertyAccessExpression(e)) return;
   const m = e.name.text;
   if (m === 'select') {
     let cur = skipWrappers(e.expression);
-    for (let i = 0; i < 8 && ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression) && (CHAIN_METHODS.has(cur.expression.name.text) || cur.expression.name.text === 'select'); i++) {
+    for (let i = 0; i < 8 && isCallExpression(cur) && isPropertyAccessExpression(cur.expression) && (CHAIN_METHODS.has(cur.expression.name.text) || cur.expression.name.text === 'select'); i++) {
       cur = skipWrappers(cur.expression.expression);
     }
-    if (!ts.isCallExpression(cur) || !ts.isPropertyAccessExpression(cur.expression)) return;
+    if (!isCallExpression(cur) || !isPropertyAccessExpression(cur.expression)) return;
     note(out, modelName(skipWrappers(cur.expression.expression)), call.arguments[0], 'select');
     return;
   }
@@ -456,7 +461,7 @@ export function learn(call: ts.CallExpression, out: Learned): void {
     if (o.kind === SyntaxKind.ObjectLiteralExpression) {
       const v = propertyValues(o as ts.ObjectLiteralExpression, PROJECTION_KEYS);
       for (let k = 0; k < PROJECTION_KEYS.length; k++) if (v[k]) note(out, modelName(skipWrappers(e.expression)), v[k], PROJECTION_KEYS[k]);
-    } else if (i === 1 && ts.isStringLiteralLike(o)) note(out, modelName(skipWrappers(e.expression)), o, 'select');
+    } else if (i === 1 && isStringLiteralLike(o)) note(out, modelName(skipWrappers(e.expression)), o, 'select');
   }
 }
 
@@ -504,12 +509,12 @@ function note(out: Learned, model: string | undefined, arg: ts.Expression | unde
     }
     return;
   }
-  if (!ts.isObjectLiteralExpression(e)) return;
+  if (!isObjectLiteralExpression(e)) return;
   for (const p of e.properties) {
-    if (!ts.isPropertyAssignment(p)) continue;
+    if (!isPropertyAssignment(p)) continue;
     const name = propertyName(p.name) ?? '';
     const v = skipWrappers(p.initializer);
-    if (name === 'exclude' && ts.isArrayLiteralExpression(v)) {
+    if (name === 'exclude' && isArrayLiteralExpression(v)) {
       for (const x of v.elements) if (isSensitiveField(stringValue(x) ?? '')) add(stringValue(x)!);
     } else if (isSensitiveField(name)) {
       const off = v.kind === SyntaxKind.FalseKeyword || (ts.isNumericLiteral(v) && v.text === '0');

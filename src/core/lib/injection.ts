@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
+  isFunctionDeclaration, isIdentifier, isIfStatement, isImportDeclaration, isNewExpression,
+  isNoSubstitutionTemplateLiteral, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isReturnStatement, isStringLiteral, isTemplateExpression, isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, eol, stringValue } from '../ast';
 import { requestPart, type Source } from '../flow';
 import { skipWrappers, type Origin } from '../modules';
@@ -26,7 +31,7 @@ export function sourceText(source: Source): string {
   let n: ts.Node = source.node;
   for (let i = 0; i < 2; i++) {
     const p = n.parent;
-    if (p && (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === n && !(ts.isCallExpression(p.parent) && p.parent.expression === p)) n = p;
+    if (p && (isPropertyAccessExpression(p) || isElementAccessExpression(p)) && p.expression === n && !(isCallExpression(p.parent) && p.parent.expression === p)) n = p;
     else break;
   }
   const t = n.getText();
@@ -82,7 +87,7 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
   if (opts.sanitizes?.(ctx, e)) return undefined;
   const direct = requestPart(e);
   if (direct) return direct;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0) {
       const w = valueAt(b, e);
@@ -90,8 +95,8 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
     }
     return flowSource(ctx, e, opts);
   }
-  if (ts.isTemplateExpression(e)) return first(ctx, e.templateSpans.map((s) => s.expression), opts, depth, state);
-  if (ts.isBinaryExpression(e)) {
+  if (isTemplateExpression(e)) return first(ctx, e.templateSpans.map((s) => s.expression), opts, depth, state);
+  if (isBinaryExpression(e)) {
     switch (e.operatorToken.kind) {
       case SyntaxKind.PlusToken:
       case SyntaxKind.BarBarToken:
@@ -110,7 +115,7 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
     if (validatingCondition(e.condition) && mentionsAny(e.condition, namesIn(e.whenTrue, e.whenFalse))) return undefined;
     return first(ctx, [e.whenTrue, e.whenFalse], opts, depth, state);
   }
-  if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
+  if (isCallExpression(e) || isNewExpression(e)) {
     const carried = opts.carries?.(ctx, e);
     if (carried) {
       // Flow does not follow this call, so it is asked about each carried argument instead (guards on `name` in `join(DIR, name)`).
@@ -125,10 +130,10 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
       return undefined;
     }
     const callee = skipWrappers(e.expression);
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(callee) && STRING_PASS_THROUGH.has(callee.name.text) && !requestGetter(callee)) {
+    if (isCallExpression(e) && isPropertyAccessExpression(callee) && STRING_PASS_THROUGH.has(callee.name.text) && !requestGetter(callee)) {
       return walk(ctx, callee.expression, opts, depth + 1, state);
     }
-    if (ts.isIdentifier(callee) && (callee.text === 'String' || callee.text === 'decodeURIComponent' || callee.text === 'decodeURI') && e.arguments?.[0]) {
+    if (isIdentifier(callee) && (callee.text === 'String' || callee.text === 'decodeURIComponent' || callee.text === 'decodeURI') && e.arguments?.[0]) {
       return walk(ctx, e.arguments[0], opts, depth + 1, state);
     }
     return flowSource(ctx, e, opts);
@@ -147,17 +152,17 @@ function first(ctx: RuleContext, nodes: readonly ts.Node[], opts: TraceOptions, 
 /** `req.get(…)`: flow's own header getter, not a string method. */
 function requestGetter(callee: ts.PropertyAccessExpression): boolean {
   const r = skipWrappers(callee.expression);
-  return ts.isIdentifier(r) && (r.text === 'req' || r.text === 'request');
+  return isIdentifier(r) && (r.text === 'req' || r.text === 'request');
 }
 
 /** Module origin of a call's callee, `default.` dropped, looking through `promisify(exec)`. */
 export function calleeOrigin(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression): Origin | undefined {
   let o: Origin | undefined;
   const callee = skipWrappers(call.expression);
-  if (ts.isIdentifier(callee)) {
+  if (isIdentifier(callee)) {
     const b = lookup(callee.text, callee);
     const init = b && b.kind === 'variable' && b.path.length === 0 && b.init ? skipWrappers(b.init) : undefined;
-    if (init && ts.isCallExpression(init) && calleeName(init) === 'promisify' && init.arguments[0]) o = ctx.modules.origin(init.arguments[0]);
+    if (init && isCallExpression(init) && calleeName(init) === 'promisify' && init.arguments[0]) o = ctx.modules.origin(init.arguments[0]);
   }
   o ??= ctx.modules.callee(call);
   if (o && o.path[0] === 'default') return { module: o.module, path: o.path.slice(1) };
@@ -184,12 +189,12 @@ export function validatingCondition(cond: ts.Expression): boolean {
   let hit = false;
   const visit = (x: ts.Node): void => {
     if (hit) return;
-    if (ts.isCallExpression(x)) {
+    if (isCallExpression(x)) {
       const n = calleeName(x) ?? '';
       if (GUARD_METHODS.has(n) || GUARD_NAME.test(n)) hit = true;
-    } else if (ts.isPropertyAccessExpression(x) && GUARD_PROPS.has(x.name.text)) {
+    } else if (isPropertyAccessExpression(x) && GUARD_PROPS.has(x.name.text)) {
       hit = true;
-    } else if (ts.isBinaryExpression(x)) {
+    } else if (isBinaryExpression(x)) {
       const k = x.operatorToken.kind;
       if (k === SyntaxKind.EqualsEqualsEqualsToken || k === SyntaxKind.ExclamationEqualsEqualsToken ||
         k === SyntaxKind.EqualsEqualsToken || k === SyntaxKind.ExclamationEqualsToken || k === SyntaxKind.InKeyword) {
@@ -208,9 +213,9 @@ export function validatingCondition(cond: ts.Expression): boolean {
 /** A non-empty string literal, an UPPER_CASE constant or a property of one: a value a comparison can pin down. */
 function isSpecificValue(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  if (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) return x.text.length > 0;
-  if (ts.isIdentifier(x)) return /^[A-Z][A-Z0-9_]+$/.test(x.text);
-  if (ts.isPropertyAccessExpression(x)) return GUARD_PROPS.has(x.name.text) || isSpecificValue(x.expression);
+  if (isStringLiteral(x) || isNoSubstitutionTemplateLiteral(x)) return x.text.length > 0;
+  if (isIdentifier(x)) return /^[A-Z][A-Z0-9_]+$/.test(x.text);
+  if (isPropertyAccessExpression(x)) return GUARD_PROPS.has(x.name.text) || isSpecificValue(x.expression);
   return false;
 }
 
@@ -223,7 +228,7 @@ export function namesIn(...exprs: ts.Node[]): Set<string> {
   const add = (n: ts.Node, depth: number): void => {
     if (depth > 4) return;
     const x = skipWrappers(n);
-    if (ts.isIdentifier(x)) {
+    if (isIdentifier(x)) {
       if (names.has(x.text)) return;
       names.add(x.text);
       const b = lookup(x.text, x);
@@ -236,7 +241,7 @@ export function namesIn(...exprs: ts.Node[]): Set<string> {
       }
       return;
     }
-    if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
+    if (isPropertyAccessExpression(x) || isElementAccessExpression(x)) {
       const d = dottedName(x);
       if (d) names.add(d);
       add(x.expression, depth + 1);
@@ -256,8 +261,8 @@ export function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean 
   let hit = false;
   const visit = (x: ts.Node): void => {
     if (hit) return;
-    if (ts.isIdentifier(x) && names.has(x.text)) hit = true;
-    else if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
+    if (isIdentifier(x) && names.has(x.text)) hit = true;
+    else if (isPropertyAccessExpression(x) || isElementAccessExpression(x)) {
       const d = dottedName(x);
       if (d && names.has(d)) hit = true;
     }
@@ -288,7 +293,7 @@ function guardIn(body: ts.Node, sink: ts.Node, names: ReadonlySet<string>, condi
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= sink.pos) return;
-    if (ts.isIfStatement(n) && mentionsAny(n.expression, names) && condition(n.expression)) {
+    if (isIfStatement(n) && mentionsAny(n.expression, names) && condition(n.expression)) {
       const before = n.end <= sink.pos && exits(n.thenStatement);
       const inThen = n.thenStatement.pos <= sink.pos && sink.end <= n.thenStatement.end && !isNegation(n.expression);
       const inElse = !!n.elseStatement && n.elseStatement.pos <= sink.pos && sink.end <= n.elseStatement.end;
@@ -305,14 +310,14 @@ function guardIn(body: ts.Node, sink: ts.Node, names: ReadonlySet<string>, condi
 
 function isNegation(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
+  return isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
 }
 
 /** The branch leaves the function: return, throw, or `next(err)`. */
 export function exits(st: ts.Statement): boolean {
-  if (ts.isReturnStatement(st) || ts.isThrowStatement(st)) return true;
-  if (ts.isBlock(st)) return st.statements.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
-  if (ts.isExpressionStatement(st)) return ts.isCallExpression(st.expression) && calleeName(st.expression) === 'next';
+  if (isReturnStatement(st) || ts.isThrowStatement(st)) return true;
+  if (isBlock(st)) return st.statements.some((s) => isReturnStatement(s) || ts.isThrowStatement(s));
+  if (isExpressionStatement(st)) return isCallExpression(st.expression) && calleeName(st.expression) === 'next';
   return false;
 }
 
@@ -326,7 +331,7 @@ const REQ_NAME = /^_?(req|request)$/;
 export function chainRoot(expr: ts.Node): ts.Node {
   let e = skipWrappers(expr);
   for (let i = 0; i < 8; i++) {
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipWrappers(e.expression))) {
+    if (isCallExpression(e) && isPropertyAccessExpression(skipWrappers(e.expression))) {
       e = skipWrappers((skipWrappers(e.expression) as ts.PropertyAccessExpression).expression);
     } else break;
   }
@@ -336,13 +341,13 @@ export function chainRoot(expr: ts.Node): ts.Node {
 /** An Express/Fastify response: `res`, `response`, `reply`, or the second parameter of a `(req, x)` handler, reached through call chains. */
 export function isResponse(expr: ts.Node): boolean {
   const root = chainRoot(expr);
-  if (!ts.isIdentifier(root)) return false;
+  if (!isIdentifier(root)) return false;
   if (RES_NAME.test(root.text)) return true;
   const b = lookup(root.text, root);
   if (!b || b.kind !== 'parameter' || !ts.isParameter(b.declaration)) return false;
   const fn = b.declaration.parent as ts.SignatureDeclaration;
   const params = fn.parameters;
-  return params[1] === b.declaration && !!params[0] && ts.isIdentifier(params[0].name) && REQ_NAME.test(params[0].name.text);
+  return params[1] === b.declaration && !!params[0] && isIdentifier(params[0].name) && REQ_NAME.test(params[0].name.text);
 }
 
 // ---------------------------------------------------------------------------
@@ -355,9 +360,9 @@ export function isTypeScriptFile(file: string): boolean {
 /** A top-level function, variable, class or import binding named `name`. */
 export function declaresTopLevel(sf: ts.SourceFile, name: string): boolean {
   for (const st of sf.statements) {
-    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name) return true;
-    if (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => bindsName(d.name, name))) return true;
-    if (ts.isImportDeclaration(st) && st.importClause) {
+    if ((isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name) return true;
+    if (isVariableStatement(st) && st.declarationList.declarations.some((d) => bindsName(d.name, name))) return true;
+    if (isImportDeclaration(st) && st.importClause) {
       const c = st.importClause;
       if (c.name?.text === name) return true;
       const nb = c.namedBindings;
@@ -369,7 +374,7 @@ export function declaresTopLevel(sf: ts.SourceFile, name: string): boolean {
 }
 
 function bindsName(n: ts.BindingName, name: string): boolean {
-  if (ts.isIdentifier(n)) return n.text === name;
+  if (isIdentifier(n)) return n.text === name;
   return n.elements.some((e) => !ts.isOmittedExpression(e) && bindsName(e.name, name));
 }
 
@@ -428,10 +433,10 @@ export type Part = { text: string } | { expr: ts.Expression };
 /** The literal and interpolated parts of a template literal or a `+` chain (one level, no variables). */
 export function stringParts(e: ts.Expression, out: Part[] = [], depth = 0): Part[] {
   const x = skipWrappers(e) as ts.Expression;
-  if (depth < 50 && ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (depth < 50 && isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
     stringParts(x.left, out, depth + 1);
     stringParts(x.right, out, depth + 1);
-  } else if (ts.isTemplateExpression(x)) {
+  } else if (isTemplateExpression(x)) {
     out.push({ text: x.head.text });
     for (const s of x.templateSpans) out.push({ expr: s.expression }, { text: s.literal.text });
   } else {
@@ -449,7 +454,7 @@ export function stringParts(e: ts.Expression, out: Part[] = [], depth = 0): Part
  */
 export function definingExpression(e: ts.Expression): ts.Expression {
   let x = skipWrappers(e) as ts.Expression;
-  for (let i = 0; i < 4 && ts.isIdentifier(x); i++) {
+  for (let i = 0; i < 4 && isIdentifier(x); i++) {
     const b = lookup(x.text, x);
     if (!b || b.kind !== 'variable' || b.path.length !== 0 || !b.init) break;
     if (valueAt(b, x) !== b.init) break;

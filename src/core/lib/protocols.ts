@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral,
+  isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression,
+  SyntaxKind, ts,
+} from '../ts';
 import { calleeName, calleeObject, dottedName, isFunctionLike, stringValue } from '../ast';
 import { requestPart } from '../flow';
 import { skipWrappers } from '../modules';
@@ -85,14 +90,14 @@ const CSRF_NAME = /csrf|xsrf/i;
 /** A request header read whose name says CSRF: `req.headers['x-csrf-token']`, `req.get('X-XSRF-TOKEN')`. */
 function isCsrfHeaderRead(e: ts.Node): boolean {
   e = skipWrappers(e);
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     const recv = calleeObject(e);
     if ((name === 'get' || name === 'header') && recv && /^(req|request)$/.test(dottedName(recv) ?? '')) return CSRF_NAME.test(resolveString(e.arguments[0]) ?? '');
     return false;
   }
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
+    const key = isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
     const part = requestPart(skipWrappers(e.expression));
     return !!key && !!part && part.part === 'headers' && CSRF_NAME.test(key);
   }
@@ -102,8 +107,8 @@ function isCsrfHeaderRead(e: ts.Node): boolean {
 /** A cookie read: `req.cookies._csrf`, `req.signedCookies['csrf']`, `ctx.cookies.get('csrf')`. */
 function isCookieRead(e: ts.Node): boolean {
   e = skipWrappers(e);
-  if (ts.isCallExpression(e)) return calleeName(e) === 'get' && /cookies$/.test(dottedName(calleeObject(e) ?? e) ?? '');
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+  if (isCallExpression(e)) return calleeName(e) === 'get' && /cookies$/.test(dottedName(calleeObject(e) ?? e) ?? '');
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
     const part = requestPart(skipWrappers(e.expression));
     return !!part && (part.part === 'cookies' || part.part === 'signedCookies');
   }
@@ -115,7 +120,7 @@ type Side = 'csrf-header' | 'cookie' | undefined;
 /** What one side of a comparison reads: a CSRF header, a cookie, or neither (through one local variable). */
 function sideOf(e: ts.Node): Side {
   e = skipWrappers(e);
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init) return undefined;
     const init = skipWrappers(b.init);
@@ -133,7 +138,7 @@ function sideOf(e: ts.Node): Side {
 
 function direct(e: ts.Node): Side {
   // `req.get('x-csrf-token') || ''`
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
+  if (isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return direct(skipWrappers(e.left));
   }
   if (isCsrfHeaderRead(e)) return 'csrf-header';
@@ -149,7 +154,7 @@ function direct(e: ts.Node): Side {
 export function isDoubleSubmitCheck(node: ts.BinaryExpression | ts.CallExpression): boolean {
   let a: ts.Node | undefined;
   let b: ts.Node | undefined;
-  if (ts.isBinaryExpression(node)) {
+  if (isBinaryExpression(node)) {
     const k = node.operatorToken.kind;
     if (k !== SyntaxKind.EqualsEqualsEqualsToken && k !== SyntaxKind.ExclamationEqualsEqualsToken &&
         k !== SyntaxKind.EqualsEqualsToken && k !== SyntaxKind.ExclamationEqualsToken) return false;
@@ -167,7 +172,7 @@ export function isDoubleSubmitCheck(node: ts.BinaryExpression | ts.CallExpressio
 
 function unwrapBufferFrom(e: ts.Node): ts.Node {
   const s = skipWrappers(e);
-  if (ts.isCallExpression(s) && calleeName(s) === 'from' && s.arguments[0]) return s.arguments[0];
+  if (isCallExpression(s) && calleeName(s) === 'from' && s.arguments[0]) return s.arguments[0];
   return s;
 }
 
@@ -268,10 +273,10 @@ export interface AuthorizationUrl {
 export function staticText(expr: ts.Node, depth = 0): string {
   if (depth > 8) return '${}';
   const e = skipWrappers(expr);
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
-  if (ts.isTemplateExpression(e)) return e.head.text + e.templateSpans.map((s) => staticText(s.expression, depth + 1) + s.literal.text).join('');
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return staticText(e.left, depth + 1) + staticText(e.right, depth + 1);
-  const s = ts.isIdentifier(e) ? resolveString(e) : undefined;
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (isTemplateExpression(e)) return e.head.text + e.templateSpans.map((s) => staticText(s.expression, depth + 1) + s.literal.text).join('');
+  if (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return staticText(e.left, depth + 1) + staticText(e.right, depth + 1);
+  const s = isIdentifier(e) ? resolveString(e) : undefined;
   return s ?? '${}';
 }
 
@@ -281,9 +286,9 @@ export function outermostStringExpression(node: ts.Node): ts.Expression {
   for (;;) {
     const p = n.parent;
     if (!p) return n;
-    if (ts.isParenthesizedExpression(p) || (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken)) n = p;
-    else if (ts.isTemplateSpan(p) && ts.isTemplateExpression(p.parent)) n = p.parent;
-    else if (ts.isTemplateExpression(n) && n !== node) return n;
+    if (isParenthesizedExpression(p) || (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken)) n = p;
+    else if (ts.isTemplateSpan(p) && isTemplateExpression(p.parent)) n = p.parent;
+    else if (isTemplateExpression(n) && n !== node) return n;
     else return n;
   }
 }
@@ -320,7 +325,7 @@ export function mentionsState(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isIdentifier(n) && STATE_WORD.test(n.text)) || ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) && /(^|[^a-z])state([^a-z]|$)/i.test(n.text))) {
+    if ((isIdentifier(n) && STATE_WORD.test(n.text)) || ((isStringLiteral(n) || isNoSubstitutionTemplateLiteral(n)) && /(^|[^a-z])state([^a-z]|$)/i.test(n.text))) {
       found = true;
       return;
     }
@@ -333,7 +338,7 @@ export function mentionsState(node: ts.Node): boolean {
 /** The function around a node, or the source file. */
 export function enclosingFunctionOrFile(node: ts.Node): ts.Node {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (isFunctionLike(n) || ts.isArrowFunction(n)) return n;
+    if (isFunctionLike(n) || isArrowFunction(n)) return n;
     if (ts.isSourceFile(n)) return n;
   }
   return node.getSourceFile();
@@ -377,7 +382,7 @@ export function graphqlServerOf(ctx: RuleContext, node: ts.CallExpression | ts.N
   if (!name) return undefined;
   const make = (kind: GraphqlServerKind, label: string, optionsArg: ts.Expression | undefined): GraphqlServer =>
     ({ kind, node, label, optionsArg, options: optionsArg ? resolveObject(optionsArg) : undefined });
-  if (ts.isNewExpression(node)) {
+  if (isNewExpression(node)) {
     if (name !== 'ApolloServer') return undefined;
     const o = ctx.modules.callee(node);
     return o && APOLLO_MODULES.test(o.module) ? make('apollo', 'ApolloServer', args[0]) : undefined;
@@ -389,7 +394,7 @@ export function graphqlServerOf(ctx: RuleContext, node: ts.CallExpression | ts.N
   }
   if (name !== 'createYoga' && name !== 'createServer' && name !== 'graphqlHTTP' && name !== 'createHandler' && name !== 'forRoot' && name !== 'graphqlExpress') {
     // express-graphql's default export under any local name: `const graphqlHTTP = require('express-graphql')`.
-    if (!ts.isIdentifier(node.expression)) return undefined;
+    if (!isIdentifier(node.expression)) return undefined;
   }
   const o = ctx.modules.callee(node);
   if (!o) return undefined;
@@ -423,7 +428,7 @@ export function mayConfigureLimit(server: GraphqlServer): boolean {
   const rules = opts.props.get('validationRules');
   if (rules) {
     const e = skipWrappers(rules);
-    if (!ts.isArrayLiteralExpression(e) || e.elements.length > 0) return true;
+    if (!isArrayLiteralExpression(e) || e.elements.length > 0) return true;
   }
   const plugins = opts.props.get('plugins') ?? opts.props.get('envelopPlugins');
   if (plugins && /depth|complex|cost|armor|limit/i.test(plugins.getText().slice(0, 2000))) return true;

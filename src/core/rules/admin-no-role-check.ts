@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isIfStatement, isNewExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isVariableDeclaration,
+  SyntaxKind, ts,
+} from '../ts';
 import { calleeName, calleeObject, routeCall, type RouteCall, isFunctionLike } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -83,7 +87,7 @@ function adminPathGuard(literal: ts.StringLiteral): ts.Node | undefined {
   // `const requireAdmin = req.path…('/admin')`: that name holds the path test, not a role.
   const pathTest = new Set<string>();
   for (let n: ts.Node | undefined = literal.parent; n && !ts.isSourceFile(n); n = n.parent) {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) pathTest.add(n.name.text);
+    if (isVariableDeclaration(n) && isIdentifier(n.name)) pathTest.add(n.name.text);
     if (!isFunctionLike(n)) continue;
     return checksRoleInside(n, pathTest) ? n : undefined;
   }
@@ -97,21 +101,21 @@ const REQUEST_PATH_PROPS: ReadonlySet<string> = new Set(['path', 'url', 'origina
 function testsRequestPath(literal: ts.StringLiteral): boolean {
   const p = literal.parent;
   let subject: ts.Expression | undefined;
-  if (ts.isCallExpression(p) && p.arguments[0] === literal && PATH_TESTS.has(calleeName(p) ?? '')) subject = calleeObject(p);
-  else if (ts.isBinaryExpression(p) && (p.left === literal || p.right === literal)) subject = p.left === literal ? p.right : p.left;
+  if (isCallExpression(p) && p.arguments[0] === literal && PATH_TESTS.has(calleeName(p) ?? '')) subject = calleeObject(p);
+  else if (isBinaryExpression(p) && (p.left === literal || p.right === literal)) subject = p.left === literal ? p.right : p.left;
   if (!subject) return false;
   // Through .toLowerCase() and friends.
   let e = skipWrappers(subject);
-  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) e = skipWrappers(e.expression.expression);
-  return ts.isPropertyAccessExpression(e) && REQUEST_PATH_PROPS.has(e.name.text);
+  while (isCallExpression(e) && isPropertyAccessExpression(e.expression)) e = skipWrappers(e.expression.expression);
+  return isPropertyAccessExpression(e) && REQUEST_PATH_PROPS.has(e.name.text);
 }
 
 function functionLabel(fn: ts.Node): string {
   const named = (fn as ts.FunctionDeclaration).name;
-  if (named && ts.isIdentifier(named)) return `${named.text}()`;
+  if (named && isIdentifier(named)) return `${named.text}()`;
   const p = fn.parent;
-  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return `${p.name.text}()`;
-  if (ts.isPropertyAssignment(p) || ts.isBinaryExpression(p)) return `${(ts.isPropertyAssignment(p) ? p.name : p.left).getText()}`;
+  if (isVariableDeclaration(p) && isIdentifier(p.name)) return `${p.name.text}()`;
+  if (isPropertyAssignment(p) || isBinaryExpression(p)) return `${(isPropertyAssignment(p) ? p.name : p.left).getText()}`;
   return 'a middleware';
 }
 
@@ -143,7 +147,7 @@ const ADMINISH_ARG = /admin|superuser|staff|moderator|\brole|permission/i;
 export function isRoleGuard(m: ts.Node): boolean {
   const e = skipWrappers(m);
   let target: ts.Node = e;
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     if (e.arguments.some((a) => ADMINISH_ARG.test(a.getText()))) {
       // requireRole('admin'), restrictTo('admin'), jwtAuth({ roles: ['admin'] }); not express.static('admin')
       const name = calleeName(e) ?? '';
@@ -151,7 +155,7 @@ export function isRoleGuard(m: ts.Node): boolean {
     }
     target = e.expression;
   }
-  const text = ts.isIdentifier(target) || ts.isPropertyAccessExpression(target) ? target.getText() : undefined;
+  const text = isIdentifier(target) || isPropertyAccessExpression(target) ? target.getText() : undefined;
   if (!text) return false;
   const w = words(text);
   if (w.some((x) => NOT_GUARD_WORDS.has(x))) return false;
@@ -169,17 +173,17 @@ const ROLE_PROPS: ReadonlySet<string> = new Set(['role', 'roles', 'admin', 'perm
 function checksRoleInside(fn: ts.Node, notRoles?: ReadonlySet<string>): boolean {
   const isRole = (id: ts.Identifier): boolean => !notRoles?.has(id.text) && words(id.text).some((x) => ROLE_PROPS.has(x));
   return !!find(fn, (n) => {
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const w = words(calleeName(n) ?? '');
       if (w.some((x) => CHECK_VERBS.has(x)) && w.some((x) => ROLE_WORDS.has(x))) return true;
       return false;
     }
-    if (ts.isIfStatement(n)) {
-      const mentionsRole = !!find(n.expression, (c) => ts.isIdentifier(c) && isRole(c)) ||
-        (ts.isIdentifier(n.expression) && isRole(n.expression));
+    if (isIfStatement(n)) {
+      const mentionsRole = !!find(n.expression, (c) => isIdentifier(c) && isRole(c)) ||
+        (isIdentifier(n.expression) && isRole(n.expression));
       if (!mentionsRole) return false;
-      return !!find(n.thenStatement, (b) => ts.isThrowStatement(b) || ts.isReturnStatement(b) ||
-        (ts.isCallExpression(b) && (calleeName(b) === 'sendStatus' || calleeName(b) === 'status')));
+      return !!find(n.thenStatement, (b) => ts.isThrowStatement(b) || isReturnStatement(b) ||
+        (isCallExpression(b) && (calleeName(b) === 'sendStatus' || calleeName(b) === 'status')));
     }
     return false;
   });
@@ -197,7 +201,7 @@ interface Guard {
 function receiverOf(route: RouteCall): string | undefined {
   let obj = calleeObject(route.call);
   // x.route('/a').get(h)
-  while (obj && ts.isCallExpression(obj)) obj = calleeObject(obj);
+  while (obj && isCallExpression(obj)) obj = calleeObject(obj);
   return obj?.getText();
 }
 
@@ -211,7 +215,7 @@ function isLocalRouter(id: ts.Identifier): boolean {
   const b = lookup(id.text, id);
   if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
   const init = skipWrappers(b.init);
-  return (ts.isCallExpression(init) && requiredModule(init) === undefined) || ts.isNewExpression(init);
+  return (isCallExpression(init) && requiredModule(init) === undefined) || isNewExpression(init);
 }
 
 /** A role-checking middleware: by its name or arguments, or a local function that tests the role. */
@@ -271,7 +275,7 @@ function check(ctx: RuleContext, routes: RouteCall[]): void {
       if (r.method !== 'use' || r.path === undefined || !isAdminPath(r.path)) continue;
       // app.use('/admin', [guards…], adminRouter)
       const last = skipWrappers(r.handlers[r.handlers.length - 1]);
-      if (!ts.isIdentifier(last) || isGuard(last)) continue;
+      if (!isIdentifier(last) || isGuard(last)) continue;
       ctx.fact('admin-route', r.call);
       const before = r.handlers.slice(0, -1).find(isGuard) ?? guardFor(guards, recv, r.path, r.call.pos);
       if (isLocalRouter(last)) {

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment,
+  isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, propertyName, stringValue } from '../ast';
 import { enclosingFn, exprWords, isTestOrSampleFile, nameWords, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -99,14 +103,14 @@ export const rule: SourceRule = {
       NewExpression(node: ts.NewExpression) {
         if (!mayStore) return;
         const e = skipWrappers(node.expression);
-        if (!ts.isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
+        if (!isIdentifier(e) || !/^[A-Z]/.test(e.text) || !node.arguments) return;
         let words: readonly string[] | undefined;
         const context = (): readonly string[] => (words ??= nameWords(e.text));
         for (const arg of node.arguments) for (const p of fieldsOf(arg)) checkStored(ctx, kinds, p, context);
       },
       // apiKeyDoc.key = generated; user.apiKey = key; … await user.save()
       BinaryExpression(node: ts.BinaryExpression) {
-        if (!mayStore || node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (!mayStore || node.operatorToken.kind !== SyntaxKind.EqualsToken || !isPropertyAccessExpression(node.left)) return;
         const field = node.left.name.text;
         const left = node.left;
         if (!isKeyField(kinds, field, () => exprWords(left.expression), node.right)) return;
@@ -122,9 +126,9 @@ export const rule: SourceRule = {
 /** Words naming the collection a call writes to: `ApiKey.create` → api key; `prisma.apiKey.create`; `db.collection('api_keys').insertOne`. */
 function receiverWords(call: ts.CallExpression): readonly string[] {
   const e = skipWrappers(call.expression);
-  if (!ts.isPropertyAccessExpression(e)) return [];
+  if (!isPropertyAccessExpression(e)) return [];
   const r = skipWrappers(e.expression);
-  if (ts.isCallExpression(r)) {
+  if (isCallExpression(r)) {
     const s = stringValue(r.arguments[0]);
     return s ? nameWords(s) : exprWords(r);
   }
@@ -134,13 +138,13 @@ function receiverWords(call: ts.CallExpression): readonly string[] {
 /** Properties of an object argument, and of its `data:` / `$set:` / `where:` object. */
 function fieldsOf(arg: ts.Expression, depth = 0): (ts.PropertyAssignment | ts.ShorthandPropertyAssignment)[] {
   const o = skipWrappers(arg);
-  if (!ts.isObjectLiteralExpression(o) || depth > 2) return [];
+  if (!isObjectLiteralExpression(o) || depth > 2) return [];
   const out: (ts.PropertyAssignment | ts.ShorthandPropertyAssignment)[] = [];
   for (const p of o.properties) {
-    if (ts.isShorthandPropertyAssignment(p)) out.push(p);
-    else if (ts.isPropertyAssignment(p)) {
+    if (isShorthandPropertyAssignment(p)) out.push(p);
+    else if (isPropertyAssignment(p)) {
       const key = propertyName(p.name);
-      if (key && NESTED_KEYS.has(key) && ts.isObjectLiteralExpression(skipWrappers(p.initializer))) out.push(...fieldsOf(p.initializer, depth + 1));
+      if (key && NESTED_KEYS.has(key) && isObjectLiteralExpression(skipWrappers(p.initializer))) out.push(...fieldsOf(p.initializer, depth + 1));
       else out.push(p);
     }
   }
@@ -173,7 +177,7 @@ function fieldKind(fieldKinds: FieldKinds, field: string): FieldKind {
 }
 
 function valueOf(p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment): ts.Expression {
-  return ts.isPropertyAssignment(p) ? p.initializer : p.name;
+  return isPropertyAssignment(p) ? p.initializer : p.name;
 }
 
 function checkStored(ctx: RuleContext, kinds: FieldKinds, p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment, context: readonly string[] | (() => readonly string[])): void {
@@ -212,20 +216,20 @@ function isKeyGeneratorName(name: string): boolean {
 function generated(expr: ts.Expression, depth = 0): boolean {
   if (depth > 5) return false;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || b.path.length > 0) return false;
     const v = valueAt(b, e);
     return !!v && generated(v, depth + 1);
   }
-  if (ts.isTemplateExpression(e)) return e.templateSpans.some((s) => generated(s.expression, depth + 1));
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return generated(e.left, depth + 1) || generated(e.right, depth + 1);
-  if (!ts.isCallExpression(e)) return false;
+  if (isTemplateExpression(e)) return e.templateSpans.some((s) => generated(s.expression, depth + 1));
+  if (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) return generated(e.left, depth + 1) || generated(e.right, depth + 1);
+  if (!isCallExpression(e)) return false;
   const name = calleeName(e) ?? '';
   // crypto.randomBytes(32).toString('hex'), randomBytes(24).toString('base64url')
-  if (name === 'toString' && ts.isPropertyAccessExpression(e.expression)) {
+  if (name === 'toString' && isPropertyAccessExpression(e.expression)) {
     const inner = skipWrappers(e.expression.expression);
-    return ts.isCallExpression(inner) && calleeName(inner) === 'randomBytes';
+    return isCallExpression(inner) && calleeName(inner) === 'randomBytes';
   }
   if (name === 'randomUUID' || name === 'nanoid' || name === 'uuidv4' || (name === 'v4' && /uuid/i.test(dottedName(e.expression) ?? 'uuid'))) return true;
   // generateApiKey(), createApiKey(), newApiKey()
@@ -237,7 +241,7 @@ function savesAfter(fn: ts.Node, at: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && n.pos > at.pos) {
+    if (isCallExpression(n) && n.pos > at.pos) {
       const name = calleeName(n);
       if (name && /^(save|update|updateOne|persist|flush|commit|persistAndFlush|put|set)$/.test(name)) found = true;
     }

@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isCallExpression, isFunctionDeclaration, isIdentifier,
+  isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteralLike, SyntaxKind, ts,
+} from '../ts';
 import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, containsNode, dottedName, getPropertyValue, inlineHandler, isFunctionLike, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart } from '../flow';
@@ -205,7 +208,7 @@ export const rule: SourceRule = {
       },
       // NestJS: `{ provide: APP_GUARD, useClass: ThrottlerGuard }` throttles every route.
       PropertyAssignment(node: ts.PropertyAssignment) {
-        if (!ts.isIdentifier(node.name) || node.name.text !== 'useClass') return;
+        if (!isIdentifier(node.name) || node.name.text !== 'useClass') return;
         if (limiterIn(lim, node.initializer)) {
           limiterSeen = true;
           ctx.evidence('rate-limiter', node, 'ThrottlerGuard applied globally');
@@ -263,7 +266,7 @@ export const rule: SourceRule = {
       if (o.module === '@nestjs/throttler' || GENERIC_LIMITERS.has(o.module)) return;
       limiterSeen = true;
       // Written inline in a route or mount: that call reports the evidence.
-      if (ts.isCallExpression(node.parent) && node.parent.arguments.includes(node as ts.Expression)) return;
+      if (isCallExpression(node.parent) && node.parent.arguments.includes(node as ts.Expression)) return;
       ctx.evidence('rate-limiter', node, `${o.module} limiter created`);
     }
 
@@ -280,7 +283,7 @@ export const rule: SourceRule = {
       if (pathText !== undefined) {
         paths = [pathText];
         rest = args.slice(1);
-      } else if (ts.isArrayLiteralExpression(first) && first.elements.every((el) => stringValue(el) !== undefined)) {
+      } else if (isArrayLiteralExpression(first) && first.elements.every((el) => stringValue(el) !== undefined)) {
         paths = first.elements.map((el) => stringValue(el)!);
         rest = args.slice(1);
       }
@@ -322,7 +325,7 @@ export const rule: SourceRule = {
       const last = route.handlers[route.handlers.length - 1];
       if (!last) return false;
       const l = skipWrappers(last);
-      if (ts.isObjectLiteralExpression(l) || ts.isStringLiteralLike(l) || ts.isArrayLiteralExpression(l)) {
+      if (isObjectLiteralExpression(l) || isStringLiteralLike(l) || isArrayLiteralExpression(l)) {
         // `fastify.post('/login', { schema }, handler)` keeps the handler last; a trailing object is a client payload.
         return false;
       }
@@ -349,8 +352,8 @@ export const rule: SourceRule = {
     function isRedirectOnly(route: RouteCall): boolean {
       const fn = inlineHandler(route);
       if (!fn) return false;
-      const readsInput = (n: ts.Node): boolean => requestPart(n) !== null || (ts.isIdentifier(n) && n.text === 'body');
-      const isRedirect = (n: ts.Node): boolean => ts.isCallExpression(n) && /^redirect$/i.test(calleeName(n) ?? '');
+      const readsInput = (n: ts.Node): boolean => requestPart(n) !== null || (isIdentifier(n) && n.text === 'body');
+      const isRedirect = (n: ts.Node): boolean => isCallExpression(n) && /^redirect$/i.test(calleeName(n) ?? '');
       // An arrow's expression body is itself the call, so look at the body node too.
       const reads = readsInput(fn.body) || containsNode(fn.body, readsInput);
       const redirects = isRedirect(fn.body) || containsNode(fn.body, isRedirect);
@@ -366,7 +369,7 @@ export const rule: SourceRule = {
       let throttled = false;
       let skipped = false;
       for (const d of decorators) {
-        if (!ts.isCallExpression(d.expression)) continue;
+        if (!isCallExpression(d.expression)) continue;
         const name = dottedName(d.expression.expression);
         if (!name) continue;
         if (NEST_METHODS.has(name)) {
@@ -386,7 +389,7 @@ export const rule: SourceRule = {
       let prefix = '';
       if (ts.isClassDeclaration(cls)) {
         for (const d of (ts.getDecorators(cls) ?? [])) {
-          if (!ts.isCallExpression(d.expression)) continue;
+          if (!isCallExpression(d.expression)) continue;
           const name = dottedName(d.expression.expression);
           if (name === 'Controller') prefix = controllerPath(d.expression) ?? '';
           else if (isThrottleDecorator(d.expression)) throttled = true;
@@ -417,7 +420,7 @@ export const rule: SourceRule = {
 function limiterLabel(lim: LimiterCtx, handlers: readonly ts.Expression[]): string {
   for (const h of handlers) {
     const e = skipWrappers(h);
-    if (!ts.isIdentifier(e) && !ts.isCallExpression(e) && !ts.isPropertyAccessExpression(e)) continue;
+    if (!isIdentifier(e) && !isCallExpression(e) && !isPropertyAccessExpression(e)) continue;
     if (!lim.mayCome(e)) continue;
     const o = lim.ctx.modules.origin(e);
     if (o && LIMITER_MODULES.has(o.module)) return o.module;
@@ -429,7 +432,7 @@ function controllerPath(call: ts.CallExpression): string | undefined {
   const arg = call.arguments[0];
   const s = stringValue(arg);
   if (s !== undefined) return s;
-  if (arg && ts.isObjectLiteralExpression(arg)) return stringValue(getPropertyValue(arg, 'path'));
+  if (arg && isObjectLiteralExpression(arg)) return stringValue(getPropertyValue(arg, 'path'));
   return undefined;
 }
 
@@ -443,10 +446,10 @@ function pathCovers(mount: string, path: string): boolean {
 
 function routeReceiver(route: RouteCall): ts.Expression | undefined {
   const e = route.call.expression;
-  if (!ts.isPropertyAccessExpression(e)) return undefined;
+  if (!isPropertyAccessExpression(e)) return undefined;
   let r = skipWrappers(e.expression);
   // `router.route('/login').post(h)` → router
-  if (ts.isCallExpression(r) && ts.isPropertyAccessExpression(r.expression) && r.expression.name.text === 'route') r = skipWrappers(r.expression.expression);
+  if (isCallExpression(r) && isPropertyAccessExpression(r.expression) && r.expression.name.text === 'route') r = skipWrappers(r.expression.expression);
   return r as ts.Expression;
 }
 
@@ -473,14 +476,14 @@ export function isLimiter(ctx: RuleContext, expr: ts.Node, configured: ReadonlyS
 function limiterIn(lim: LimiterCtx, expr: ts.Node, depth = 0): boolean {
   const { ctx, configured } = lim;
   const e = skipWrappers(expr);
-  if (ts.isArrayLiteralExpression(e)) return e.elements.some((el) => limiterIn(lim, el, depth));
-  const name = dottedName(ts.isCallExpression(e) ? e.expression : e);
+  if (isArrayLiteralExpression(e)) return e.elements.some((el) => limiterIn(lim, el, depth));
+  const name = dottedName(isCallExpression(e) ? e.expression : e);
   if (name) {
     const last = name.slice(name.lastIndexOf('.') + 1);
     if (configured.has(name) || configured.has(last)) return true;
     if (LIMITER_NAME.test(name) && !SIZE_LIMIT_NAME.test(name)) return true;
   }
-  if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e) && !ts.isCallExpression(e) && !isFunctionLike(e)) return false;
+  if (!isIdentifier(e) && !isPropertyAccessExpression(e) && !isCallExpression(e) && !isFunctionLike(e)) return false;
   if (!isFunctionLike(e) && lim.mayCome(e)) {
     const o = ctx.modules.origin(e);
     if (o && LIMITER_MODULES.has(o.module)) return true;
@@ -499,10 +502,10 @@ function limiterIn(lim: LimiterCtx, expr: ts.Node, depth = 0): boolean {
 
 function functionOf(e: ts.Node): ts.FunctionLikeDeclaration | undefined {
   if (isFunctionLike(e)) return e;
-  if (!ts.isIdentifier(e)) return undefined;
+  if (!isIdentifier(e)) return undefined;
   const b = lookup(e.text, e);
   if (!b) return undefined;
-  if (b.kind === 'function' && ts.isFunctionDeclaration(b.declaration)) return b.declaration;
+  if (b.kind === 'function' && isFunctionDeclaration(b.declaration)) return b.declaration;
   if (b.kind === 'variable' && b.path.length === 0 && b.init) {
     const init = skipWrappers(b.init);
     if (isFunctionLike(init)) return init;
@@ -525,9 +528,9 @@ function usesLimiter(lim: LimiterCtx, body: ts.Node): boolean {
 /** Fastify route options: `{ config: { rateLimit: {…} } }`, or a limiter in `preHandler` / `onRequest`. */
 function routeOptionsLimit(lim: LimiterCtx, h: ts.Expression): boolean {
   const o = skipWrappers(h);
-  if (!ts.isObjectLiteralExpression(o)) return false;
+  if (!isObjectLiteralExpression(o)) return false;
   const config = getPropertyValue(o, 'config');
-  if (config && ts.isObjectLiteralExpression(skipWrappers(config))) {
+  if (config && isObjectLiteralExpression(skipWrappers(config))) {
     const rl = getPropertyValue(skipWrappers(config) as ts.ObjectLiteralExpression, 'rateLimit');
     if (rl && rl.kind !== SyntaxKind.FalseKeyword) return true;
   }

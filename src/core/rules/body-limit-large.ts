@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { isCallExpression, isIdentifier, isPropertyAccessExpression, isPropertyAssignment, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { getProperty, numberValue, routeCall, stringValue } from '../ast';
 import type { Fix, RuleContext, SourceRule } from '../types';
@@ -104,16 +104,16 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // NestJS: app.useBodyParser('json', { limit: '50mb' })
-        if (ts.isPropertyAccessExpression(e) && e.name.text === 'useBodyParser') {
+        if (isPropertyAccessExpression(e) && e.name.text === 'useBodyParser') {
           const kind = stringValue(node.arguments[0]);
           if (!kind) return;
           check(ctx, node, node.arguments[1], { label: `useBodyParser('${kind}')`, keys: ['limit'], defaultNote: `useBodyParser('${kind}') default 100kb limit` });
           return;
         }
         // Cheap filter: `express.json(…)`, `bodyParser.urlencoded(…)`, `Fastify.fastify(…)`, or a plain/required call.
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           if (!EXPRESS_PARSERS.has(e.name.text) && !PROPERTY_CALLEES.has(e.name.text)) return;
-        } else if (!ts.isIdentifier(e) && !ts.isCallExpression(e)) {
+        } else if (!isIdentifier(e) && !isCallExpression(e)) {
           return;
         }
         if (!mayCome(e)) return;
@@ -138,7 +138,7 @@ function check(ctx: RuleContext, call: ts.CallExpression, options: ts.Expression
     const prop = getProperty(obj, key);
     if (!prop) continue;
     any = true;
-    if (!ts.isPropertyAssignment(prop)) return;
+    if (!isPropertyAssignment(prop)) return;
     const bytes = parseBytes(prop.initializer);
     if (bytes === undefined) return;
     if (bytes > ONE_MB) {
@@ -159,7 +159,7 @@ function check(ctx: RuleContext, call: ts.CallExpression, options: ts.Expression
 /** `router.post('/bulk', express.json({ limit: '5mb' }), h)` or `app.use('/imports', express.json(…))`: not global. */
 function routeScoped(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  if (!ts.isCallExpression(parent) || !parent.arguments.includes(call)) return false;
+  if (!isCallExpression(parent) || !parent.arguments.includes(call)) return false;
   const route = routeCall(parent);
   if (!route || route.path === undefined) return false;
   if (route.method !== 'use') return true;

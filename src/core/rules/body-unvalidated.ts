@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isCallExpression, isElementAccessExpression, isFunctionDeclaration,
+  isIdentifier, isImportDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPropertyAccessExpression, isStringLiteral, isStringLiteralLike, isVariableDeclaration,
+  isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, descendantsInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
 import { isRequestObject, requestPart } from '../flow';
@@ -56,11 +61,11 @@ export function validatingMiddleware(ctx: RuleContext, mw: ts.Expression, depth 
   if (depth > 3) return undefined;
   const e = skipWrappers(mw) as ts.Expression;
   // Fastify: fastify.post('/x', { schema: { body } }, handler)
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     const has = e.properties.some((p) => /^(?:schema|preValidation)$/.test(propertyName(p.name) ?? ''));
     return has ? { by: 'a route schema', node: e } : undefined;
   }
-  if (ts.isArrayLiteralExpression(e)) {
+  if (isArrayLiteralExpression(e)) {
     for (const el of flattenMiddleware(e.elements)) {
       const v = validatingMiddleware(ctx, el, depth + 1);
       if (v) return v;
@@ -69,11 +74,11 @@ export function validatingMiddleware(ctx: RuleContext, mw: ts.Expression, depth 
   }
   const lib = moduleOf(ctx, e);
   if (lib) return { by: lib, node: e };
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     // body('email').isEmail().normalizeEmail(): a chain rooted at an express-validator starter.
     let root: ts.Expression = e;
-    while (ts.isCallExpression(root) && ts.isPropertyAccessExpression(root.expression)) root = root.expression.expression;
-    if (ts.isCallExpression(root) && ts.isIdentifier(root.expression) && EXPRESS_VALIDATOR_ROOTS.has(root.expression.text) && root !== e) {
+    while (isCallExpression(root) && isPropertyAccessExpression(root.expression)) root = root.expression.expression;
+    if (isCallExpression(root) && isIdentifier(root.expression) && EXPRESS_VALIDATOR_ROOTS.has(root.expression.text) && root !== e) {
       return { by: 'express-validator', node: e };
     }
   }
@@ -81,10 +86,10 @@ export function validatingMiddleware(ctx: RuleContext, mw: ts.Expression, depth 
   const named = tokens.find((t) => VALIDATION_TOKEN.test(t));
   if (named) {
     // validate(createUserSchema) where the schema is a zod object: name the library.
-    const schemaLib = ts.isCallExpression(e) ? e.arguments.map((a) => moduleOf(ctx, a)).find(Boolean) : undefined;
+    const schemaLib = isCallExpression(e) ? e.arguments.map((a) => moduleOf(ctx, a)).find(Boolean) : undefined;
     return { by: schemaLib ?? `${tokens[0]} middleware`, node: e };
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && b.init) return validatingMiddleware(ctx, b.init, depth + 1);
   }
@@ -93,7 +98,7 @@ export function validatingMiddleware(ctx: RuleContext, mw: ts.Expression, depth 
 
 function carriesRequest(ctx: RuleContext, arg: ts.Node): boolean {
   const a = skipWrappers(arg);
-  if (isRequestObject(a) || (ts.isIdentifier(a) && (a.text === 'ctx' || a.text === 'context'))) return true;
+  if (isRequestObject(a) || (isIdentifier(a) && (a.text === 'ctx' || a.text === 'context'))) return true;
   return ctx.flow.source(a) !== undefined;
 }
 
@@ -107,7 +112,7 @@ export function validatingCall(ctx: RuleContext, call: ts.CallExpression): Valid
 function validatingPastGate(ctx: RuleContext, call: ts.CallExpression, name: string): Validation | undefined {
   const recv = calleeObject(call);
   const recvRoot = recv ? skipWrappers(recv) : undefined;
-  if (recvRoot && ts.isIdentifier(recvRoot) && NON_SCHEMA_RECEIVERS.has(recvRoot.text)) return undefined;
+  if (recvRoot && isIdentifier(recvRoot) && NON_SCHEMA_RECEIVERS.has(recvRoot.text)) return undefined;
   const onRequest = call.arguments.some((a) => carriesRequest(ctx, a));
   if (!onRequest) return undefined;
   if (REQUEST_HELPERS.has(name)) {
@@ -117,7 +122,7 @@ function validatingPastGate(ctx: RuleContext, call: ts.CallExpression, name: str
   if (PARSE_METHODS.has(name)) {
     if (lib) return { by: lib, node: call };
     if (AMBIGUOUS_METHODS.has(name)) return undefined;
-    return { by: recvRoot && ts.isIdentifier(recvRoot) ? `${recvRoot.text}.${name}` : name, node: call };
+    return { by: recvRoot && isIdentifier(recvRoot) ? `${recvRoot.text}.${name}` : name, node: call };
   }
   if (/validat|sanitiz/i.test(name)) return { by: lib ?? name, node: call };
   if (lib && lib !== 'validator') return { by: lib, node: call };
@@ -147,24 +152,24 @@ function validationImportsOf(sf: ts.SourceFile): Set<string> {
   if (names) return names;
   names = new Set();
   const addBinding = (n: ts.BindingName): void => {
-    if (ts.isIdentifier(n)) names!.add(n.text);
+    if (isIdentifier(n)) names!.add(n.text);
     else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
   };
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && VALIDATION_MODULES.has(st.moduleSpecifier.text)) {
+    if (isImportDeclaration(st) && isStringLiteral(st.moduleSpecifier) && VALIDATION_MODULES.has(st.moduleSpecifier.text)) {
       const c = st.importClause;
       if (c?.name) names.add(c.name.text);
       const nb = c?.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) names.add(nb.name.text);
       else if (nb) for (const el of nb.elements) names.add(el.name.text);
-    } else if (ts.isVariableStatement(st)) {
+    } else if (isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         let init = d.initializer ? skipWrappers(d.initializer) : undefined;
         // require('joi'), require('zod').z
-        while (init && ts.isPropertyAccessExpression(init)) init = skipWrappers(init.expression);
-        if (init && ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require') {
+        while (init && isPropertyAccessExpression(init)) init = skipWrappers(init.expression);
+        if (init && isCallExpression(init) && isIdentifier(init.expression) && init.expression.text === 'require') {
           const spec = init.arguments[0];
-          if (spec && ts.isStringLiteralLike(spec) && VALIDATION_MODULES.has(spec.text)) addBinding(d.name);
+          if (spec && isStringLiteralLike(spec) && VALIDATION_MODULES.has(spec.text)) addBinding(d.name);
         }
       }
     }
@@ -177,8 +182,8 @@ function validationImportsOf(sf: ts.SourceFile): Set<string> {
 function rootedAtValidationImport(names: ReadonlySet<string>, expr: ts.Expression): boolean {
   if (names.size === 0) return false;
   let e: ts.Node = skipWrappers(expr);
-  for (let i = 0; i < 8 && (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)); i++) e = skipWrappers(e.expression);
-  if (!ts.isIdentifier(e)) return false;
+  for (let i = 0; i < 8 && (isPropertyAccessExpression(e) || isCallExpression(e)); i++) e = skipWrappers(e.expression);
+  if (!isIdentifier(e)) return false;
   return names.has(e.text);
 }
 
@@ -193,8 +198,8 @@ export function validationInHandler(ctx: RuleContext, fn: HandlerFn, cache: Map<
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isTypeOfExpression(n)) typeofCheck = true;
-    else if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
-      const v = ts.isCallExpression(n) ? validatingCall(ctx, n) : undefined;
+    else if (isCallExpression(n) || isNewExpression(n)) {
+      const v = isCallExpression(n) ? validatingCall(ctx, n) : undefined;
       if (v) {
         found = v;
         return;
@@ -250,21 +255,21 @@ function firstRead(ctx: RuleContext, fn: HandlerFn): { node: ts.Node; part: stri
   };
   const visit = (n: ts.Node): void => {
     if (best && n.pos > best.node.pos) return;
-    if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+    if (isPropertyAccessExpression(n) || isElementAccessExpression(n)) {
       const obj = skipWrappers(n.expression);
       const part = requestPart(obj);
       if (part && part.part === 'body') {
         take(obj, 'body');
         return;
       }
-      if (ts.isIdentifier(obj) && !part) {
+      if (isIdentifier(obj) && !part) {
         const whole = ctx.flow.wholeSource(obj);
         if (whole && whole.part === 'body') take(n, 'body');
       }
-    } else if (ts.isVariableDeclaration(n) && !ts.isIdentifier(n.name) && n.initializer) {
+    } else if (isVariableDeclaration(n) && !isIdentifier(n.name) && n.initializer) {
       const part = requestPart(skipWrappers(n.initializer));
       if (part && part.part === 'body') take(n.initializer, 'body');
-    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && DB_QUERY_METHODS.has(n.expression.name.text)) {
+    } else if (isCallExpression(n) && isPropertyAccessExpression(n.expression) && DB_QUERY_METHODS.has(n.expression.name.text)) {
       for (const a of n.arguments) {
         const s = ctx.flow.source(a);
         if (s && s.part === 'query') {
@@ -369,19 +374,19 @@ function listedFirstRead(ctx: RuleContext, run: { from: number; to: number }, fn
         skip = n;
         continue;
       }
-      if (ts.isIdentifier(obj) && !part) {
+      if (isIdentifier(obj) && !part) {
         const whole = ctx.flow.wholeSource(obj);
         if (whole && whole.part === 'body') take(n, 'body');
       }
     } else if (k === K.VariableDeclaration) {
       const d = n as ts.VariableDeclaration;
-      if (!ts.isIdentifier(d.name) && d.initializer) {
+      if (!isIdentifier(d.name) && d.initializer) {
         const part = requestPart(skipWrappers(d.initializer));
         if (part && part.part === 'body') take(d.initializer, 'body');
       }
     } else if (k === K.CallExpression) {
       const c = n as ts.CallExpression;
-      if (ts.isPropertyAccessExpression(c.expression) && DB_QUERY_METHODS.has(c.expression.name.text)) {
+      if (isPropertyAccessExpression(c.expression) && DB_QUERY_METHODS.has(c.expression.name.text)) {
         for (const a of c.arguments) {
           const src = ctx.flow.source(a);
           if (src && src.part === 'query') {
@@ -404,11 +409,11 @@ function nextApiRoute(file: string): string | undefined {
 /** `export default function handler(req, res)` / `export default withX(handler)` in a Next.js API route file. */
 function nextApiHandler(sf: ts.SourceFile): { fn: HandlerFn; wrapper?: ts.Expression } | undefined {
   for (const st of sf.statements) {
-    if (ts.isFunctionDeclaration(st) && st.body && st.modifiers?.some((m) => m.kind === SyntaxKind.DefaultKeyword)) return { fn: st };
+    if (isFunctionDeclaration(st) && st.body && st.modifiers?.some((m) => m.kind === SyntaxKind.DefaultKeyword)) return { fn: st };
     if (ts.isExportAssignment(st) && !st.isExportEquals) {
       const e = skipWrappers(st.expression) as ts.Expression;
       const fn = handlerFunction(e);
-      if (fn) return { fn, wrapper: ts.isCallExpression(e) ? e : undefined };
+      if (fn) return { fn, wrapper: isCallExpression(e) ? e : undefined };
     }
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isCallExpression, isIdentifier, isPropertyAccessExpression, SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
@@ -105,7 +105,7 @@ export const rule: SourceRule = {
         const name = calleeName(node);
         if (name && SINK_NAMES.has(name)) check(node);
         // aliases (`const { template: tpl } = require('lodash')`) only where such a module is imported
-        else if (name && ts.isIdentifier(skipWrappers(node.expression)) && (relevant ??= importsAny(ctx, ALIASABLE_MODULES))) check(node);
+        else if (name && isIdentifier(skipWrappers(node.expression)) && (relevant ??= importsAny(ctx, ALIASABLE_MODULES))) check(node);
       },
       NewExpression(node: ts.NewExpression) {
         const name = calleeName(node);
@@ -127,7 +127,7 @@ function isInert(e: ts.Expression | undefined): boolean {
 /** A plain `Function` callee: the one sink that runs all its arguments. */
 function isFunctionCallee(call: ts.CallExpression | ts.NewExpression): boolean {
   const callee = skipWrappers(call.expression);
-  return ts.isIdentifier(callee) && callee.text === 'Function';
+  return isIdentifier(callee) && callee.text === 'Function';
 }
 
 /**
@@ -139,7 +139,7 @@ function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpress
   // Dynamic import(x).
   if (call.expression.kind === SyntaxKind.ImportKeyword) return [args[0]];
   const callee = skipWrappers(call.expression);
-  if (ts.isIdentifier(callee) && GLOBAL_EVALS.has(callee.text) && !lookup(callee.text, callee)) {
+  if (isIdentifier(callee) && GLOBAL_EVALS.has(callee.text) && !lookup(callee.text, callee)) {
     switch (callee.text) {
       case 'Function':
         return args;
@@ -153,7 +153,7 @@ function codeArguments(ctx: RuleContext, call: ts.CallExpression | ts.NewExpress
     }
   }
   // globalThis.eval / window.eval
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'eval' && ts.isIdentifier(callee.expression) && ['globalThis', 'window', 'global'].includes(callee.expression.text)) {
+  if (isPropertyAccessExpression(callee) && callee.name.text === 'eval' && isIdentifier(callee.expression) && ['globalThis', 'window', 'global'].includes(callee.expression.text)) {
     return [args[0]];
   }
   if (!modules()) return undefined;
@@ -182,12 +182,12 @@ function isFunctionValue(e: ts.Expression | undefined): boolean {
   if (!e) return true;
   const x = skipWrappers(e);
   if (ts.isFunctionLike(x)) return true;
-  if (ts.isIdentifier(x)) {
+  if (isIdentifier(x)) {
     const b = lookup(x.text, x);
     if (!b) return true;
     if (b.kind === 'function' || b.kind === 'import') return true;
     if (b.kind === 'variable' && b.init && ts.isFunctionLike(skipWrappers(b.init))) return true;
   }
   // handler.bind(this, id)
-  return ts.isCallExpression(x) && calleeName(x) === 'bind';
+  return isCallExpression(x) && calleeName(x) === 'bind';
 }

@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isArrayLiteralExpression, isIdentifier, isPropertyAccessExpression, isTemplateExpression, SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import { ensureImport, preferredQuote } from '../fix';
@@ -74,7 +74,7 @@ export const rule: SourceRule = {
         if (!name || node.arguments.length === 0) return;
         // Known names resolve by module; other plain calls (`run` for `{ exec: run }`, a promisified exec)
         // only in files that import a process module.
-        if (!SINK_NAMES.has(name) && !(ts.isIdentifier(skipWrappers(node.expression)) && (relevant ??= importsAny(ctx, PROCESS_MODULES)))) return;
+        if (!SINK_NAMES.has(name) && !(isIdentifier(skipWrappers(node.expression)) && (relevant ??= importsAny(ctx, PROCESS_MODULES)))) return;
         const sink = sinkOf(ctx, node);
         if (!sink) return;
         for (const v of sink.values) {
@@ -104,7 +104,7 @@ function sinkOf(ctx: RuleContext, call: ts.CallExpression): Sink | undefined {
   if (o.module === CHILD_PROCESS) {
     if (SHELL_STRING.has(fn)) return { values: [args[0]], shellString: true, origin: o };
     if (ARGV_FUNCTIONS.has(fn)) {
-      const options = args.slice(1).find((a) => !ts.isArrayLiteralExpression(skipWrappers(a)) && resolveObject(a));
+      const options = args.slice(1).find((a) => !isArrayLiteralExpression(skipWrappers(a)) && resolveObject(a));
       if (shellOption(options)) return { values: [...args.slice(0, 2)], shellString: false, origin: o };
       // spawn('sh', ['-c', cmd]): a shell all the same.
       const script = shellScriptArgument(args[0], args[1]);
@@ -117,7 +117,7 @@ function sinkOf(ctx: RuleContext, call: ts.CallExpression): Sink | undefined {
   if (o.module === 'execa') {
     const f = fn === '' ? 'execa' : fn;
     if (!EXECA_FUNCTIONS.has(f)) return undefined;
-    const options = args.slice(1).find((a) => !ts.isArrayLiteralExpression(skipWrappers(a)) && resolveObject(a));
+    const options = args.slice(1).find((a) => !isArrayLiteralExpression(skipWrappers(a)) && resolveObject(a));
     // execaCommand splits on spaces without a shell: only the program it picks matters.
     if (shellOption(options)) return { values: [...args.slice(0, 2)], shellString: false, origin: o };
     return { values: programOf(args[0], f), shellString: false, program: true, origin: o };
@@ -144,14 +144,14 @@ function shellOption(options: ts.Expression | undefined): boolean {
   const v = o?.props.get('shell');
   if (!v) return false;
   const x = skipWrappers(v);
-  return x.kind !== SyntaxKind.FalseKeyword && !(ts.isIdentifier(x) && x.text === 'undefined');
+  return x.kind !== SyntaxKind.FalseKeyword && !(isIdentifier(x) && x.text === 'undefined');
 }
 
 /** What chooses the program: the first argument, unless an execaCommand template starts with a constant one. */
 function programOf(arg: ts.Expression, fn: string): ts.Expression[] {
   if (!fn.startsWith('execaCommand')) return [arg];
   const x = skipWrappers(arg);
-  return ts.isTemplateExpression(x) && x.head.text.trim().length > 0 ? [] : [arg];
+  return isTemplateExpression(x) && x.head.text.trim().length > 0 ? [] : [arg];
 }
 
 // ---------------------------------------------------------------------------
@@ -182,7 +182,7 @@ function execFileFix(ctx: RuleContext, call: ts.CallExpression, origin: Origin):
  */
 function argvOf(arg: ts.Expression): (string | ts.Expression)[] | undefined {
   const x = skipWrappers(arg);
-  if (!ts.isTemplateExpression(x)) return undefined;
+  if (!isTemplateExpression(x)) return undefined;
   const out: (string | ts.Expression)[] = [];
   const texts = [x.head.text, ...x.templateSpans.map((s) => s.literal.text)];
   if (texts.some((t) => SHELL_META.test(t))) return undefined;
@@ -204,10 +204,10 @@ function renameCallee(ctx: RuleContext, call: ts.CallExpression, target: string)
   const sf = ctx.sourceFile;
   const callee = skipWrappers(call.expression);
   // cp.exec(…), require('child_process').exec(…)
-  if (ts.isPropertyAccessExpression(callee)) {
+  if (isPropertyAccessExpression(callee)) {
     return [{ start: callee.name.getStart(sf), end: callee.name.end, newText: target }];
   }
-  if (!ts.isIdentifier(callee)) return undefined;
+  if (!isIdentifier(callee)) return undefined;
   const existing = lookup(target, callee);
   if (existing) {
     const o = ctx.modules.origin(existing.node);

@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isCallExpression, isIdentifier, isNewExpression, SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, numberValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
@@ -108,7 +108,7 @@ function isCredentialName(name: string | undefined): boolean {
 function isCredentialValue(ctx: RuleContext, value: ts.Expression): boolean {
   const v = skipWrappers(value);
   if (isCredentialName(expressionName(v))) return !isNonCredentialName(expressionName(v));
-  if (ts.isCallExpression(v)) {
+  if (isCallExpression(v)) {
     const name = calleeName(v);
     if (name && SIGNING_NAMES.has(name)) return ctx.modules.isCall(v, 'jsonwebtoken', 'sign') || /jwt|token/i.test(dottedName(v.expression) ?? '');
     if (name && isCredentialName(name) && !isNonCredentialName(name)) return true;
@@ -119,7 +119,7 @@ function isCredentialValue(ctx: RuleContext, value: ts.Expression): boolean {
 /** `res.cookie('token', '')`, `res.cookie('jwt', 'loggedout')`: a constant is a placeholder that clears the cookie, never a credential. */
 function isClearing(value: ts.Expression): boolean {
   const v = skipWrappers(value);
-  return stringValue(v) !== undefined || v.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
+  return stringValue(v) !== undefined || v.kind === SyntaxKind.NullKeyword || (isIdentifier(v) && v.text === 'undefined');
 }
 
 function expiresNow(options: ResolvedObject): boolean {
@@ -128,7 +128,7 @@ function expiresNow(options: ResolvedObject): boolean {
   const expires = options.props.get('expires');
   if (expires) {
     const e = skipWrappers(expires);
-    if (ts.isNewExpression(e) && e.arguments?.length === 1 && numberValue(e.arguments[0]) === 0) return true;
+    if (isNewExpression(e) && e.arguments?.length === 1 && numberValue(e.arguments[0]) === 0) return true;
     if (numberValue(e) === 0) return true;
   }
   return false;
@@ -144,7 +144,7 @@ interface Problem {
 function isFalse(e: ts.Expression | undefined): boolean {
   if (!e) return false;
   const v = skipWrappers(e);
-  return v.kind === SyntaxKind.FalseKeyword || (ts.isIdentifier(v) && v.text === 'undefined') || v.kind === SyntaxKind.NullKeyword;
+  return v.kind === SyntaxKind.FalseKeyword || (isIdentifier(v) && v.text === 'undefined') || v.kind === SyntaxKind.NullKeyword;
 }
 
 function flagProblems(options: ResolvedObject | undefined): Problem[] {

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { isIdentifier, isPropertyAccessExpression, isStringLiteral, ts } from '../ts';
 import type { Fix, SourceRule } from '../types';
 import {
   ACAO, corsGates, corsSetup, credentialsAllowedNear, headerWrites, isOriginRead, isServerlessResponseHeader, originGuarded,
@@ -54,14 +54,14 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (name === 'setHeader' || name === 'header' || name === 'set' || name === 'append' || name === 'headers' || name === 'writeHead' || name === 'setHeaders') {
             if (mayHeader) for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
             return;
           }
           if (name !== 'register' && name !== 'enableCors' && name !== 'create') return;
-        } else if (!ts.isIdentifier(e)) {
+        } else if (!isIdentifier(e)) {
           return;
         }
         if (!maySetup) return;
@@ -69,7 +69,7 @@ export const rule: SourceRule = {
         if (setup?.kind === 'reflect') report(setup.node, setup.label, setup.credentials, setup.fix);
       },
       PropertyAssignment(node: ts.PropertyAssignment) {
-        if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
+        if (!mayHeader || !isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });
       },

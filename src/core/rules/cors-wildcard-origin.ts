@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
+  isFunctionDeclaration, isIdentifier, isIfStatement, isMethodDeclaration, isNewExpression,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isStringLiteral, isStringLiteralLike, SyntaxKind, ts,
+} from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -105,7 +110,7 @@ function originFix(ctx: RuleContext, node: ts.Node, options: ts.Expression | und
   const sf = ctx.sourceFile;
   const allow = allowlistExpression(sf);
   if (!options) {
-    if (!ts.isCallExpression(node)) return undefined;
+    if (!isCallExpression(node)) return undefined;
     const args = node.arguments;
     // app.use(cors()) / app.enableCors(): the options object goes in; fastify.register(cors): after the plugin.
     if (args.length === 0) return allowlistFix([{ start: args.pos, end: args.end, newText: `{ origin: ${allow} }` }]);
@@ -118,7 +123,7 @@ function originFix(ctx: RuleContext, node: ts.Node, options: ts.Expression | und
   const v = skipWrappers(origin);
   // `['*']` alone; a list that also names real origins is left to the reader.
   const literal = v.kind === SyntaxKind.TrueKeyword || stringValue(v) !== undefined ||
-    (ts.isArrayLiteralExpression(v) && v.elements.every((el) => stringValue(el)?.trim() === '*'));
+    (isArrayLiteralExpression(v) && v.elements.every((el) => stringValue(el)?.trim() === '*'));
   if (!literal) return undefined;
   return allowlistFix([{ start: v.getStart(sf), end: v.end, newText: allow }]);
 }
@@ -140,7 +145,7 @@ function fromOptions(
   const credentials = getPropertyValue(obj, 'credentials')?.kind === SyntaxKind.TrueKeyword;
   const originProp = getProperty(obj, 'origin');
   // `origin(origin, callback) { … }` written as a method
-  if (originProp && ts.isMethodDeclaration(originProp)) {
+  if (originProp && isMethodDeclaration(originProp)) {
     const kind = classifyOriginFunction(originProp);
     return { node: originProp, kind, credentials, label: kind === 'reflect' ? `${label} with an origin callback that allows every origin` : label };
   }
@@ -164,17 +169,17 @@ export function classifyOrigin(ctx: RuleContext, origin: ts.Expression, depth = 
   if (e.kind === SyntaxKind.FalseKeyword) return 'disabled';
   const s = stringValue(e);
   if (s !== undefined) return s.trim() === '*' ? 'wildcard' : 'allowlist';
-  if (ts.isArrayLiteralExpression(e)) {
+  if (isArrayLiteralExpression(e)) {
     return e.elements.some((el) => stringValue(el)?.trim() === '*') ? 'wildcard' : 'allowlist';
   }
   if (ts.isRegularExpressionLiteral(e)) return 'allowlist';
-  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && (e.expression.text === 'Set' || e.expression.text === 'RegExp')) return 'allowlist';
+  if (isNewExpression(e) && isIdentifier(e.expression) && (e.expression.text === 'Set' || e.expression.text === 'RegExp')) return 'allowlist';
   // `process.env.ORIGINS.split(',')`, also trimmed or filtered: `.split(',').filter(Boolean)`
-  if (ts.isCallExpression(e) && isSplitList(e)) return 'allowlist';
+  if (isCallExpression(e) && isSplitList(e)) return 'allowlist';
   if (isFunctionLike(e)) return classifyOriginFunction(e);
-  if (ts.isIdentifier(e) && depth < 3) {
+  if (isIdentifier(e) && depth < 3) {
     const b = lookup(e.text, e);
-    if (b?.kind === 'function' && ts.isFunctionDeclaration(b.declaration)) return classifyOriginFunction(b.declaration);
+    if (b?.kind === 'function' && isFunctionDeclaration(b.declaration)) return classifyOriginFunction(b.declaration);
     if (b?.kind === 'variable' && b.path.length === 0 && b.init) return classifyOrigin(ctx, b.init, depth + 1);
   }
   return 'unknown';
@@ -188,13 +193,13 @@ export function classifyOrigin(ctx: RuleContext, origin: ts.Expression, depth = 
 function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
   const body = (fn as ts.FunctionLikeDeclaration).body;
   if (!body) return 'unknown';
-  const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  const params = fn.parameters.map((p) => (isIdentifier(p.name) ? p.name.text : ''));
   const originParam = params[0];
   if (params.length >= 2 && params[params.length - 1] !== '') {
     const cb = params[params.length - 1];
     const calls: ts.CallExpression[] = [];
     const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === cb) calls.push(n);
+      if (isCallExpression(n) && isIdentifier(n.expression) && n.expression.text === cb) calls.push(n);
       ts.forEachChild(n, visit);
     };
     visit(body);
@@ -204,18 +209,18 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
         if (!v) return false;
         const err = c.arguments[0];
         if (err && err.kind !== SyntaxKind.NullKeyword && !isUndefined(err)) return false;
-        return v.kind === SyntaxKind.TrueKeyword || (ts.isIdentifier(v) && v.text === originParam);
+        return v.kind === SyntaxKind.TrueKeyword || (isIdentifier(v) && v.text === originParam);
       };
       return calls.every(allows) ? 'reflect' : 'allowlist';
     }
   }
   // Koa / Hono: the function returns the origin to allow.
   const returns: ts.Expression[] = [];
-  if (!ts.isBlock(body)) returns.push(body);
+  if (!isBlock(body)) returns.push(body);
   else {
     const visit = (n: ts.Node): void => {
       if (isFunctionLike(n)) return;
-      if (ts.isReturnStatement(n) && n.expression) returns.push(n.expression);
+      if (isReturnStatement(n) && n.expression) returns.push(n.expression);
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(body, visit);
@@ -223,7 +228,7 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
   if (returns.length === 0) return 'unknown';
   const echoes = (r: ts.Expression): boolean => {
     const x = skipWrappers(r);
-    return isOriginRead(x) || (ts.isIdentifier(x) && x.text === originParam && /origin/i.test(originParam));
+    return isOriginRead(x) || (isIdentifier(x) && x.text === originParam && /origin/i.test(originParam));
   };
   if (returns.every(echoes)) return containsGuard(body) ? 'allowlist' : 'reflect';
   if (returns.some((r) => stringValue(r)?.trim() === '*')) return 'wildcard';
@@ -237,16 +242,16 @@ function isSplitList(call: ts.CallExpression, depth = 0): boolean {
   if ((name !== 'filter' && name !== 'map') || depth > 3) return false;
   const recv = calleeObject(call);
   const r = recv && skipWrappers(recv);
-  return !!r && ts.isCallExpression(r) && isSplitList(r, depth + 1);
+  return !!r && isCallExpression(r) && isSplitList(r, depth + 1);
 }
 
 function isUndefined(n: ts.Node): boolean {
-  return ts.isIdentifier(n) && n.text === 'undefined';
+  return isIdentifier(n) && n.text === 'undefined';
 }
 
 /** Any condition in the function: an if, a ternary or a lookup-style call. */
 function containsGuard(body: ts.Node): boolean {
-  return containsNode(body, (n) => ts.isIfStatement(n) || ts.isConditionalExpression(n) || (ts.isCallExpression(n) && GUARD_METHODS.has(calleeName(n) ?? '')));
+  return containsNode(body, (n) => isIfStatement(n) || ts.isConditionalExpression(n) || (isCallExpression(n) && GUARD_METHODS.has(calleeName(n) ?? '')));
 }
 
 const GUARD_METHODS: ReadonlySet<string> = new Set(['includes', 'has', 'test', 'indexOf', 'some', 'find', 'match', 'exec', 'startsWith', 'endsWith', 'get']);
@@ -256,12 +261,12 @@ const GUARD_FUNCTION_NAME = /allow|valid|check|trust|whitelist|permit|verify/i;
 export function objectLiteralOf(expr: ts.Node | undefined): ts.ObjectLiteralExpression | undefined {
   if (!expr) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(e)) return e;
-  if (ts.isIdentifier(e)) {
+  if (isObjectLiteralExpression(e)) return e;
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && b.init) {
       const init = skipWrappers(b.init);
-      if (ts.isObjectLiteralExpression(init)) return init;
+      if (isObjectLiteralExpression(init)) return init;
     }
   }
   return undefined;
@@ -271,13 +276,13 @@ export function objectLiteralOf(expr: ts.Node | undefined): ts.ObjectLiteralExpr
 export function isOriginRead(expr: ts.Node, depth = 0): boolean {
   if (depth > 4) return false;
   const e = skipWrappers(expr);
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    const name = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
+    const name = isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
     if (name?.toLowerCase() !== 'origin') return false;
     const inner = dottedName(e.expression);
     return !!inner && /(^|\.)headers?$/.test(inner);
   }
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const n = calleeName(e);
     if ((n === 'get' || n === 'header' || n === 'getHeader') && stringValue(e.arguments[0])?.toLowerCase() === 'origin') {
       const recv = dottedName(e.expression);
@@ -285,12 +290,12 @@ export function isOriginRead(expr: ts.Node, depth = 0): boolean {
     }
     return false;
   }
-  if (ts.isBinaryExpression(e)) {
+  if (isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     if (op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) return isOriginRead(e.left, depth + 1) || isOriginRead(e.right, depth + 1);
     return false;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init) return false;
     if (b.path.length === 0) return isOriginRead(b.init, depth + 1);
@@ -312,31 +317,31 @@ export function originGuarded(at: ts.Node, value: ts.Node): boolean {
   const fn = enclosingFunctionOrFile(at);
   const v = skipWrappers(value);
   const names = new Set<string>(['origin']);
-  if (ts.isIdentifier(v)) names.add(v.text);
+  if (isIdentifier(v)) names.add(v.text);
   const mentionsOrigin = (n: ts.Node): boolean => {
     const x = skipWrappers(n);
-    if (ts.isIdentifier(x)) return names.has(x.text);
-    return isOriginRead(x) || containsNode(x, (c) => (ts.isIdentifier(c) && names.has(c.text)) || isOriginRead(c));
+    if (isIdentifier(x)) return names.has(x.text);
+    return isOriginRead(x) || containsNode(x, (c) => (isIdentifier(c) && names.has(c.text)) || isOriginRead(c));
   };
   const limit = at.getEnd();
   return containsNode(fn, (n) => {
     if (n.getStart() > limit) return false;
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const name = calleeName(n);
       if (!name) return false;
       if (GUARD_METHODS.has(name) && name !== 'get') {
         // `allowed.includes(origin)`, `/re/.test(origin)`, `origin.endsWith('.example.com')`
-        const recv = ts.isPropertyAccessExpression(n.expression) ? n.expression.expression : undefined;
+        const recv = isPropertyAccessExpression(n.expression) ? n.expression.expression : undefined;
         return n.arguments.some(mentionsOrigin) || (!!recv && mentionsOrigin(recv));
       }
       if (GUARD_FUNCTION_NAME.test(name)) return n.arguments.some(mentionsOrigin);
       return false;
     }
-    if (ts.isBinaryExpression(n)) {
+    if (isBinaryExpression(n)) {
       const op = n.operatorToken.kind;
       if (op !== SyntaxKind.EqualsEqualsEqualsToken && op !== SyntaxKind.EqualsEqualsToken && op !== SyntaxKind.ExclamationEqualsEqualsToken && op !== SyntaxKind.ExclamationEqualsToken) return false;
       return (mentionsOrigin(n.left) && stringValue(n.right) !== undefined) || (mentionsOrigin(n.right) && stringValue(n.left) !== undefined) ||
-        (mentionsOrigin(n.left) && ts.isIdentifier(skipWrappers(n.right))) || (mentionsOrigin(n.right) && ts.isIdentifier(skipWrappers(n.left)));
+        (mentionsOrigin(n.left) && isIdentifier(skipWrappers(n.right))) || (mentionsOrigin(n.right) && isIdentifier(skipWrappers(n.left)));
     }
     return false;
   });
@@ -366,18 +371,18 @@ export interface HeaderWrite {
 /** Headers written by a response call: `res.setHeader(n, v)`, `res.set({ n: v })`, `res.writeHead(200, { n: v })`, `response.headers.set(n, v)`. */
 export function headerWrites(call: ts.CallExpression): HeaderWrite[] {
   const e = skipWrappers(call.expression);
-  if (!ts.isPropertyAccessExpression(e)) return [];
+  if (!isPropertyAccessExpression(e)) return [];
   const method = e.name.text;
   if (!SET_METHODS.has(method) && !OBJECT_METHODS.has(method)) return [];
   if (!isResponseReceiver(e.expression)) return [];
   const args = call.arguments;
   const name = stringValue(args[0]);
   if (name !== undefined && args[1] && SET_METHODS.has(method)) return [{ name: name.toLowerCase(), value: args[1], node: call }];
-  const obj = [...args].reverse().find((a) => ts.isObjectLiteralExpression(skipWrappers(a)));
+  const obj = [...args].reverse().find((a) => isObjectLiteralExpression(skipWrappers(a)));
   if (!obj || !OBJECT_METHODS.has(method)) return [];
   const out: HeaderWrite[] = [];
   for (const p of (skipWrappers(obj) as ts.ObjectLiteralExpression).properties) {
-    if (!ts.isPropertyAssignment(p)) continue;
+    if (!isPropertyAssignment(p)) continue;
     const n = propertyName(p.name);
     if (n) out.push({ name: n.toLowerCase(), value: p.initializer, node: p });
   }
@@ -390,20 +395,20 @@ export function headerWrites(call: ts.CallExpression): HeaderWrite[] {
  */
 export function isServerlessResponseHeader(p: ts.PropertyAssignment): boolean {
   const headers = p.parent;
-  if (!ts.isObjectLiteralExpression(headers)) return false;
+  if (!isObjectLiteralExpression(headers)) return false;
   const holder = headers.parent;
-  if (!ts.isPropertyAssignment(holder) || propertyName(holder.name) !== 'headers') return false;
+  if (!isPropertyAssignment(holder) || propertyName(holder.name) !== 'headers') return false;
   const response = holder.parent;
-  return ts.isObjectLiteralExpression(response) && getPropertyValue(response, 'statusCode') !== undefined;
+  return isObjectLiteralExpression(response) && getPropertyValue(response, 'statusCode') !== undefined;
 }
 
 /** `Access-Control-Allow-Credentials` set anywhere in the same function (or object). */
 export function credentialsAllowedNear(node: ts.Node): boolean {
   const scope = enclosingFunctionOrFile(node);
   return containsNode(scope, (n) => {
-    if (!ts.isStringLiteralLike(n) || n.text.toLowerCase() !== 'access-control-allow-credentials') return false;
+    if (!isStringLiteralLike(n) || n.text.toLowerCase() !== 'access-control-allow-credentials') return false;
     const p = n.parent;
-    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isCallExpression(p) ? p.arguments[1] : undefined;
+    const value = isPropertyAssignment(p) ? p.initializer : isCallExpression(p) ? p.arguments[1] : undefined;
     return !!value && (value.kind === SyntaxKind.TrueKeyword || stringValue(value) === 'true');
   });
 }
@@ -472,20 +477,20 @@ export const rule: SourceRule = {
       }
       if (s !== undefined && s.trim() !== '' && s.trim() !== 'null') ctx.evidence('cors-allowlist', w.node, `Access-Control-Allow-Origin fixed to ${s}`);
       else if (isOriginRead(w.value) && originGuarded(w.node, w.value)) ctx.evidence('cors-allowlist', w.node, 'request origin checked against an allowlist');
-      else if (ts.isIdentifier(skipWrappers(w.value)) && originGuarded(w.node, w.value)) ctx.evidence('cors-allowlist', w.node, 'request origin checked against an allowlist');
+      else if (isIdentifier(skipWrappers(w.value)) && originGuarded(w.node, w.value)) ctx.evidence('cors-allowlist', w.node, 'request origin checked against an allowlist');
     };
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // Cheap: a property call on something, or a plain identifier call (cors(), koaCors()).
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (SET_METHODS.has(name) || OBJECT_METHODS.has(name)) {
             if (mayHeader) for (const w of headerWrites(node)) if (w.name === ACAO) headerWrite(w);
             return;
           }
           if (name !== 'register' && name !== 'enableCors' && name !== 'create') return;
-        } else if (!ts.isIdentifier(e)) {
+        } else if (!isIdentifier(e)) {
           return;
         } else if (maySetup && e.text !== 'register' && e.text !== 'enableCors' && e.text !== 'create' &&
           !(mayComeFromCors ??= calleeMayComeFrom(ctx, CORS_MIDDLEWARE_MODULES))(e)) {
@@ -499,7 +504,7 @@ export const rule: SourceRule = {
         else if (setup.kind === 'allowlist') ctx.evidence('cors-allowlist', node, `${setup.label} with an explicit origin allowlist`);
       },
       PropertyAssignment(node: ts.PropertyAssignment) {
-        if (!mayHeader || !ts.isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
+        if (!mayHeader || !isStringLiteral(node.name) || node.name.text.length !== ACAO.length || node.name.text.toLowerCase() !== ACAO) return;
         if (!isServerlessResponseHeader(node)) return;
         headerWrite({ name: ACAO, value: node.initializer, node });
       },

@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isCallExpression, isElementAccessExpression, isIdentifier, isPropertyAccessExpression,
+  isStringLiteral, ts,
+} from '../ts';
 import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, dottedName, stringValue } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
@@ -79,7 +82,7 @@ export const rule: SourceRule = {
         const name = calleeName(node);
         if (name === undefined) return;
         // session({ … }) / cookieSession({ … }), wherever it is written (app.use, a const, an array of middleware).
-        if (sessionFile && node.arguments.length > 0 && !ts.isPropertyAccessExpression(node.expression)) {
+        if (sessionFile && node.arguments.length > 0 && !isPropertyAccessExpression(node.expression)) {
           const module = sessionModuleOf(ctx, node);
           if (module) {
             sessions.push({ call: node, module, cookie: sessionCookie(module, node.arguments[0]) });
@@ -144,16 +147,16 @@ export const rule: SourceRule = {
         const inner = node.expression;
         if (node.name.text === 'signedCookies' && requestPart(node)?.part === 'signedCookies') {
           const parent = node.parent;
-          const key = ts.isPropertyAccessExpression(parent) ? parent.name.text : ts.isElementAccessExpression(parent) ? stringValue(parent.argumentExpression) : undefined;
+          const key = isPropertyAccessExpression(parent) ? parent.name.text : isElementAccessExpression(parent) ? stringValue(parent.argumentExpression) : undefined;
           onCookieRead(node, key, true);
           return;
         }
-        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') onCookieRead(node, node.name.text, false);
+        if (isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') onCookieRead(node, node.name.text, false);
       },
       ElementAccessExpression(node: ts.ElementAccessExpression) {
         if (cookieRead) return;
         const inner = node.expression;
-        if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') {
+        if (isPropertyAccessExpression(inner) && inner.name.text === 'cookies' && requestPart(inner)?.part === 'cookies') {
           onCookieRead(node, stringValue(node.argumentExpression), false);
         }
       },
@@ -163,7 +166,7 @@ export const rule: SourceRule = {
         const part = requestPart(skipWrappers(node.initializer));
         if (!part || (part.part !== 'cookies' && part.part !== 'signedCookies')) return;
         for (const el of node.name.elements) {
-          const key = el.propertyName ? (ts.isIdentifier(el.propertyName) || ts.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : ts.isIdentifier(el.name) ? el.name.text : undefined;
+          const key = el.propertyName ? (isIdentifier(el.propertyName) || isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : isIdentifier(el.name) ? el.name.text : undefined;
           onCookieRead(node, key, part.part === 'signedCookies');
           if (cookieRead) return;
         }
@@ -176,7 +179,7 @@ export const rule: SourceRule = {
 /** `app.use('/api', usersRouter)` / `app.use(router)`: a router defined elsewhere, whose routes we cannot count. */
 function isLocalRouter(arg: ts.Expression): boolean {
   const e = skipWrappers(arg);
-  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? dottedName(e) ?? '' : ts.isCallExpression(e) ? dottedName(e.expression) ?? '' : '';
+  const name = isIdentifier(e) ? e.text : isPropertyAccessExpression(e) ? dottedName(e) ?? '' : isCallExpression(e) ? dottedName(e.expression) ?? '' : '';
   return /routes?|router|api|controller/i.test(name);
 }
 

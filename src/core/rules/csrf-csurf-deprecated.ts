@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isIdentifier, isStringLiteral, SyntaxKind, ts } from '../ts';
 import { textHas, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, stringValue } from '../ast';
 import {
@@ -58,10 +58,10 @@ export const rule: SourceRule = {
     };
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
-        if (mayUseCsurf && ts.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text === DEPRECATED_CSRF_MODULE) ctx.report(node);
+        if (mayUseCsurf && isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text === DEPRECATED_CSRF_MODULE) ctx.report(node);
       },
       CallExpression(node: ts.CallExpression) {
-        if (mayUseCsurf && (ts.isIdentifier(node.expression) || node.expression.kind === SyntaxKind.ImportKeyword)) {
+        if (mayUseCsurf && (isIdentifier(node.expression) || node.expression.kind === SyntaxKind.ImportKeyword)) {
           const spec = node.expression.kind === SyntaxKind.ImportKeyword ? stringValue(node.arguments[0]) : requiredModule(node);
           if (spec !== undefined && normalizeModule(spec) === DEPRECATED_CSRF_MODULE) {
             ctx.report(node);

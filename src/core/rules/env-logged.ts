@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
+  isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName } from '../ast';
 import { skipWrappers } from '../modules';
@@ -20,7 +24,7 @@ const RESPONSE_OBJECTS: ReadonlySet<string> = new Set(['res', 'response', 'reply
 const CARRIERS: ReadonlySet<string> = new Set(['JSON.stringify', 'Object.entries', 'Object.values', 'util.inspect', 'inspect', 'String', 'Object.assign', 'structuredClone']);
 
 function isProcessEnv(expr: ts.Node): boolean {
-  return ts.isPropertyAccessExpression(expr) && expr.name.text === 'env' && ts.isIdentifier(expr.expression) &&
+  return isPropertyAccessExpression(expr) && expr.name.text === 'env' && isIdentifier(expr.expression) &&
     expr.expression.text === 'process' && lookup('process', expr.expression) === undefined;
 }
 
@@ -40,27 +44,27 @@ function exposedEnvIn(expr: ts.Node, depth: number, may: ((name: string) => bool
   if (depth > 5) return undefined;
   expr = skipWrappers(expr);
   if (isProcessEnv(expr)) return expr;
-  if (ts.isObjectLiteralExpression(expr)) {
+  if (isObjectLiteralExpression(expr)) {
     for (const p of expr.properties) {
-      const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isSpreadAssignment(p) ? p.expression : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+      const v = isPropertyAssignment(p) ? p.initializer : isSpreadAssignment(p) ? p.expression : isShorthandPropertyAssignment(p) ? p.name : undefined;
       const found = v && exposedEnvIn(v, depth + 1, may);
       if (found) return found;
     }
     return undefined;
   }
-  if (ts.isTemplateExpression(expr)) {
+  if (isTemplateExpression(expr)) {
     for (const s of expr.templateSpans) {
       const found = exposedEnvIn(s.expression, depth + 1, may);
       if (found) return found;
     }
     return undefined;
   }
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
     return exposedEnvIn(expr.left, depth + 1, may) ?? exposedEnvIn(expr.right, depth + 1, may);
   }
-  if (ts.isCallExpression(expr)) {
+  if (isCallExpression(expr)) {
     const callee = skipWrappers(expr.expression);
-    if (ts.isPropertyAccessExpression(callee) ? !CARRIER_LAST.has(callee.name.text) : ts.isIdentifier(callee) && !CARRIERS.has(callee.text)) return undefined;
+    if (isPropertyAccessExpression(callee) ? !CARRIER_LAST.has(callee.name.text) : isIdentifier(callee) && !CARRIERS.has(callee.text)) return undefined;
     const d = dottedName(expr.expression);
     if (!d || !CARRIERS.has(d)) return undefined;
     for (const a of expr.arguments) {
@@ -69,7 +73,7 @@ function exposedEnvIn(expr: ts.Node, depth: number, may: ((name: string) => bool
     }
     return undefined;
   }
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     // const env = process.env; const snapshot = { ...process.env };
     if (may && !may(expr.text)) return undefined;
     const b = lookup(expr.text, expr);
@@ -144,11 +148,11 @@ function spansOccurrence(sorted: readonly number[], from: number, to: number): b
 /** `res.json(x)`, `res.status(500).send(x)`, `reply.send(x)`, `NextResponse.json(x)`. */
 function isResponseCall(call: ts.CallExpression): boolean {
   const callee = skipWrappers(call.expression);
-  if (!ts.isPropertyAccessExpression(callee) || !RESPONSE_METHODS.has(callee.name.text)) return false;
+  if (!isPropertyAccessExpression(callee) || !RESPONSE_METHODS.has(callee.name.text)) return false;
   let base: ts.Node = skipWrappers(callee.expression);
   // res.status(500).set(h).json(x)
-  while (ts.isCallExpression(base) && ts.isPropertyAccessExpression(base.expression)) base = skipWrappers(base.expression.expression);
-  return ts.isIdentifier(base) && RESPONSE_OBJECTS.has(base.text);
+  while (isCallExpression(base) && isPropertyAccessExpression(base.expression)) base = skipWrappers(base.expression.expression);
+  return isIdentifier(base) && RESPONSE_OBJECTS.has(base.text);
 }
 
 /** Where `process.env` may become `Object.keys(process.env)` and still read well: an argument, a property value, a template, a string concatenation, a serializer's argument. */
@@ -167,9 +171,9 @@ function keysOnlyFix(sf: ts.SourceFile, call: ts.CallExpression): Fix[] {
     if (!env) continue;
     if (env.pos < arg.pos || env.end > arg.end) return [];
     const p = env.parent;
-    const ok = p === call || ts.isPropertyAssignment(p) || ts.isTemplateSpan(p) || ts.isParenthesizedExpression(p) ||
-      (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken) ||
-      (ts.isCallExpression(p) && KEYS_OK_CALLS.has(dottedName(p.expression) ?? ''));
+    const ok = p === call || isPropertyAssignment(p) || ts.isTemplateSpan(p) || isParenthesizedExpression(p) ||
+      (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken) ||
+      (isCallExpression(p) && KEYS_OK_CALLS.has(dottedName(p.expression) ?? ''));
     if (!ok) return [];
     edits.push({ start: env.getStart(sf), end: env.end, newText: `Object.keys(${env.getText(sf)})` });
   }
@@ -207,27 +211,27 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         if (node.arguments.length === 0) return;
         const callee = skipWrappers(node.expression);
-        const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+        const method = isPropertyAccessExpression(callee) ? callee.name.text : isIdentifier(callee) ? callee.text : undefined;
         if (method === undefined) return;
         const response = RESPONSE_METHODS.has(method);
         if (response) {
           if (isResponseCall(node)) sinks.push({ node, kind: 'response' });
           return;
         }
-        if (ts.isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
+        if (isPropertyAccessExpression(callee) && !LOG_METHODS.has(method)) return;
         if (isLogCall(ctx, node, hints)) sinks.push({ node, kind: 'log' });
       },
       BinaryExpression(node: ts.BinaryExpression) {
         // Koa: ctx.body = process.env
         if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
         const left = node.left;
-        if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
+        if (!isPropertyAccessExpression(left) || left.name.text !== 'body') return;
         const d = dottedName(left.expression);
         if (d !== 'ctx' && d !== 'ctx.response' && d !== 'context') return;
         sinks.push({ node, kind: 'response' });
       },
       VariableDeclaration(node: ts.VariableDeclaration) {
-        if (node.initializer && ts.isIdentifier(node.name)) decls.push({ name: node.name.text, init: node.initializer });
+        if (node.initializer && isIdentifier(node.name)) decls.push({ name: node.name.text, init: node.initializer });
       },
       onEnd() {
         if (sinks.length === 0) return;
@@ -238,7 +242,7 @@ export const rule: SourceRule = {
           return !holders || holders.has(name);
         };
         const exposes = (node: ts.CallExpression | ts.BinaryExpression): boolean => {
-          if (ts.isBinaryExpression(node)) return !!exposedEnvIn(node.right, 0, may);
+          if (isBinaryExpression(node)) return !!exposedEnvIn(node.right, 0, may);
           for (const a of node.arguments) if (exposedEnvIn(a, 0, may)) return true;
           return false;
         };

@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
+  isElementAccessExpression, isFunctionExpression, isIdentifier, isIfStatement,
+  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment,
+  isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
@@ -73,10 +79,10 @@ export const rule: SourceRule = {
     const reported = new Set<ts.Node>();
     const onFunction = (fn: ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration): void => {
       if (fn.parameters.length !== 4 || !fn.body) return;
-      const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+      const names = fn.parameters.map((p) => (isIdentifier(p.name) ? p.name.text : undefined));
       if (names.some((n) => n === undefined)) return;
       const parent = fn.parent;
-      const registered = ts.isCallExpression(parent) && calleeName(parent) === 'use';
+      const registered = isCallExpression(parent) && calleeName(parent) === 'use';
       if (!RES_NAME.test(names[2]!) && !registered) return;
       if (!/^_?(req|request)$/.test(names[1]!) && !registered) return;
       const scope: Scope = { err: names[0]!, res: new Set([names[2]!]), koa: new Set(), root: fn.body };
@@ -98,7 +104,7 @@ export const rule: SourceRule = {
       FunctionDeclaration: onFunction,
       CatchClause(node: ts.CatchClause) {
         const d = node.variableDeclaration;
-        if (!d || !ts.isIdentifier(d.name)) return;
+        if (!d || !isIdentifier(d.name)) return;
         // Next.js route handlers answer with NextResponse.json / Response.json, no res parameter needed.
         const result = scan(ctx, { err: d.name.text, ...responseNames(node), root: node.block }, node.block);
         for (const l of result.leaks) report(l, 'This catch block');
@@ -106,11 +112,11 @@ export const rule: SourceRule = {
       // promise.catch((err) => res.status(500).json(err))
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'catch' || node.arguments.length !== 1) return;
+        if (!isPropertyAccessExpression(e) || e.name.text !== 'catch' || node.arguments.length !== 1) return;
         const fn = node.arguments[0];
-        if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return;
+        if (!isArrowFunction(fn) && !isFunctionExpression(fn)) return;
         const p = fn.parameters[0];
-        if (!p || !ts.isIdentifier(p.name)) return;
+        if (!p || !isIdentifier(p.name)) return;
         const names = responseNames(node);
         if (names.res.size === 0 && names.koa.size === 0) return;
         const result = scan(ctx, { err: p.name.text, ...names, root: fn.body }, fn.body);
@@ -129,7 +135,7 @@ function responseNames(node: ts.Node): { res: Set<string>; koa: Set<string> } {
     if (!ts.isFunctionLike(n)) continue;
     fns++;
     for (const p of (n as ts.SignatureDeclaration).parameters) {
-      if (!ts.isIdentifier(p.name)) continue;
+      if (!isIdentifier(p.name)) continue;
       if (RES_NAME.test(p.name.text)) res.add(p.name.text);
       else if (KOA_NAME.test(p.name.text)) koa.add(p.name.text);
     }
@@ -180,13 +186,13 @@ function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Ex
   // Only calls and assignments can send: by kind first (no `ts.isX` getters), as scan asks for every node.
   const kind = n.kind;
   if (kind !== SyntaxKind.CallExpression && kind !== SyntaxKind.BinaryExpression) return undefined;
-  if (ts.isCallExpression(n)) {
+  if (isCallExpression(n)) {
     const e = n.expression;
-    if (!ts.isPropertyAccessExpression(e)) return undefined;
+    if (!isPropertyAccessExpression(e)) return undefined;
     const method = e.name.text;
     if (!SEND_METHODS.has(method)) return undefined;
     // NextResponse.json(body) / Response.json(body)
-    if (method === 'json' && ts.isIdentifier(e.expression) && /^(Next)?Response$/.test(e.expression.text)) {
+    if (method === 'json' && isIdentifier(e.expression) && /^(Next)?Response$/.test(e.expression.text)) {
       if (e.expression.text === 'Response' && !lookup('Response', e.expression)) return n.arguments.slice(0, 1);
       if (e.expression.text === 'NextResponse' && ctx.modules.origin(e.expression)?.module === 'next/server') return n.arguments.slice(0, 1);
       return undefined;
@@ -196,7 +202,7 @@ function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Ex
     return n.arguments.slice(0, 1);
   }
   // Koa: ctx.body = …
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && scope.koa.size > 0) {
+  if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && scope.koa.size > 0) {
     const left = dottedName(n.left);
     if (!left) return undefined;
     const parts = left.split('.');
@@ -207,10 +213,10 @@ function sinkPayload(ctx: RuleContext, scope: Scope, n: ts.Node): readonly ts.Ex
 
 function isResponse(scope: Scope, recv: ts.Expression): boolean {
   let r = skipWrappers(recv);
-  while (ts.isCallExpression(r) && ts.isPropertyAccessExpression(r.expression) && CHAIN_METHODS.has(r.expression.name.text)) {
+  while (isCallExpression(r) && isPropertyAccessExpression(r.expression) && CHAIN_METHODS.has(r.expression.name.text)) {
     r = skipWrappers(r.expression.expression);
   }
-  return ts.isIdentifier(r) && scope.res.has(r.text);
+  return isIdentifier(r) && scope.res.has(r.text);
 }
 
 /** The guard around a sink: an enclosing if or an earlier early-return if between it and the scope root. */
@@ -218,7 +224,7 @@ function guardAt(sink: ts.Node, scope: Scope): Guard {
   let guard: Guard;
   let child: ts.Node = sink;
   for (let n: ts.Node | undefined = sink.parent; n && child !== scope.root; child = n, n = n.parent) {
-    if (ts.isIfStatement(n) && child !== n.expression) {
+    if (isIfStatement(n) && child !== n.expression) {
       const g = guardOf(n.expression);
       if (g === 'env') return 'env';
       if (g === 'type' && (child === n.thenStatement || isStatusCheck(n.expression))) guard = 'type';
@@ -228,10 +234,10 @@ function guardAt(sink: ts.Node, scope: Scope): Guard {
       if (g === 'env') return 'env';
       if (g === 'type') guard = 'type';
     }
-    if (ts.isBlock(n)) {
+    if (isBlock(n)) {
       for (const st of n.statements) {
         if (st.pos >= child.pos) break;
-        if (!ts.isIfStatement(st) || !exits(st.thenStatement)) continue;
+        if (!isIfStatement(st) || !exits(st.thenStatement)) continue;
         const g = guardOf(st.expression);
         if (g === 'env') return 'env';
         // `if (!(err instanceof AppError)) return next(err);` leaves only known errors below.
@@ -257,13 +263,13 @@ function isStatusCheck(cond: ts.Expression): boolean {
 
 function isNegated(cond: ts.Expression): boolean {
   const c = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
-  return ts.isBinaryExpression(c) && (c.operatorToken.kind === SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === SyntaxKind.ExclamationEqualsToken);
+  if (isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
+  return isBinaryExpression(c) && (c.operatorToken.kind === SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === SyntaxKind.ExclamationEqualsToken);
 }
 
 function exits(st: ts.Statement): boolean {
-  if (ts.isReturnStatement(st) || ts.isThrowStatement(st)) return true;
-  if (ts.isBlock(st)) return st.statements.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
+  if (isReturnStatement(st) || ts.isThrowStatement(st)) return true;
+  if (isBlock(st)) return st.statements.some((s) => isReturnStatement(s) || ts.isThrowStatement(s));
   return false;
 }
 
@@ -277,7 +283,7 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
     if (guard === 'type' && !ALWAYS_LEAKY.has(name)) return undefined;
     return `${err}.${name}`;
   };
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     if (e.text === err) {
       const b = lookup(e.text, e);
       // Shadowed by something that is not the error (a local `const err = …` in a nested scope).
@@ -289,13 +295,13 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
     if (b.path.length === 0) return leakIn(scope, b.init, guard, depth + 1);
     // const { message, stack } = err
     const init = skipWrappers(b.init);
-    if (ts.isIdentifier(init) && init.text === err && b.path.length === 1) return field(String(b.path[0]));
+    if (isIdentifier(init) && init.text === err && b.path.length === 1) return field(String(b.path[0]));
     return undefined;
   }
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    const name = ts.isPropertyAccessExpression(e) ? e.name.text : propertyName(e.argumentExpression as ts.PropertyName);
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
+    const name = isPropertyAccessExpression(e) ? e.name.text : propertyName(e.argumentExpression as ts.PropertyName);
     const base = skipWrappers(e.expression);
-    if (ts.isIdentifier(base)) {
+    if (isIdentifier(base)) {
       // err.message, or `const e = err; e.stack`
       const whole = base.text === err || leakIn(scope, base, undefined, depth + 1) === 'the whole error object';
       return whole && name ? field(name) : undefined;
@@ -303,28 +309,28 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
     // err.errors[0].message, err.original.sqlMessage: the first field decides.
     return leakIn(scope, base, guard, depth + 1);
   }
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const callee = skipWrappers(e.expression);
     const name = dottedName(callee);
     if (name && SERIALIZERS.has(name) && e.arguments[0]) {
       const inner = leakIn(scope, e.arguments[0], guard, depth + 1);
       return inner === 'the whole error object' ? `${name}(${err})` : inner;
     }
-    if (ts.isPropertyAccessExpression(callee) && PASS_THROUGH.has(callee.name.text)) {
+    if (isPropertyAccessExpression(callee) && PASS_THROUGH.has(callee.name.text)) {
       const recv = skipWrappers(callee.expression);
-      if (ts.isIdentifier(recv) && recv.text === err) return guard === 'type' ? undefined : `${err}.${callee.name.text}()`;
+      if (isIdentifier(recv) && recv.text === err) return guard === 'type' ? undefined : `${err}.${callee.name.text}()`;
       return leakIn(scope, recv, guard, depth + 1);
     }
     return undefined;
   }
-  if (ts.isTemplateExpression(e)) {
+  if (isTemplateExpression(e)) {
     for (const span of e.templateSpans) {
       const inner = leakIn(scope, span.expression, guard, depth + 1);
       if (inner) return inner === 'the whole error object' ? `${err} (its message)` : inner;
     }
     return undefined;
   }
-  if (ts.isBinaryExpression(e)) {
+  if (isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     if (op === SyntaxKind.AmpersandAmpersandToken) {
       const g = guardOf(e.left);
@@ -344,17 +350,17 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
     const inner = g ?? guard;
     return leakIn(scope, e.whenTrue, inner, depth + 1) ?? leakIn(scope, e.whenFalse, inner, depth + 1);
   }
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     for (const p of e.properties) {
       let inner: string | undefined;
-      if (ts.isPropertyAssignment(p)) inner = leakIn(scope, p.initializer, guard, depth + 1);
-      else if (ts.isShorthandPropertyAssignment(p)) inner = leakIn(scope, p.name, guard, depth + 1);
-      else if (ts.isSpreadAssignment(p)) inner = leakIn(scope, p.expression, guard, depth + 1);
+      if (isPropertyAssignment(p)) inner = leakIn(scope, p.initializer, guard, depth + 1);
+      else if (isShorthandPropertyAssignment(p)) inner = leakIn(scope, p.name, guard, depth + 1);
+      else if (isSpreadAssignment(p)) inner = leakIn(scope, p.expression, guard, depth + 1);
       if (inner) return inner;
     }
     return undefined;
   }
-  if (ts.isArrayLiteralExpression(e)) {
+  if (isArrayLiteralExpression(e)) {
     for (const el of e.elements) {
       const inner = leakIn(scope, el, guard, depth + 1);
       if (inner) return inner;
@@ -376,9 +382,9 @@ const GENERIC = 'Internal Server Error';
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['message', 'error', 'msg', 'err', 'detail', 'details', 'reason', 'description']);
 
 function sendsJson(sink: ts.Node): boolean {
-  if (ts.isBinaryExpression(sink)) return true; // ctx.body = …
-  const e = ts.isCallExpression(sink) ? sink.expression : undefined;
-  return !!e && ts.isPropertyAccessExpression(e) && (e.name.text === 'json' || e.name.text === 'jsonp');
+  if (isBinaryExpression(sink)) return true; // ctx.body = …
+  const e = isCallExpression(sink) ? sink.expression : undefined;
+  return !!e && isPropertyAccessExpression(e) && (e.name.text === 'json' || e.name.text === 'jsonp');
 }
 
 /**
@@ -398,14 +404,14 @@ function genericMessageFix(sf: ts.SourceFile, leak: Leak): Fix[] {
 function genericEdits(sf: ts.SourceFile, leak: Leak, expr: ts.Expression, json: boolean, literal: string): TextEdit[] | undefined {
   const e = skipWrappers(expr) as ts.Expression;
   const replace = (node: ts.Node, text: string): TextEdit => ({ start: node.getStart(sf), end: node.end, newText: text });
-  if (ts.isObjectLiteralExpression(e)) return objectEdits(sf, leak, e, literal);
-  if (ts.isIdentifier(e)) {
+  if (isObjectLiteralExpression(e)) return objectEdits(sf, leak, e, literal);
+  if (isIdentifier(e)) {
     const what = leakIn(leak.scope, e, leak.guard, 0);
     if (!what) return undefined;
     if (what === 'the whole error object') return [replace(expr, json ? `{ error: ${literal} }` : literal)];
     // A variable holding a payload object: the detail sits in its declaration.
     const b = lookup(e.text, e);
-    if (b && b.path.length === 0 && b.init && ts.isObjectLiteralExpression(skipWrappers(b.init))) return undefined;
+    if (b && b.path.length === 0 && b.init && isObjectLiteralExpression(skipWrappers(b.init))) return undefined;
     return [replace(expr, literal)];
   }
   return [replace(expr, literal)];
@@ -417,14 +423,14 @@ function objectEdits(sf: ts.SourceFile, leak: Leak, obj: ts.ObjectLiteralExpress
   const edits: TextEdit[] = [];
   for (let i = 0; i < props.length; i++) {
     const p = props[i];
-    if (ts.isSpreadAssignment(p)) {
+    if (isSpreadAssignment(p)) {
       if (leakIn(leak.scope, p.expression, leak.guard, 0)) return undefined;
       continue;
     }
-    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const value = isPropertyAssignment(p) ? p.initializer : isShorthandPropertyAssignment(p) ? p.name : undefined;
     if (!value || !leakIn(leak.scope, value, leak.guard, 0)) continue;
     const inner = skipWrappers(value);
-    if (ts.isObjectLiteralExpression(inner)) {
+    if (isObjectLiteralExpression(inner)) {
       // { error: { message: err.message, code: err.code } }: fix inside.
       const nested = objectEdits(sf, leak, inner, literal);
       if (!nested) return undefined;
@@ -436,10 +442,10 @@ function objectEdits(sf: ts.SourceFile, leak: Leak, obj: ts.ObjectLiteralExpress
   if (leaky.length === 0) return edits.length > 0 ? edits : undefined;
   const keyOf = (i: number): string => propertyName(props[i].name as ts.PropertyName) ?? '';
   // `{ message: 'Invalid token', error: err.message }` already has its own message: the details just go.
-  const ownMessage = props.some((p, i) => !leaky.includes(i) && !ts.isSpreadAssignment(p) && MESSAGE_KEYS.has(keyOf(i)));
+  const ownMessage = props.some((p, i) => !leaky.includes(i) && !isSpreadAssignment(p) && MESSAGE_KEYS.has(keyOf(i)));
   const keep = ownMessage ? -1 : leaky.find((i) => MESSAGE_KEYS.has(keyOf(i))) ?? leaky[0];
   const kept = props[keep];
-  if (kept && ts.isPropertyAssignment(kept)) {
+  if (kept && isPropertyAssignment(kept)) {
     edits.push({ start: kept.initializer.getStart(sf), end: kept.initializer.end, newText: literal });
   } else if (kept) {
     edits.push({ start: kept.getStart(sf), end: kept.end, newText: `${kept.name!.getText(sf)}: ${literal}` });

@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isIdentifier, isIfStatement, isPropertyAssignment, isVariableDeclaration,
+  SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, isTrue, type GraphqlServer } from '../lib/protocols';
 import { preferredQuote } from '../fix';
@@ -76,7 +79,7 @@ function report(ctx: RuleContext, server: GraphqlServer, key: string, value: ts.
   const q = preferredQuote(sf);
   const guard = `process.env.NODE_ENV !== ${q}production${q}`;
   const prop = value.parent;
-  const at = prop && ts.isPropertyAssignment(prop) ? prop : value;
+  const at = prop && isPropertyAssignment(prop) ? prop : value;
   const what = key === 'introspection' ? 'introspection' : `the ${key === 'ide' ? 'GraphQL IDE' : key} IDE (which runs introspection)`;
   ctx.report(at, {
     message: `${server.label} enables ${what} in every environment, production included: use \`${key}: ${guard}\`.`,
@@ -87,13 +90,13 @@ function report(ctx: RuleContext, server: GraphqlServer, key: string, value: ts.
 /** True when the value sits under an `if` or a `?:` that checks the environment. */
 function isEnvGuarded(value: ts.Node): boolean {
   for (let n: ts.Node | undefined = value.parent; n && !ts.isSourceFile(n); n = n.parent) {
-    if (ts.isIfStatement(n) && ENV_GUARD.test(n.expression.getText())) return true;
+    if (isIfStatement(n) && ENV_GUARD.test(n.expression.getText())) return true;
     if (ts.isConditionalExpression(n) && ENV_GUARD.test(n.condition.getText())) return true;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && ENV_GUARD.test(n.left.getText())) return true;
+    if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && ENV_GUARD.test(n.left.getText())) return true;
     // A server built by `createDevServer()` / `devGraphql()`: the function's name says where it runs.
     if (ts.isFunctionLike(n)) {
-      const name = (n as ts.FunctionDeclaration).name ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name : undefined);
-      return !!name && ts.isIdentifier(name) && /dev|local|test|mock/i.test(name.text);
+      const name = (n as ts.FunctionDeclaration).name ?? (isVariableDeclaration(n.parent) ? n.parent.name : undefined);
+      return !!name && isIdentifier(name) && /dev|local|test|mock/i.test(name.text);
     }
   }
   return false;

@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isParenthesizedExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
+  isStringLiteralLike, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { dottedName, getProperty, propertyName, stringValue } from '../ast';
@@ -42,10 +47,10 @@ function splitName(name: string): string[] {
 
 /** The name a value is given: variable, property, assignment target, parameter or class field. */
 export function nameOfTarget(node: ts.Node): string | undefined {
-  if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) return node.text;
-  if (ts.isStringLiteral(node) || ts.isNumericLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  if (ts.isPropertyAccessExpression(node)) return node.name.text;
-  if (ts.isElementAccessExpression(node)) return stringValue(node.argumentExpression);
+  if (isIdentifier(node) || ts.isPrivateIdentifier(node)) return node.text;
+  if (isStringLiteral(node) || ts.isNumericLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (isPropertyAccessExpression(node)) return node.name.text;
+  if (isElementAccessExpression(node)) return stringValue(node.argumentExpression);
   return undefined;
 }
 
@@ -57,13 +62,13 @@ export function nameOfTarget(node: ts.Node): string | undefined {
 export function storedName(value: ts.Node): string | undefined {
   const p = value.parent;
   if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
-  if (ts.isPropertyAssignment(p) && p.initializer === value) return propertyName(p.name);
+  if (isVariableDeclaration(p) && p.initializer === value) return isIdentifier(p.name) ? p.name.text : undefined;
+  if (isPropertyAssignment(p) && p.initializer === value) return propertyName(p.name);
   if (ts.isPropertyDeclaration(p) && p.initializer === value) return propertyName(p.name);
-  if (ts.isParameter(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
-  if (ts.isBindingElement(p) && p.initializer === value) return ts.isIdentifier(p.name) ? p.name.text : undefined;
+  if (ts.isParameter(p) && p.initializer === value) return isIdentifier(p.name) ? p.name.text : undefined;
+  if (ts.isBindingElement(p) && p.initializer === value) return isIdentifier(p.name) ? p.name.text : undefined;
   if (
-    ts.isBinaryExpression(p) && p.right === value &&
+    isBinaryExpression(p) && p.right === value &&
     (p.operatorToken.kind === SyntaxKind.EqualsToken || p.operatorToken.kind === SyntaxKind.QuestionQuestionEqualsToken || p.operatorToken.kind === SyntaxKind.BarBarEqualsToken)
   ) {
     return nameOfTarget(skipWrappers(p.left));
@@ -231,7 +236,7 @@ const NAMING_PARENTS: ReadonlySet<ts.SyntaxKind> = new Set([
 /** `{ apiKey: 'AIza…', authDomain: '….firebaseapp.com', projectId }`: a Firebase web config, public by design. */
 function isFirebaseWebConfig(literal: ts.Node): boolean {
   const p = literal.parent;
-  if (!ts.isPropertyAssignment(p) || propertyName(p.name) !== 'apiKey' || !ts.isObjectLiteralExpression(p.parent)) return false;
+  if (!isPropertyAssignment(p) || propertyName(p.name) !== 'apiKey' || !isObjectLiteralExpression(p.parent)) return false;
   return !!getProperty(p.parent, 'authDomain') || (!!getProperty(p.parent, 'projectId') && !!getProperty(p.parent, 'appId'));
 }
 
@@ -266,7 +271,7 @@ function signingKeyEnvName(lit: ts.Node, what: string): string | undefined {
   const p = lit.parent;
   const own = envNameOf(storedName(lit));
   if (own) return own;
-  const direct = ts.isCallExpression(p) || (ts.isPropertyAssignment(p) && p.initializer === lit) || (ts.isVariableDeclaration(p) && p.initializer === lit);
+  const direct = isCallExpression(p) || (isPropertyAssignment(p) && p.initializer === lit) || (isVariableDeclaration(p) && p.initializer === lit);
   return direct ? `${what.toUpperCase()}_SECRET` : undefined;
 }
 
@@ -388,7 +393,7 @@ export const rule: SourceRule = {
         return;
       }
       // A PEM header split from its body by concatenation: '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIE…'.
-      if (ts.isBinaryExpression(node.parent) && text.includes('PRIVATE KEY') && PRIVATE_KEY_HEADER.test(text) && node.parent.left === node && node.parent.operatorToken.kind === SyntaxKind.PlusToken) {
+      if (isBinaryExpression(node.parent) && text.includes('PRIVATE KEY') && PRIVATE_KEY_HEADER.test(text) && node.parent.left === node && node.parent.operatorToken.kind === SyntaxKind.PlusToken) {
         const right = stringValue(node.parent.right);
         if (right && /[A-Za-z0-9+/=]{40,}/.test(right)) {
           report(node, 'Hard-coded private key in source: revoke it, then load it from a file outside the repository or a secret manager.');
@@ -400,13 +405,13 @@ export const rule: SourceRule = {
       if (!NAMING_PARENTS.has(p.kind)) return;
       // process.env.JWT_SECRET || 'dev-secret'
       if (
-        ts.isBinaryExpression(p) && p.right === node &&
+        isBinaryExpression(p) && p.right === node &&
         (p.operatorToken.kind === SyntaxKind.BarBarToken || p.operatorToken.kind === SyntaxKind.QuestionQuestionToken)
       ) {
         const envName = envVarName(p.left);
         if (envName === undefined) return;
         let outer: ts.Node = p;
-        while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+        while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
         const name = storedName(outer);
         if (!isSecretNameHere(envName) && !isSecretNameHere(name)) return;
         report(node, `Hard-coded fallback for secret ${envName}: when the variable is unset the app silently runs with this known value; fail at startup instead.`);
@@ -436,28 +441,28 @@ export const rule: SourceRule = {
       const fallbacks = new Set<ts.Node>();
       const collect = (v: ts.Node): void => {
         v = skipWrappers(v);
-        if (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) {
+        if (isStringLiteral(v) || isNoSubstitutionTemplateLiteral(v)) {
           literals.push(v);
         } else if (
-          ts.isBinaryExpression(v) &&
+          isBinaryExpression(v) &&
           (v.operatorToken.kind === SyntaxKind.BarBarToken || v.operatorToken.kind === SyntaxKind.QuestionQuestionToken)
         ) {
           // config.sessionSecret || 'keyboard cat'
           const right = skipWrappers(v.right);
-          if (ts.isStringLiteral(right) || ts.isNoSubstitutionTemplateLiteral(right)) {
+          if (isStringLiteral(right) || isNoSubstitutionTemplateLiteral(right)) {
             literals.push(right);
             fallbacks.add(right);
           }
-        } else if (ts.isArrayLiteralExpression(v)) {
+        } else if (isArrayLiteralExpression(v)) {
           v.elements.forEach(collect);
-        } else if (ts.isIdentifier(v)) {
+        } else if (isIdentifier(v)) {
           const b = lookup(v.text, v);
           if (!b || b.kind !== 'variable' || b.path.length > 0 || !b.init) return;
           const list = b.declaration.parent;
           if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return;
           const init = skipWrappers(b.init);
-          if (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init)) literals.push(init);
-          else if (ts.isArrayLiteralExpression(init)) init.elements.forEach(collect);
+          if (isStringLiteral(init) || isNoSubstitutionTemplateLiteral(init)) literals.push(init);
+          else if (isArrayLiteralExpression(init)) init.elements.forEach(collect);
         }
       };
       collect(value);
@@ -474,12 +479,12 @@ export const rule: SourceRule = {
 
     const checkOptions = (arg: ts.Expression | undefined, what: string): void => {
       const obj = arg && skipWrappers(arg);
-      if (!obj || !ts.isObjectLiteralExpression(obj)) return;
+      if (!obj || !isObjectLiteralExpression(obj)) return;
       for (const key of SECRET_OPTION_KEYS) {
         const p = getProperty(obj, key);
         if (!p) continue;
-        if (ts.isPropertyAssignment(p)) checkSigningKey(p.initializer, what);
-        else if (ts.isShorthandPropertyAssignment(p)) checkSigningKey(p.name, what);
+        if (isPropertyAssignment(p)) checkSigningKey(p.initializer, what);
+        else if (isShorthandPropertyAssignment(p)) checkSigningKey(p.name, what);
       }
     };
 
@@ -487,14 +492,14 @@ export const rule: SourceRule = {
       const args = node.arguments;
       if (!args || args.length === 0) return;
       const callee = skipWrappers(node.expression);
-      const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+      const method = isPropertyAccessExpression(callee) ? callee.name.text : isIdentifier(callee) ? callee.text : undefined;
       if (method === undefined) return;
 
       // Env validation at startup: schema.parse(process.env), cleanEnv(process.env, …), createEnv({ runtimeEnv: process.env }).
       if (ENV_VALIDATORS.has(method)) {
         const first = skipWrappers(args[0]);
         const isEnv = dottedName(first) === 'process.env' ||
-          (method === 'createEnv' && ts.isObjectLiteralExpression(first) && first.properties.some((p) => ts.isPropertyAssignment(p) && dottedName(p.initializer) === 'process.env'));
+          (method === 'createEnv' && isObjectLiteralExpression(first) && first.properties.some((p) => isPropertyAssignment(p) && dottedName(p.initializer) === 'process.env'));
         if (isEnv) {
           const origin = ctx.modules.callee(node);
           const lib = origin?.module.replace(/^@t3-oss\/env-.*/, '@t3-oss/env') ?? 'a schema';
@@ -503,7 +508,7 @@ export const rule: SourceRule = {
         }
       }
       // NestJS: ConfigModule.forRoot({ validationSchema }) / ({ validate }).
-      if (method === 'forRoot' && ts.isObjectLiteralExpression(skipWrappers(args[0]))) {
+      if (method === 'forRoot' && isObjectLiteralExpression(skipWrappers(args[0]))) {
         const obj = skipWrappers(args[0]) as ts.ObjectLiteralExpression;
         if ((getProperty(obj, 'validationSchema') || getProperty(obj, 'validate')) && ctx.modules.isCall(node, '@nestjs/config', 'ConfigModule', 'forRoot')) {
           ctx.evidence('env-validated', node, 'environment validated by ConfigModule at startup');
@@ -515,9 +520,9 @@ export const rule: SourceRule = {
 
       // jwt.sign(payload, 'secret') / jwt.verify(token, 'secret')
       // (a renamed import: `const { sign: signToken } = require('jsonwebtoken')`)
-      if (args.length >= 2 && (SIGNING_METHODS.has(method) || ts.isIdentifier(callee)) && mayUseJwt()) {
+      if (args.length >= 2 && (SIGNING_METHODS.has(method) || isIdentifier(callee)) && mayUseJwt()) {
         const key = skipWrappers(args[1]);
-        if (ts.isStringLiteralLike(key) || ts.isIdentifier(key) || ts.isArrayLiteralExpression(key)) {
+        if (isStringLiteralLike(key) || isIdentifier(key) || isArrayLiteralExpression(key)) {
           const o = ctx.modules.callee(node);
           if (o && o.module === 'jsonwebtoken' && o.path.length === 1 && SIGNING_METHODS.has(o.path[0])) {
             checkSigningKey(args[1], 'JWT');
@@ -528,7 +533,7 @@ export const rule: SourceRule = {
       }
       // cookieParser('secret')
       const a0 = skipWrappers(args[0]);
-      if (ts.isIdentifier(callee) && mayUseCookieParser() && (ts.isStringLiteralLike(a0) || ts.isIdentifier(a0) || ts.isArrayLiteralExpression(a0))) {
+      if (isIdentifier(callee) && mayUseCookieParser() && (isStringLiteralLike(a0) || isIdentifier(a0) || isArrayLiteralExpression(a0))) {
         const o = ctx.modules.callee(node);
         if (o && o.module === 'cookie-parser' && o.path.length === 0) checkSigningKey(args[0], 'cookie');
         return;
@@ -542,7 +547,7 @@ export const rule: SourceRule = {
       }
       // session({ secret }), expressjwt({ secret }), new JwtStrategy({ secretOrKey }), JwtModule.register({ secret })
       const first = skipWrappers(args[0]);
-      if (!ts.isObjectLiteralExpression(first)) return;
+      if (!isObjectLiteralExpression(first)) return;
       // The file test is cached after its first answer; then one pass over the properties
       // instead of a getProperty scan per key.
       if (!mayUseSecretOptions() || !hasSecretOptionKey(first)) return;

@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isPropertyAssignment,
+  isStringLiteral, SyntaxKind, ts,
+} from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { getProperty, getPropertyValue, numberValue, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -54,7 +57,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (name === 'register') {
             if (!mayModule) return;
@@ -73,7 +76,7 @@ export const rule: SourceRule = {
           }
           return;
         }
-        if (!mayModule || !ts.isIdentifier(e)) return;
+        if (!mayModule || !isIdentifier(e)) return;
         const o = ctx.modules.callee(node);
         if (!o) return;
         if (HELMET_MODULES.has(o.module) && o.path.length === 0) helmetOptions(ctx, node, node.arguments[0]);
@@ -81,7 +84,7 @@ export const rule: SourceRule = {
       },
       // next.config.js headers(): { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains; preload' }
       PropertyAssignment(node: ts.PropertyAssignment) {
-        if (!mayHeader || !ts.isIdentifier(node.name) || node.name.text !== 'key') return;
+        if (!mayHeader || !isIdentifier(node.name) || node.name.text !== 'key') return;
         if (stringValue(node.initializer)?.toLowerCase() !== 'strict-transport-security') return;
         const obj = node.parent as ts.ObjectLiteralExpression;
         const value = getPropertyValue(obj, 'value');
@@ -102,7 +105,7 @@ function helmetOptions(ctx: RuleContext, call: ts.Node, options: ts.Expression |
   for (const key of HSTS_KEYS) {
     const prop = getProperty(obj, key);
     if (!prop) continue;
-    const value = ts.isPropertyAssignment(prop) ? skipWrappers(prop.initializer) : undefined;
+    const value = isPropertyAssignment(prop) ? skipWrappers(prop.initializer) : undefined;
     if (!value) return;
     if (value.kind === SyntaxKind.FalseKeyword) {
       ctx.report(prop, {
@@ -146,8 +149,8 @@ function maxAgeOption(ctx: RuleContext, call: ts.Node, obj: ts.ObjectLiteralExpr
     ctx.evidence('hsts', call, `HSTS via ${via} (default max-age)`);
     return;
   }
-  const seconds = ts.isPropertyAssignment(prop) ? numberValue(prop.initializer) : undefined;
-  if (seconds === undefined || !ts.isPropertyAssignment(prop)) return;
+  const seconds = isPropertyAssignment(prop) ? numberValue(prop.initializer) : undefined;
+  if (seconds === undefined || !isPropertyAssignment(prop)) return;
   const fix: Fix = {
     title: 'Raise HSTS max-age to one year',
     edits: [{ start: prop.initializer.getStart(ctx.sourceFile), end: prop.initializer.end, newText: String(ONE_YEAR) }],
@@ -167,7 +170,7 @@ function headerValue(ctx: RuleContext, node: ts.Node, value: ts.Expression): voi
 /** `'max-age=300; includeSubDomains'` → `'max-age=31536000; includeSubDomains'`, on the literal's own text. */
 function headerFix(ctx: RuleContext, value: ts.Expression): Fix | undefined {
   const lit = skipWrappers(value);
-  if (!ts.isStringLiteral(lit) && !ts.isNoSubstitutionTemplateLiteral(lit)) return undefined;
+  if (!isStringLiteral(lit) && !isNoSubstitutionTemplateLiteral(lit)) return undefined;
   const raw = lit.getText(ctx.sourceFile);
   const m = MAX_AGE.exec(raw);
   if (!m) return undefined;

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isImportDeclaration, isObjectLiteralExpression,
+  isPropertyAccessExpression, isStringLiteral, isTemplateExpression, isVariableStatement, SyntaxKind,
+  ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, getPropertyValue, stringValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
@@ -78,7 +82,7 @@ export const rule: SourceRule = {
           const port = constNumber(node.arguments[0]) ?? portOption(node.arguments[0]);
           if (port !== 80 && port !== 443) return;
           const e = node.expression;
-          if (ts.isPropertyAccessExpression(e) && isPlainServer(ctx.modules.origin(e.expression))) plain.push({ call: node, port });
+          if (isPropertyAccessExpression(e) && isPlainServer(ctx.modules.origin(e.expression))) plain.push({ call: node, port });
           return;
         }
         // res.redirect(301, 'https://' + host + url), res.redirect(`https://${req.hostname}${req.url}`)
@@ -89,7 +93,7 @@ export const rule: SourceRule = {
         // res.writeHead(301, { Location: 'https://…' })
         if (name === 'writeHead' && node.arguments.some((a) => {
           const o = skipWrappers(a);
-          if (!ts.isObjectLiteralExpression(o)) return false;
+          if (!isObjectLiteralExpression(o)) return false;
           const loc = getPropertyValue(o, 'Location') ?? getPropertyValue(o, 'location');
           return !!loc && isHttpsUrl(loc);
         })) {
@@ -116,7 +120,7 @@ export const rule: SourceRule = {
 /** `app.listen({ port: 80 })` (Fastify, Koa via net options). */
 function portOption(arg: ts.Expression | undefined): number | undefined {
   const o = arg && skipWrappers(arg);
-  return o && ts.isObjectLiteralExpression(o) ? constNumber(getPropertyValue(o, 'port')) : undefined;
+  return o && isObjectLiteralExpression(o) ? constNumber(getPropertyValue(o, 'port')) : undefined;
 }
 
 /** An Express or Koa app (they listen through node:http) or a node:http server. */
@@ -131,19 +135,19 @@ function isPlainServer(o: Origin | undefined): boolean {
 /** A string, template or concatenation that starts with `https://`. */
 function isHttpsUrl(expr: ts.Node): boolean {
   let e = skipWrappers(expr);
-  while (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) e = skipWrappers(e.left);
-  const s = stringValue(e) ?? (ts.isTemplateExpression(e) ? e.head.text : undefined);
+  while (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) e = skipWrappers(e.left);
+  const s = stringValue(e) ?? (isTemplateExpression(e) ? e.head.text : undefined);
   return s !== undefined && s.toLowerCase().startsWith('https://');
 }
 
 /** The top-level import or require statement of `module`. */
 function importOf(sf: ts.SourceFile, module: string): ts.Statement | undefined {
   return sf.statements.find((st) => {
-    if (ts.isImportDeclaration(st)) return ts.isStringLiteral(st.moduleSpecifier) && normalizeModule(st.moduleSpecifier.text) === module;
-    if (!ts.isVariableStatement(st)) return false;
+    if (isImportDeclaration(st)) return isStringLiteral(st.moduleSpecifier) && normalizeModule(st.moduleSpecifier.text) === module;
+    if (!isVariableStatement(st)) return false;
     return st.declarationList.declarations.some((d) => {
       let e: ts.Node | undefined = d.initializer;
-      for (let i = 0; e && i < 3 && !requiredModule(e); i++) e = ts.isCallExpression(e) || ts.isPropertyAccessExpression(e) ? e.expression : undefined;
+      for (let i = 0; e && i < 3 && !requiredModule(e); i++) e = isCallExpression(e) || isPropertyAccessExpression(e) ? e.expression : undefined;
       return !!e && requiredModule(e) === module;
     });
   });

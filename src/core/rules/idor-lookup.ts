@@ -1,4 +1,11 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isExpressionStatement, isFunctionDeclaration, isFunctionExpression,
+  isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
+  isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteralLike,
+  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import {
   calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isHttpMethodName, isNullish, type RouteCall,
 } from '../ast';
@@ -24,11 +31,11 @@ export function routeOf(node: ts.CallExpression): RouteCall | undefined {
   const direct = routeCall(node);
   if (direct) return direct;
   const e = node.expression;
-  if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0) return undefined;
+  if (!isPropertyAccessExpression(e) || node.arguments.length === 0) return undefined;
   const method = e.name.text.toLowerCase();
   if (!HTTP_METHODS.has(method)) return undefined;
   let inner: ts.Expression = e.expression;
-  for (let i = 0; i < 12 && ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression); i++) {
+  for (let i = 0; i < 12 && isCallExpression(inner) && isPropertyAccessExpression(inner.expression); i++) {
     const name = inner.expression.name.text;
     if (name === 'route') {
       const path = stringValue(inner.arguments[0]);
@@ -48,15 +55,15 @@ export function routeOf(node: ts.CallExpression): RouteCall | undefined {
 export function handlerFunction(expr: ts.Node | undefined, depth = 0): HandlerFn | undefined {
   if (!expr || depth > 4) return undefined;
   expr = skipWrappers(expr);
-  if (ts.isFunctionExpression(expr) || ts.isArrowFunction(expr)) return expr;
-  if (ts.isCallExpression(expr)) {
+  if (isFunctionExpression(expr) || isArrowFunction(expr)) return expr;
+  if (isCallExpression(expr)) {
     const last = expr.arguments[expr.arguments.length - 1];
     return last ? handlerFunction(last, depth + 1) : undefined;
   }
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     const b = lookup(expr.text, expr);
     if (!b) return undefined;
-    if (b.kind === 'function' && ts.isFunctionDeclaration(b.declaration)) return b.declaration;
+    if (b.kind === 'function' && isFunctionDeclaration(b.declaration)) return b.declaration;
     if (b.kind === 'variable' && b.init && b.path.length === 0) return handlerFunction(b.init, depth + 1);
   }
   return undefined;
@@ -67,7 +74,7 @@ export function flattenMiddleware(list: readonly ts.Expression[]): ts.Expression
   const out: ts.Expression[] = [];
   for (const m of list) {
     const e = skipWrappers(m) as ts.Expression;
-    if (ts.isArrayLiteralExpression(e)) out.push(...flattenMiddleware(e.elements));
+    if (isArrayLiteralExpression(e)) out.push(...flattenMiddleware(e.elements));
     else out.push(e);
   }
   return out;
@@ -81,29 +88,29 @@ export function flattenMiddleware(list: readonly ts.Expression[]): ts.Expression
 export function middlewareTokens(expr: ts.Node, depth = 0): string[] {
   if (depth > 6) return [];
   expr = skipWrappers(expr);
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     const out = [expr.text];
     if (depth < 2) {
       const b = lookup(expr.text, expr);
       if (b && b.kind === 'variable' && b.init && b.path.length === 0) {
         const init = skipWrappers(b.init);
-        if (ts.isArrayLiteralExpression(init) || ts.isCallExpression(init)) out.push(...middlewareTokens(init, depth + 2));
+        if (isArrayLiteralExpression(init) || isCallExpression(init)) out.push(...middlewareTokens(init, depth + 2));
       }
     }
     return out;
   }
-  if (ts.isStringLiteralLike(expr)) return [expr.text];
-  if (ts.isPropertyAccessExpression(expr)) return [expr.name.text, ...middlewareTokens(expr.expression, depth + 1)];
-  if (ts.isCallExpression(expr)) {
+  if (isStringLiteralLike(expr)) return [expr.text];
+  if (isPropertyAccessExpression(expr)) return [expr.name.text, ...middlewareTokens(expr.expression, depth + 1)];
+  if (isCallExpression(expr)) {
     const out = middlewareTokens(expr.expression, depth + 1);
     for (const a of expr.arguments) {
       const s = skipWrappers(a);
-      if (ts.isStringLiteralLike(s) || ts.isIdentifier(s)) out.push(s.text);
-      else if (ts.isArrayLiteralExpression(s)) for (const el of s.elements) if (ts.isStringLiteralLike(el)) out.push(el.text);
+      if (isStringLiteralLike(s) || isIdentifier(s)) out.push(s.text);
+      else if (isArrayLiteralExpression(s)) for (const el of s.elements) if (isStringLiteralLike(el)) out.push(el.text);
     }
     return out;
   }
-  if (ts.isArrayLiteralExpression(expr)) return expr.elements.flatMap((e) => middlewareTokens(e, depth + 1));
+  if (isArrayLiteralExpression(expr)) return expr.elements.flatMap((e) => middlewareTokens(e, depth + 1));
   return [];
 }
 
@@ -113,7 +120,7 @@ export function middlewareTokens(expr: ts.Node, depth = 0): string[] {
  * Compiled TypeScript keeps them in `__decorate([...], C.prototype, "m", null)` statements.
  */
 function decoratorTokens(fn: HandlerFn, compiled: ReadonlyMap<string, ts.Expression[]>): string[] {
-  if (!ts.isMethodDeclaration(fn)) return [];
+  if (!isMethodDeclaration(fn)) return [];
   const cls = fn.parent;
   const exprs: ts.Expression[] = [];
   for (const d of ts.getDecorators(fn) ?? []) exprs.push(d.expression);
@@ -124,10 +131,10 @@ function decoratorTokens(fn: HandlerFn, compiled: ReadonlyMap<string, ts.Express
   const out: string[] = [];
   for (const e of exprs) {
     const s = skipWrappers(e);
-    let callee = ts.isCallExpression(s) ? skipWrappers(s.expression) : s;
+    let callee = isCallExpression(s) ? skipWrappers(s.expression) : s;
     // `(0, decorators_1.GlobalScope)('user:read')`: compiled calls drop `this` with a comma.
-    if (ts.isBinaryExpression(callee) && callee.operatorToken.kind === SyntaxKind.CommaToken) callee = skipWrappers(callee.right);
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (isBinaryExpression(callee) && callee.operatorToken.kind === SyntaxKind.CommaToken) callee = skipWrappers(callee.right);
+    const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     if (!name || name.startsWith('__') || isHttpMethodName(name) || ROUTE_DECORATORS.has(name)) continue;
     out.push(name, ...middlewareTokens(s));
   }
@@ -140,7 +147,7 @@ const ROUTE_DECORATORS: ReadonlySet<string> = new Set(['Controller', 'RestContro
 function classNameOf(cls: ts.ClassLikeDeclaration): string | undefined {
   if (cls.name) return cls.name.text;
   const p = cls.parent;
-  return ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined;
+  return isVariableDeclaration(p) && isIdentifier(p.name) ? p.name.text : undefined;
 }
 
 /**
@@ -150,16 +157,16 @@ function classNameOf(cls: ts.ClassLikeDeclaration): string | undefined {
 function compiledDecorators(sf: ts.SourceFile): Map<string, ts.Expression[]> {
   const out = new Map<string, ts.Expression[]>();
   for (const st of sf.statements) {
-    let e: ts.Expression | undefined = ts.isExpressionStatement(st) ? st.expression : undefined;
+    let e: ts.Expression | undefined = isExpressionStatement(st) ? st.expression : undefined;
     // `UsersController = __decorate([...], UsersController)`
-    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.EqualsToken) e = e.right;
-    if (!e || !ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== '__decorate') continue;
+    if (e && isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.EqualsToken) e = e.right;
+    if (!e || !isCallExpression(e) || !isIdentifier(e.expression) || e.expression.text !== '__decorate') continue;
     const [list, target, member] = e.arguments;
-    if (!list || !ts.isArrayLiteralExpression(list) || !target) continue;
+    if (!list || !isArrayLiteralExpression(list) || !target) continue;
     const t = skipWrappers(target);
     let key: string | undefined;
-    if (ts.isIdentifier(t) && member === undefined) key = t.text;
-    else if (ts.isPropertyAccessExpression(t) && t.name.text === 'prototype' && ts.isIdentifier(t.expression) && member && ts.isStringLiteralLike(member)) {
+    if (isIdentifier(t) && member === undefined) key = t.text;
+    else if (isPropertyAccessExpression(t) && t.name.text === 'prototype' && isIdentifier(t.expression) && member && isStringLiteralLike(member)) {
       key = `${t.expression.text}.${member.text}`;
     }
     if (key) out.set(key, [...(out.get(key) ?? []), ...list.elements]);
@@ -290,9 +297,9 @@ const REQUEST_PARAM_NAMES: ReadonlySet<string> = new Set(['req', 'request', 'ctx
 
 /** A function whose first parameter is the request (`req`, `request`, Koa `ctx`). */
 export function takesRequest(fn: ts.Node): fn is HandlerFn {
-  if (!ts.isFunctionExpression(fn) && !ts.isArrowFunction(fn) && !ts.isFunctionDeclaration(fn) && !ts.isMethodDeclaration(fn)) return false;
+  if (!isFunctionExpression(fn) && !isArrowFunction(fn) && !isFunctionDeclaration(fn) && !isMethodDeclaration(fn)) return false;
   const p = fn.parameters[0];
-  if (!p || !ts.isIdentifier(p.name) || !REQUEST_PARAM_NAMES.has(p.name.text)) return false;
+  if (!p || !isIdentifier(p.name) || !REQUEST_PARAM_NAMES.has(p.name.text)) return false;
   // NestJS `@Req() req`: Nest has its own guards and pipes; leave it alone.
   return !ts.canHaveDecorators(p) || (ts.getDecorators(p)?.length ?? 0) === 0;
 }
@@ -316,12 +323,12 @@ export function enclosingHandler(node: ts.Node, routes: RouteIndex): { fn: Handl
 /** A middleware by shape: it calls `next()` with no argument to pass the request on. */
 export function callsNextOnward(fn: HandlerFn): boolean {
   const p = fn.parameters[2];
-  if (!p || !ts.isIdentifier(p.name)) return false;
+  if (!p || !isIdentifier(p.name)) return false;
   const next = p.name.text;
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === next && n.arguments.length === 0) {
+    if (isCallExpression(n) && isIdentifier(n.expression) && n.expression.text === next && n.arguments.length === 0) {
       found = true;
       return;
     }
@@ -351,12 +358,12 @@ export function isPrincipalPath(dotted: string): boolean {
 export function isPrincipalDerived(expr: ts.Node, depth = 0): boolean {
   if (depth > 8) return false;
   expr = skipWrappers(expr);
-  if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
+  if (isPropertyAccessExpression(expr) || isElementAccessExpression(expr)) {
     const d = dottedName(expr);
     if (d !== undefined && PRINCIPAL.test(d)) return true;
     return isPrincipalDerived(expr.expression, depth + 1);
   }
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     const b = lookup(expr.text, expr);
     if (!b || b.kind !== 'variable' || !b.init) return false;
     if (b.path.length > 0) {
@@ -365,13 +372,13 @@ export function isPrincipalDerived(expr: ts.Node, depth = 0): boolean {
     }
     return isPrincipalDerived(b.init, depth + 1);
   }
-  if (ts.isCallExpression(expr) || ts.isNewExpression(expr)) {
+  if (isCallExpression(expr) || isNewExpression(expr)) {
     const callee = skipWrappers(expr.expression);
-    if (ts.isPropertyAccessExpression(callee) && TO_STRING_METHODS.has(callee.name.text)) return isPrincipalDerived(callee.expression, depth + 1);
+    if (isPropertyAccessExpression(callee) && TO_STRING_METHODS.has(callee.name.text)) return isPrincipalDerived(callee.expression, depth + 1);
     return (expr.arguments ?? []).some((a) => isPrincipalDerived(a, depth + 1));
   }
-  if (ts.isTemplateExpression(expr)) return expr.templateSpans.some((s) => isPrincipalDerived(s.expression, depth + 1));
-  if (ts.isBinaryExpression(expr)) {
+  if (isTemplateExpression(expr)) return expr.templateSpans.some((s) => isPrincipalDerived(s.expression, depth + 1));
+  if (isBinaryExpression(expr)) {
     const k = expr.operatorToken.kind;
     if (k === SyntaxKind.BarBarToken || k === SyntaxKind.QuestionQuestionToken) return isPrincipalDerived(expr.left, depth + 1) || isPrincipalDerived(expr.right, depth + 1);
   }
@@ -381,7 +388,7 @@ export function isPrincipalDerived(expr: ts.Node, depth = 0): boolean {
 /** Some part of the expression derives from the principal. */
 export function containsPrincipal(node: ts.Node, budget = { n: 200 }): boolean {
   if (--budget.n < 0) return false;
-  if ((ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) || ts.isCallExpression(node)) && isPrincipalDerived(node)) return true;
+  if ((isPropertyAccessExpression(node) || isIdentifier(node) || isCallExpression(node)) && isPrincipalDerived(node)) return true;
   let found = false;
   ts.forEachChild(node, (c) => {
     if (!found && containsPrincipal(c, budget)) found = true;
@@ -414,25 +421,25 @@ export function summarizeHandler(fn: HandlerFn, cache: Map<ts.Node, HandlerSumma
   const s: HandlerSummary = { usesPrincipal: false, checksAccess: false };
   const visit = (n: ts.Node): void => {
     if (s.checksAccess) return;
-    if (ts.isPropertyAccessExpression(n)) {
+    if (isPropertyAccessExpression(n)) {
       const d = dottedName(n);
       if (d !== undefined && PRINCIPAL.test(d)) {
         s.usesPrincipal = true;
         return;
       }
-    } else if (ts.isVariableDeclaration(n) && ts.isObjectBindingPattern(n.name) && n.initializer) {
+    } else if (isVariableDeclaration(n) && ts.isObjectBindingPattern(n.name) && n.initializer) {
       // const { user } = req
       const d = dottedName(n.initializer);
-      if (d !== undefined && n.name.elements.some((el) => PRINCIPAL.test(`${d}.${propertyName(el.propertyName) ?? (ts.isIdentifier(el.name) ? el.name.text : '')}`))) {
+      if (d !== undefined && n.name.elements.some((el) => PRINCIPAL.test(`${d}.${propertyName(el.propertyName) ?? (isIdentifier(el.name) ? el.name.text : '')}`))) {
         s.usesPrincipal = true;
       }
-    } else if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
+    } else if (isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
       if (!isNullish(n.left) && !isNullish(n.right) && (isPrincipalDerived(n.left) || isPrincipalDerived(n.right))) {
         s.usesPrincipal = true;
         s.checksAccess = true;
         return;
       }
-    } else if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+    } else if (isCallExpression(n) || isNewExpression(n)) {
       if (decidesAccess(n)) {
         s.checksAccess = true;
         return;
@@ -451,7 +458,7 @@ function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
   if (args.some((a) => ts.isNumericLiteral(a) && a.text === '403')) return true;
   const name = calleeName(call);
   if (name && AUTHZ_CALL.test(name)) return true;
-  if (ts.isCallExpression(call) && name && COMPARE_METHODS.has(name)) {
+  if (isCallExpression(call) && name && COMPARE_METHODS.has(name)) {
     const recv = calleeObject(call);
     if ((recv && isPrincipalDerived(recv)) || args.some((a) => isPrincipalDerived(a))) return true;
   }
@@ -466,7 +473,7 @@ function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
 
 function isLiteral(n: ts.Node): boolean {
   n = skipWrappers(n);
-  return ts.isStringLiteralLike(n) || ts.isNumericLiteral(n) || n.kind === SyntaxKind.TrueKeyword || n.kind === SyntaxKind.FalseKeyword ||
+  return isStringLiteralLike(n) || ts.isNumericLiteral(n) || n.kind === SyntaxKind.TrueKeyword || n.kind === SyntaxKind.FalseKeyword ||
     n.kind === SyntaxKind.NullKeyword;
 }
 
@@ -525,7 +532,7 @@ function idSource(flow: Flow, expr: ts.Node, depth = 0): Source | undefined {
   if (s) return ID_PARTS.has(s.part) ? s : undefined;
   if (depth > 4) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
+  if (isCallExpression(e) || isNewExpression(e)) {
     const name = calleeName(e);
     if (!name || !ID_CONVERSIONS.has(name) || !e.arguments) return undefined;
     for (const a of e.arguments.slice(0, 2)) {
@@ -534,10 +541,10 @@ function idSource(flow: Flow, expr: ts.Node, depth = 0): Source | undefined {
     }
     return undefined;
   }
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return idSource(flow, e.expression, depth + 1);
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) return idSource(flow, e.expression, depth + 1);
   // +id, Number(id)
-  if (ts.isPrefixUnaryExpression(e) && e.operator === SyntaxKind.PlusToken) return idSource(flow, e.operand, depth + 1);
-  if (ts.isIdentifier(e)) {
+  if (isPrefixUnaryExpression(e) && e.operator === SyntaxKind.PlusToken) return idSource(flow, e.operand, depth + 1);
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.init) return idSource(flow, b.init, depth + 1);
   }
@@ -548,29 +555,29 @@ function idSource(flow: Flow, expr: ts.Node, depth = 0): Source | undefined {
 function objectOf(expr: ts.Node | undefined): ts.ObjectLiteralExpression | undefined {
   if (!expr) return undefined;
   expr = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(expr)) return expr;
-  if (ts.isIdentifier(expr)) {
+  if (isObjectLiteralExpression(expr)) return expr;
+  if (isIdentifier(expr)) {
     const b = lookup(expr.text, expr);
     if (b && b.kind === 'variable' && b.path.length === 0 && b.init) {
       const init = skipWrappers(b.init);
-      if (ts.isObjectLiteralExpression(init)) return init;
+      if (isObjectLiteralExpression(init)) return init;
     }
   }
   return undefined;
 }
 
 function propertyValue(p: ts.ObjectLiteralElementLike): ts.Node | undefined {
-  if (ts.isPropertyAssignment(p)) return p.initializer;
-  if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  if (isPropertyAssignment(p)) return p.initializer;
+  if (isShorthandPropertyAssignment(p)) return p.name;
   return undefined;
 }
 
 function looksLikeRepository(recv: ts.Node | undefined): boolean {
   if (!recv) return false;
   recv = skipWrappers(recv);
-  const name = ts.isIdentifier(recv) ? recv.text : ts.isPropertyAccessExpression(recv) ? recv.name.text : undefined;
+  const name = isIdentifier(recv) ? recv.text : isPropertyAccessExpression(recv) ? recv.name.text : undefined;
   if (name && /repo(?:sitory)?$/i.test(name)) return true;
-  return ts.isCallExpression(recv) && /^get(?:Custom)?Repository$/.test(calleeName(recv) ?? '');
+  return isCallExpression(recv) && /^get(?:Custom)?Repository$/.test(calleeName(recv) ?? '');
 }
 
 /**
@@ -615,7 +622,7 @@ export function idLookup(flow: Flow, call: ts.CallExpression, method: string): I
   let source: Source | undefined;
   let idProp: ts.ObjectLiteralElementLike | undefined;
   for (const p of query.properties) {
-    const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    const key = isPropertyAssignment(p) || isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
     if (key === undefined || !ID_KEY.test(key)) continue;
     const value = propertyValue(p);
     const s = value ? accept(idSource(flow, value)) : undefined;
@@ -631,7 +638,7 @@ export function idLookup(flow: Flow, call: ts.CallExpression, method: string): I
 
 function getValue(obj: ts.ObjectLiteralExpression, name: string): ts.Node | undefined {
   for (const p of obj.properties) {
-    if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && propertyName(p.name) === name) return propertyValue(p);
+    if ((isPropertyAssignment(p) || isShorthandPropertyAssignment(p)) && propertyName(p.name) === name) return propertyValue(p);
   }
   return undefined;
 }
@@ -642,7 +649,7 @@ function queryScope(flow: Flow, query: ts.ObjectLiteralExpression, idProp: ts.Ob
   for (const p of query.properties) {
     if (p === idProp) continue;
     // `{ id, ...scopeFor(req) }`: something we cannot see constrains the query.
-    if (ts.isSpreadAssignment(p)) {
+    if (isSpreadAssignment(p)) {
       if (containsPrincipal(p.expression)) return 'principal';
       if (!flow.source(p.expression)) byKey ??= 'spread';
       continue;
@@ -650,7 +657,7 @@ function queryScope(flow: Flow, query: ts.ObjectLiteralExpression, idProp: ts.Ob
     const value = propertyValue(p);
     if (!value) continue;
     if (containsPrincipal(value)) return 'principal';
-    const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    const key = isPropertyAssignment(p) || isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
     if (key !== undefined && (OWNER_KEY.test(key) || /^(?:AND|OR|\$and|\$or)$/.test(key)) && !flow.source(value)) byKey ??= key;
   }
   return byKey;
@@ -661,19 +668,19 @@ function chainScope(call: ts.CallExpression): string | undefined {
   let top: ts.Expression = call;
   for (let i = 0; i < 16; i++) {
     const p = top.parent;
-    if (p && ts.isPropertyAccessExpression(p) && p.expression === top && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p) {
+    if (p && isPropertyAccessExpression(p) && p.expression === top && p.parent && isCallExpression(p.parent) && p.parent.expression === p) {
       top = p.parent;
-    } else if (p && (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p)) && p.parent && ts.isPropertyAccessExpression(p.parent)) {
+    } else if (p && (ts.isAwaitExpression(p) || isParenthesizedExpression(p)) && p.parent && isPropertyAccessExpression(p.parent)) {
       top = p as ts.Expression;
     } else break;
   }
   let n: ts.Node = top;
   for (let i = 0; i < 24; i++) {
     n = skipWrappers(n);
-    if (!ts.isCallExpression(n)) break;
+    if (!isCallExpression(n)) break;
     if (n !== call && n.arguments.some((a) => containsPrincipal(a))) return 'principal';
     const e = n.expression;
-    if (ts.isPropertyAccessExpression(e)) n = e.expression;
+    if (isPropertyAccessExpression(e)) n = e.expression;
     else break;
   }
   return undefined;
@@ -681,12 +688,12 @@ function chainScope(call: ts.CallExpression): string | undefined {
 
 function isIdentifierNamed(n: ts.Node, name: string): boolean {
   n = skipWrappers(n);
-  return ts.isIdentifier(n) && n.text === name;
+  return isIdentifier(n) && n.text === name;
 }
 
 function isRequestOrPrincipal(n: ts.Node): boolean {
   const e = skipWrappers(n);
-  if (ts.isIdentifier(e) && REQUEST_PARAM_NAMES.has(e.text)) return true;
+  if (isIdentifier(e) && REQUEST_PARAM_NAMES.has(e.text)) return true;
   return isPrincipalDerived(e);
 }
 
@@ -706,16 +713,16 @@ function resultVariable(call: ts.CallExpression): string | undefined {
   for (let i = 0; i < 12; i++) {
     const p: ts.Node | undefined = n.parent;
     if (!p) return undefined;
-    if (ts.isVariableDeclaration(p)) return p.initializer === n && ts.isIdentifier(p.name) ? p.name.text : undefined;
-    if (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p)) n = p;
-    else if (ts.isPropertyAccessExpression(p) && p.expression === n && p.parent && ts.isCallExpression(p.parent)) n = p.parent;
+    if (isVariableDeclaration(p)) return p.initializer === n && isIdentifier(p.name) ? p.name.text : undefined;
+    if (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p)) n = p;
+    else if (isPropertyAccessExpression(p) && p.expression === n && p.parent && isCallExpression(p.parent)) n = p.parent;
     else return undefined;
   }
   return undefined;
 }
 
 function mentions(node: ts.Node, name: string): boolean {
-  if (ts.isIdentifier(node)) return node.text === name;
+  if (isIdentifier(node)) return node.text === name;
   let found = false;
   ts.forEachChild(node, (c) => {
     if (!found && mentions(c, name)) found = true;
@@ -734,17 +741,17 @@ function relatesToPrincipal(fn: HandlerFn, lookupCall: ts.CallExpression, mutati
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isCallExpression(n) || ts.isNewExpression(n)) && n !== lookupCall && n.arguments && n.arguments.length > 0) {
+    if ((isCallExpression(n) || isNewExpression(n)) && n !== lookupCall && n.arguments && n.arguments.length > 0) {
       const name = calleeName(n) ?? '';
-      const recv = ts.isCallExpression(n) ? calleeObject(n) : undefined;
+      const recv = isCallExpression(n) ? calleeObject(n) : undefined;
       const passesRecord = n.arguments.some((a) => isIdentifierNamed(a, record));
-      if (passesRecord && ts.isCallExpression(n) && !isResponseCall(n) && n.arguments.some((a) => isRequestOrPrincipal(a))) {
+      if (passesRecord && isCallExpression(n) && !isResponseCall(n) && n.arguments.some((a) => isRequestOrPrincipal(a))) {
         found = true;
         return;
       }
       // post.likes.push(req.user.id) adds the principal to the record; post.update({ editedBy }) changes it.
       const adds = !mutating && recv !== undefined && mentions(recv, record) && RELATION_ADD.has(name);
-      const creates = !mutating && (ts.isNewExpression(n) || RELATION_CREATE.has(name)) && n.arguments.some((a) => mentions(a, record));
+      const creates = !mutating && (isNewExpression(n) || RELATION_CREATE.has(name)) && n.arguments.some((a) => mentions(a, record));
       if ((adds || creates) && n.arguments.some((a) => containsPrincipal(a))) {
         found = true;
         return;
@@ -870,7 +877,7 @@ export const rule: SourceRule = {
           if (relatesToPrincipal(h.fn, l.call, l.mutating)) continue;
           const what = l.source.part === 'params' ? 'URL' : l.source.part === 'query' ? 'query string' : 'request body';
           const callee = l.call.expression;
-          const at = ts.isPropertyAccessExpression(callee) ? { start: callee.name.getStart(ctx.sourceFile), end: l.call.end } : l.call;
+          const at = isPropertyAccessExpression(callee) ? { start: callee.name.getStart(ctx.sourceFile), end: l.call.end } : l.call;
           ctx.report(at, {
             message:
               `\`${l.method}\` takes an id from the ${what} with no ownership check: any signed-in user can ${l.mutating ? 'change' : 'read'} anyone's record; ` +

@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
+  isImportDeclaration, isMethodDeclaration, isParenthesizedExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isStringLiteral,
+  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { numberValue, propertyName, stringValue } from '../ast';
 import { ensureImport } from '../fix';
@@ -82,9 +88,9 @@ function isSafeName(name: string): boolean {
 // --- shapes ----------------------------------------------------------------
 
 function isGlobalCall(node: ts.Node, object: string, method: string): node is ts.CallExpression {
-  if (!ts.isCallExpression(node) || node.arguments.length !== 0) return false;
+  if (!isCallExpression(node) || node.arguments.length !== 0) return false;
   const c = node.expression;
-  return ts.isPropertyAccessExpression(c) && c.name.text === method && ts.isIdentifier(c.expression) &&
+  return isPropertyAccessExpression(c) && c.name.text === method && isIdentifier(c.expression) &&
     c.expression.text === object && lookup(object, c.expression) === undefined;
 }
 
@@ -92,9 +98,9 @@ const isMathRandom = (n: ts.Node): n is ts.CallExpression => isGlobalCall(n, 'Ma
 const isDateNow = (n: ts.Node): n is ts.CallExpression => isGlobalCall(n, 'Date', 'now');
 
 function isMathCall(n: ts.Node, names: ReadonlySet<string>): boolean {
-  if (!ts.isCallExpression(n)) return false;
+  if (!isCallExpression(n)) return false;
   const c = n.expression;
-  return ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === 'Math' && names.has(c.name.text);
+  return isPropertyAccessExpression(c) && isIdentifier(c.expression) && c.expression.text === 'Math' && names.has(c.name.text);
 }
 
 function isNumericLiteral(n: ts.Node): boolean {
@@ -106,15 +112,15 @@ function isRandomish(e: ts.Node, depth = 0): boolean {
   if (depth > 8) return false;
   e = skipWrappers(e);
   if (isMathRandom(e) || isDateNow(e)) return true;
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const c = e.expression;
-    if (ts.isPropertyAccessExpression(c) && STRING_METHODS.has(c.name.text)) return isRandomish(c.expression, depth + 1);
-    if (isMathCall(e, MATH_ROUNDING) || (ts.isIdentifier(c) && (NUMBER_FUNCTIONS.has(c.text) || c.text === 'String'))) {
+    if (isPropertyAccessExpression(c) && STRING_METHODS.has(c.name.text)) return isRandomish(c.expression, depth + 1);
+    if (isMathCall(e, MATH_ROUNDING) || (isIdentifier(c) && (NUMBER_FUNCTIONS.has(c.text) || c.text === 'String'))) {
       return !!e.arguments[0] && isRandomish(e.arguments[0], depth + 1);
     }
     return false;
   }
-  if (ts.isBinaryExpression(e) && (NUMERIC_OPS.has(e.operatorToken.kind) || e.operatorToken.kind === SyntaxKind.PlusToken || e.operatorToken.kind === SyntaxKind.MinusToken)) {
+  if (isBinaryExpression(e) && (NUMERIC_OPS.has(e.operatorToken.kind) || e.operatorToken.kind === SyntaxKind.PlusToken || e.operatorToken.kind === SyntaxKind.MinusToken)) {
     const l = isRandomish(e.left, depth + 1);
     const r = isRandomish(e.right, depth + 1);
     return (l && (r || isNumericLiteral(e.right))) || (r && isNumericLiteral(e.left));
@@ -133,15 +139,15 @@ function numericTop(start: ts.Node): ts.Node {
   for (;;) {
     const p = cur.parent;
     if (!p) return cur;
-    if (ts.isParenthesizedExpression(p)) {
+    if (isParenthesizedExpression(p)) {
       cur = p;
-    } else if (ts.isBinaryExpression(p) && NUMERIC_OPS.has(p.operatorToken.kind)) {
+    } else if (isBinaryExpression(p) && NUMERIC_OPS.has(p.operatorToken.kind)) {
       cur = p;
-    } else if (ts.isBinaryExpression(p) && (p.operatorToken.kind === SyntaxKind.PlusToken || p.operatorToken.kind === SyntaxKind.MinusToken)) {
+    } else if (isBinaryExpression(p) && (p.operatorToken.kind === SyntaxKind.PlusToken || p.operatorToken.kind === SyntaxKind.MinusToken)) {
       const other = p.left === cur ? p.right : p.left;
       if (!isNumericLiteral(other) && !isRandomish(other)) return cur;
       cur = p;
-    } else if (ts.isCallExpression(p) && p.arguments[0] === cur && (isMathCall(p, MATH_ROUNDING) || (ts.isIdentifier(p.expression) && NUMBER_FUNCTIONS.has(p.expression.text)))) {
+    } else if (isCallExpression(p) && p.arguments[0] === cur && (isMathCall(p, MATH_ROUNDING) || (isIdentifier(p.expression) && NUMBER_FUNCTIONS.has(p.expression.text)))) {
       cur = p;
     } else {
       return cur;
@@ -155,13 +161,13 @@ function stringTop(start: ts.Node): ts.Node {
   for (;;) {
     const p = cur.parent;
     if (!p) return cur;
-    if (ts.isParenthesizedExpression(p)) {
+    if (isParenthesizedExpression(p)) {
       cur = p;
-    } else if (ts.isPropertyAccessExpression(p) && p.expression === cur && STRING_METHODS.has(p.name.text) && ts.isCallExpression(p.parent) && p.parent.expression === p) {
+    } else if (isPropertyAccessExpression(p) && p.expression === cur && STRING_METHODS.has(p.name.text) && isCallExpression(p.parent) && p.parent.expression === p) {
       cur = p.parent;
-    } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken && isRandomish(p.left === cur ? p.right : p.left)) {
+    } else if (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.PlusToken && isRandomish(p.left === cur ? p.right : p.left)) {
       cur = p;
-    } else if (ts.isCallExpression(p) && p.arguments[0] === cur && ts.isIdentifier(p.expression) && p.expression.text === 'String') {
+    } else if (isCallExpression(p) && p.arguments[0] === cur && isIdentifier(p.expression) && p.expression.text === 'String') {
       cur = p;
     } else {
       return cur;
@@ -173,7 +179,7 @@ function stringTop(start: ts.Node): ts.Node {
 function randomIntArgs(top: ts.Node, sf: ts.SourceFile): string[] | undefined {
   top = skipWrappers(top);
   let offset: number | undefined;
-  if (ts.isBinaryExpression(top) && top.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isBinaryExpression(top) && top.operatorToken.kind === SyntaxKind.PlusToken) {
     const [inner, lit] = isNumericLiteral(top.right) ? [top.left, top.right] : [top.right, top.left];
     offset = numberValue(lit);
     if (offset === undefined) return undefined;
@@ -181,14 +187,14 @@ function randomIntArgs(top: ts.Node, sf: ts.SourceFile): string[] | undefined {
   }
   if (!isMathCall(top, FLOOR) || !(top as ts.CallExpression).arguments[0]) return undefined;
   let body = skipWrappers((top as ts.CallExpression).arguments[0]);
-  if (ts.isBinaryExpression(body) && body.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isBinaryExpression(body) && body.operatorToken.kind === SyntaxKind.PlusToken) {
     if (offset !== undefined) return undefined;
     const [inner, lit] = isNumericLiteral(body.right) ? [body.left, body.right] : [body.right, body.left];
     offset = numberValue(lit);
     if (offset === undefined) return undefined;
     body = skipWrappers(inner);
   }
-  if (!ts.isBinaryExpression(body) || body.operatorToken.kind !== SyntaxKind.AsteriskToken) return undefined;
+  if (!isBinaryExpression(body) || body.operatorToken.kind !== SyntaxKind.AsteriskToken) return undefined;
   const scale = isMathRandom(skipWrappers(body.left)) ? body.right : isMathRandom(skipWrappers(body.right)) ? body.left : undefined;
   if (!scale) return undefined;
   const s = numberValue(scale);
@@ -208,12 +214,12 @@ type Sink =
   | { kind: 'name'; name: string; local: boolean; at: ts.Node; direct: boolean };
 
 function functionName(fn: ts.Node): string | undefined {
-  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return propertyName(fn.name as ts.PropertyName);
+  if ((isFunctionDeclaration(fn) || isMethodDeclaration(fn) || isFunctionExpression(fn)) && fn.name) return propertyName(fn.name as ts.PropertyName);
   const p = fn.parent;
   if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) return propertyName(p.name);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return nameOfTarget(skipWrappers(p.left));
+  if (isVariableDeclaration(p) && isIdentifier(p.name)) return p.name.text;
+  if (isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) return propertyName(p.name);
+  if (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return nameOfTarget(skipWrappers(p.left));
   return undefined;
 }
 
@@ -229,18 +235,18 @@ function sinkOf(start: ts.Node): Sink {
   for (let steps = 0; steps < 30; steps++) {
     const p = cur.parent;
     if (!p) return { kind: 'none' };
-    if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isAwaitExpression(p) || ts.isSatisfiesExpression(p)) {
+    if (isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isAwaitExpression(p) || ts.isSatisfiesExpression(p)) {
       cur = p;
       continue;
     }
-    if (ts.isBinaryExpression(p)) {
+    if (isBinaryExpression(p)) {
       const op = p.operatorToken.kind;
       if (COMPARISONS.has(op)) return { kind: 'safe' };
       if (ASSIGNMENTS.has(op)) {
         if (p.right !== cur) return { kind: 'none' };
         const left = skipWrappers(p.left);
         const name = nameOfTarget(left);
-        return name ? { kind: 'name', name, local: ts.isIdentifier(left), at: p, direct: direct && op === SyntaxKind.EqualsToken } : { kind: 'none' };
+        return name ? { kind: 'name', name, local: isIdentifier(left), at: p, direct: direct && op === SyntaxKind.EqualsToken } : { kind: 'none' };
       }
       direct = false;
       cur = p;
@@ -252,32 +258,32 @@ function sinkOf(start: ts.Node): Sink {
       cur = p;
       continue;
     }
-    if (ts.isPrefixUnaryExpression(p) && p.operator === SyntaxKind.ExclamationToken) return { kind: 'safe' };
-    if (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p) || ts.isForStatement(p)) return { kind: 'safe' };
+    if (isPrefixUnaryExpression(p) && p.operator === SyntaxKind.ExclamationToken) return { kind: 'safe' };
+    if (isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p) || ts.isForStatement(p)) return { kind: 'safe' };
     if (ts.isTemplateSpan(p)) {
       direct = false;
       cur = p.parent;
       continue;
     }
-    if (ts.isElementAccessExpression(p)) {
+    if (isElementAccessExpression(p)) {
       if (p.argumentExpression !== cur) return { kind: 'none' };
       direct = false;
       cur = p; // chars[Math.floor(Math.random() * chars.length)]
       continue;
     }
-    if (ts.isPropertyAccessExpression(p)) {
-      if (p.expression !== cur || !ts.isCallExpression(p.parent) || p.parent.expression !== p) return { kind: 'safe' };
+    if (isPropertyAccessExpression(p)) {
+      if (p.expression !== cur || !isCallExpression(p.parent) || p.parent.expression !== p) return { kind: 'safe' };
       direct = false;
       cur = p.parent; // .toString(36), .join('')
       continue;
     }
-    if (ts.isCallExpression(p)) {
+    if (isCallExpression(p)) {
       if (!p.arguments.includes(cur as ts.Expression)) return { kind: 'none' };
       const callee = skipWrappers(p.expression);
-      const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+      const method = isPropertyAccessExpression(callee) ? callee.name.text : isIdentifier(callee) ? callee.text : undefined;
       if (method === 'push' || method === 'unshift') {
-        const name = ts.isPropertyAccessExpression(callee) ? nameOfTarget(skipWrappers(callee.expression)) : undefined;
-        return name ? { kind: 'name', name, local: ts.isIdentifier(skipWrappers((callee as ts.PropertyAccessExpression).expression)), at: p, direct: false } : { kind: 'none' };
+        const name = isPropertyAccessExpression(callee) ? nameOfTarget(skipWrappers(callee.expression)) : undefined;
+        return name ? { kind: 'name', name, local: isIdentifier(skipWrappers((callee as ts.PropertyAccessExpression).expression)), at: p, direct: false } : { kind: 'none' };
       }
       if (method && (CARRIER_CALLS.has(method) || MATH_ROUNDING.has(method))) {
         direct = false;
@@ -290,29 +296,29 @@ function sinkOf(start: ts.Node): Sink {
       }
       return { kind: 'none' };
     }
-    if (ts.isArrayLiteralExpression(p) || ts.isSpreadElement(p)) {
+    if (isArrayLiteralExpression(p) || ts.isSpreadElement(p)) {
       direct = false;
       cur = p;
       continue;
     }
-    const fnOfBody = ts.isArrowFunction(p) && p.body === cur ? p : undefined;
-    if (ts.isReturnStatement(p) || fnOfBody) {
+    const fnOfBody = isArrowFunction(p) && p.body === cur ? p : undefined;
+    if (isReturnStatement(p) || fnOfBody) {
       const fn = fnOfBody ?? enclosingFunctionNode(p);
       if (!fn) return { kind: 'none' };
       const name = functionName(fn);
       if (name) return { kind: 'name', name, local: false, at: fn, direct };
       // An unnamed callback: its result flows into the call that takes it (Array.from(…, () => …).join('')).
-      if (fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression)) {
+      if (fn.parent && isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression)) {
         direct = false;
         cur = fn.parent;
         continue;
       }
       return { kind: 'none' };
     }
-    if (ts.isVariableDeclaration(p) && p.initializer === cur) {
-      return ts.isIdentifier(p.name) ? { kind: 'name', name: p.name.text, local: true, at: p, direct } : { kind: 'none' };
+    if (isVariableDeclaration(p) && p.initializer === cur) {
+      return isIdentifier(p.name) ? { kind: 'name', name: p.name.text, local: true, at: p, direct } : { kind: 'none' };
     }
-    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && p.initializer === cur) {
+    if ((isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && p.initializer === cur) {
       const name = propertyName(p.name);
       return name ? { kind: 'name', name, local: false, at: p, direct } : { kind: 'none' };
     }
@@ -349,21 +355,21 @@ interface CryptoNames {
 function cryptoNames(sf: ts.SourceFile): CryptoNames {
   const out: CryptoNames = { named: new Map() };
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /^(node:)?crypto$/.test(st.moduleSpecifier.text)) {
+    if (isImportDeclaration(st) && isStringLiteral(st.moduleSpecifier) && /^(node:)?crypto$/.test(st.moduleSpecifier.text)) {
       const c = st.importClause;
       if (!c || c.isTypeOnly) continue;
       if (c.name) out.ns ??= c.name.text;
       const nb = c.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) out.ns ??= nb.name.text;
       else if (nb) for (const el of nb.elements) if (!el.isTypeOnly) out.named.set((el.propertyName ?? el.name).text, el.name.text);
-    } else if (ts.isVariableStatement(st)) {
+    } else if (isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         if (!d.initializer || requiredModule(d.initializer) !== 'crypto') continue;
-        if (ts.isIdentifier(d.name)) out.ns ??= d.name.text;
+        if (isIdentifier(d.name)) out.ns ??= d.name.text;
         else if (ts.isObjectBindingPattern(d.name)) {
           for (const el of d.name.elements) {
-            const key = el.propertyName ? propertyName(el.propertyName) : ts.isIdentifier(el.name) ? el.name.text : undefined;
-            if (key && ts.isIdentifier(el.name)) out.named.set(key, el.name.text);
+            const key = el.propertyName ? propertyName(el.propertyName) : isIdentifier(el.name) ? el.name.text : undefined;
+            if (key && isIdentifier(el.name)) out.named.set(key, el.name.text);
           }
         }
       }
@@ -426,11 +432,11 @@ export const rule: SourceRule = {
     /** Inside `'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, c => …)`: the replace call. */
     const uuidTemplateCall = (node: ts.Node): ts.CallExpression | undefined => {
       const fn = enclosingFunctionNode(node);
-      if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
+      if (!fn || !(isArrowFunction(fn) || isFunctionExpression(fn))) return undefined;
       const call = fn.parent;
-      if (!call || !ts.isCallExpression(call) || !call.arguments.includes(fn)) return undefined;
+      if (!call || !isCallExpression(call) || !call.arguments.includes(fn)) return undefined;
       const callee = call.expression;
-      if (!ts.isPropertyAccessExpression(callee) || !/^replace(All)?$/.test(callee.name.text)) return undefined;
+      if (!isPropertyAccessExpression(callee) || !/^replace(All)?$/.test(callee.name.text)) return undefined;
       const template = stringValue(callee.expression);
       return template && /x{4}-x{4}/i.test(template) ? call : undefined;
     };
@@ -469,7 +475,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         if (node.arguments.length !== 0) return;
         const c = node.expression;
-        if (!ts.isPropertyAccessExpression(c) || !ts.isIdentifier(c.expression)) return;
+        if (!isPropertyAccessExpression(c) || !isIdentifier(c.expression)) return;
         if (c.name.text === 'random' && c.expression.text === 'Math') {
           if (isMathRandom(node)) onMathRandom(node);
         } else if (c.name.text === 'now' && c.expression.text === 'Date') {

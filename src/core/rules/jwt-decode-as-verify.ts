@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isIdentifier, isIfStatement, isObjectLiteralExpression,
+  isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isStringLiteralLike,
+  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
 import type { SourceRule } from '../types';
@@ -104,7 +110,7 @@ function containsVerifyCall(fn: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const name = calleeName(n);
       if (name && /verify/i.test(name)) {
         found = true;
@@ -122,7 +128,7 @@ function outermost(node: ts.Node): ts.Node {
   let n = node;
   while (
     n.parent &&
-    (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) ||
+    (isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) ||
       ts.isAwaitExpression(n.parent) || ts.isSatisfiesExpression(n.parent) || ts.isTypeAssertionExpression(n.parent))
   ) {
     n = n.parent;
@@ -135,11 +141,11 @@ function identityUse(call: ts.CallExpression): ts.Node | undefined {
   const top = outermost(call);
   const p = top.parent;
   if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && p.initializer === top) {
-    if (ts.isIdentifier(p.name)) return referencesUse(p.name);
+  if (isVariableDeclaration(p) && p.initializer === top) {
+    if (isIdentifier(p.name)) return referencesUse(p.name);
     return patternUse(p.name) ? p : undefined;
   }
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top && ts.isIdentifier(p.left)) {
+  if (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top && isIdentifier(p.left)) {
     const b = lookup(p.left.text, p.left);
     return b ? referencesUse(b.node, p.left) : undefined;
   }
@@ -151,21 +157,21 @@ function valueUse(ref: ts.Node): ts.Node | undefined {
   const top = outermost(ref);
   const p = top.parent;
   if (!p) return undefined;
-  if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === top) return memberUse(p);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top) {
+  if ((isPropertyAccessExpression(p) || isElementAccessExpression(p)) && p.expression === top) return memberUse(p);
+  if (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken && p.right === top) {
     return isIdentityTarget(p.left) ? p : undefined;
   }
-  if (ts.isVariableDeclaration(p) && p.initializer === top && !ts.isIdentifier(p.name)) return patternUse(p.name) ? p : undefined;
-  if (ts.isPropertyAssignment(p) && p.initializer === top) {
+  if (isVariableDeclaration(p) && p.initializer === top && !isIdentifier(p.name)) return patternUse(p.name) ? p : undefined;
+  if (isPropertyAssignment(p) && p.initializer === top) {
     const key = propertyName(p.name);
     return key !== undefined && IDENTITY_TARGETS.has(key) ? p : undefined;
   }
-  if (ts.isShorthandPropertyAssignment(p)) return IDENTITY_TARGETS.has(p.name.text) ? p : undefined;
-  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === top)) {
-    const fn = enclosingFunctionName(ts.isArrowFunction(p) ? top : p);
+  if (isShorthandPropertyAssignment(p)) return IDENTITY_TARGETS.has(p.name.text) ? p : undefined;
+  if (isReturnStatement(p) || (isArrowFunction(p) && p.body === top)) {
+    const fn = enclosingFunctionName(isArrowFunction(p) ? top : p);
     return fn && IDENTITY_FUNCTION.test(fn) ? p : undefined;
   }
-  if (ts.isCallExpression(p) && p.arguments.includes(top as ts.Expression)) {
+  if (isCallExpression(p) && p.arguments.includes(top as ts.Expression)) {
     const name = calleeName(p);
     const index = p.arguments.indexOf(top as ts.Expression);
     if (name && CALLBACKS.has(name) && index === 1) return p;
@@ -177,13 +183,13 @@ function valueUse(ref: ts.Node): ts.Node | undefined {
 
 /** `x.sub`, `x.payload.role`, `x['userId']`; `x.header.kid` and `x.exp` are not identity. */
 function memberUse(access: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Node | undefined {
-  const name = ts.isPropertyAccessExpression(access) ? access.name.text : stringValueOf(access.argumentExpression);
+  const name = isPropertyAccessExpression(access) ? access.name.text : stringValueOf(access.argumentExpression);
   if (name === undefined) return undefined;
   if (name === 'header' || name === 'signature') return undefined;
   if (name === 'payload') {
     const up = outermost(access);
     const p = up.parent;
-    if (p && (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === up) return memberUse(p);
+    if (p && (isPropertyAccessExpression(p) || isElementAccessExpression(p)) && p.expression === up) return memberUse(p);
     return valueUse(access);
   }
   if (inLoggingCall(access)) return undefined; // logger.info(`token for ${claims.sub}`): display, not trust
@@ -193,15 +199,15 @@ function memberUse(access: ts.PropertyAccessExpression | ts.ElementAccessExpress
 }
 
 function stringValueOf(e: ts.Expression): string | undefined {
-  return ts.isStringLiteralLike(e) ? e.text : undefined;
+  return isStringLiteralLike(e) ? e.text : undefined;
 }
 
 /** `const { sub, role } = decoded` or `const { payload: { sub } } = decoded`. */
 function patternUse(pattern: ts.BindingName): boolean {
   if (!ts.isObjectBindingPattern(pattern)) return false;
   for (const el of pattern.elements) {
-    const key = el.propertyName ? propertyName(el.propertyName) : ts.isIdentifier(el.name) ? el.name.text : undefined;
-    if (key === 'payload' && !ts.isIdentifier(el.name)) {
+    const key = el.propertyName ? propertyName(el.propertyName) : isIdentifier(el.name) ? el.name.text : undefined;
+    if (key === 'payload' && !isIdentifier(el.name)) {
       if (patternUse(el.name)) return true;
       continue;
     }
@@ -224,7 +230,7 @@ function referencesUse(declared: ts.Identifier, after?: ts.Node): ts.Node | unde
   const from = after ? after.end : declared.end;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isIdentifier(n) && n.text === declared.text && n.pos >= from && n !== declared && isReference(n)) {
+    if (isIdentifier(n) && n.text === declared.text && n.pos >= from && n !== declared && isReference(n)) {
       if (lookup(n.text, n)?.node === declared) {
         found = valueUse(n);
         if (found) return;
@@ -238,9 +244,9 @@ function referencesUse(declared: ts.Identifier, after?: ts.Node): ts.Node | unde
 
 function isReference(id: ts.Identifier): boolean {
   const p = id.parent;
-  if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
-  if (ts.isPropertyAssignment(p) && p.name === id) return false;
-  if (ts.isBinaryExpression(p) && p.left === id && p.operatorToken.kind === SyntaxKind.EqualsToken) return false;
+  if (isPropertyAccessExpression(p) && p.name === id) return false;
+  if (isPropertyAssignment(p) && p.name === id) return false;
+  if (isBinaryExpression(p) && p.left === id && p.operatorToken.kind === SyntaxKind.EqualsToken) return false;
   return true;
 }
 
@@ -255,11 +261,11 @@ function scopeContainer(node: ts.Node): ts.Node {
 function inCondition(node: ts.Node): boolean {
   let child: ts.Node = node;
   for (let n: ts.Node | undefined = node.parent; n; child = n, n = n.parent) {
-    if (ts.isIfStatement(n)) return n.expression === child;
+    if (isIfStatement(n)) return n.expression === child;
     if (ts.isConditionalExpression(n)) return n.condition === child;
     if (ts.isWhileStatement(n)) return n.expression === child;
-    if (ts.isPrefixUnaryExpression(n) || ts.isParenthesizedExpression(n) || ts.isBinaryExpression(n) ||
-      ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n) || ts.isNonNullExpression(n)) continue;
+    if (isPrefixUnaryExpression(n) || isParenthesizedExpression(n) || isBinaryExpression(n) ||
+      isPropertyAccessExpression(n) || isElementAccessExpression(n) || isCallExpression(n) || ts.isNonNullExpression(n)) continue;
     return false;
   }
   return false;
@@ -269,7 +275,7 @@ function inCondition(node: ts.Node): boolean {
 function inHandler(node: ts.Node): boolean {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (!ts.isFunctionLike(n)) continue;
-    return (n as ts.SignatureDeclaration).parameters.some((p) => ts.isIdentifier(p.name) && HANDLER_PARAMS.has(p.name.text));
+    return (n as ts.SignatureDeclaration).parameters.some((p) => isIdentifier(p.name) && HANDLER_PARAMS.has(p.name.text));
   }
   return false;
 }
@@ -281,14 +287,14 @@ const LOG_METHODS: ReadonlySet<string> = new Set(['log', 'info', 'debug', 'warn'
 function inLoggingCall(node: ts.Node): boolean {
   let child: ts.Node = node;
   for (let n: ts.Node | undefined = node.parent; n; child = n, n = n.parent) {
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       if (!n.arguments.includes(child as ts.Expression)) return false;
       const name = calleeName(n);
-      const receiver = ts.isPropertyAccessExpression(n.expression) ? dottedName(n.expression.expression) ?? '' : '';
+      const receiver = isPropertyAccessExpression(n.expression) ? dottedName(n.expression.expression) ?? '' : '';
       return !!name && LOG_METHODS.has(name) && /console|log|debug/i.test(receiver);
     }
-    if (ts.isTemplateSpan(n) || ts.isTemplateExpression(n) || ts.isBinaryExpression(n) || ts.isObjectLiteralExpression(n) ||
-      ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isArrayLiteralExpression(n) || ts.isParenthesizedExpression(n)) continue;
+    if (ts.isTemplateSpan(n) || isTemplateExpression(n) || isBinaryExpression(n) || isObjectLiteralExpression(n) ||
+      isPropertyAssignment(n) || isShorthandPropertyAssignment(n) || isArrayLiteralExpression(n) || isParenthesizedExpression(n)) continue;
     return false;
   }
   return false;

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isNewExpression, isParenthesizedExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isTemplateExpression, isVariableDeclaration,
+  SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, eol, isFunctionLike, numberValue, propertyName, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
 import { skipWrappers } from '../modules';
@@ -79,7 +83,7 @@ function checkJsonwebtoken(ctx: RuleContext, call: ts.CallExpression): void {
   const [payload, key, third] = call.arguments;
   if (!payload || !key) return;
   // A string payload cannot carry an expiry (jsonwebtoken throws on expiresIn with one).
-  if (resolveString(payload) !== undefined || ts.isTemplateExpression(skipWrappers(payload))) return;
+  if (resolveString(payload) !== undefined || isTemplateExpression(skipWrappers(payload))) return;
   const optionsArg = third && !isFunctionLike(skipWrappers(third)) ? third : undefined;
   const options = optionsArg ? resolveObject(optionsArg) : undefined;
   if (optionsArg && !options) return; // options we cannot see
@@ -118,8 +122,8 @@ function checkJose(ctx: RuleContext, node: ts.NewExpression): void {
   let signAccess: ts.PropertyAccessExpression | undefined;
   for (;;) {
     let up: ts.Node = current.parent;
-    while (ts.isParenthesizedExpression(up) || ts.isNonNullExpression(up)) up = up.parent;
-    if (!ts.isPropertyAccessExpression(up) || !ts.isCallExpression(up.parent) || up.parent.expression !== up) break;
+    while (isParenthesizedExpression(up) || ts.isNonNullExpression(up)) up = up.parent;
+    if (!isPropertyAccessExpression(up) || !isCallExpression(up.parent) || up.parent.expression !== up) break;
     const method = up.name.text;
     if (method === 'setExpirationTime') expiry = up.parent;
     if (method === 'sign') {
@@ -186,7 +190,7 @@ function judgeLifetime(ctx: RuleContext, node: ts.Node, kindOf: TokenKind | (() 
     });
     return;
   }
-  ctx.evidence('jwt-short-expiry', node, `${ts.isNewExpression(node) ? 'SignJWT' : 'jwt.sign'} sets an expiry of ${human}`);
+  ctx.evidence('jwt-short-expiry', node, `${isNewExpression(node) ? 'SignJWT' : 'jwt.sign'} sets an expiry of ${human}`);
 }
 
 /** Refresh, single-purpose or access token, from the names around the call, the payload's `type` and the key. */
@@ -198,7 +202,7 @@ function tokenKind(call: ts.Node, payload: ResolvedObject | undefined, key: ts.N
   if (fn) names.push(fn);
   if (key) {
     const k = skipWrappers(key);
-    const keyName = dottedName(k) ?? (ts.isIdentifier(k) ? k.text : undefined);
+    const keyName = dottedName(k) ?? (isIdentifier(k) ? k.text : undefined);
     if (keyName) names.push(keyName);
   }
   for (const obj of [payload, options]) {
@@ -218,18 +222,18 @@ function tokenKind(call: ts.Node, payload: ResolvedObject | undefined, key: ts.N
 /** What the signed token is stored in: `const refreshToken = …`, `{ accessToken: … }`, `this.token = …`, `res.cookie('refresh', …)`. */
 function assignmentTarget(node: ts.Node): string | undefined {
   let n: ts.Node = node;
-  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  while (n.parent && (isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   // jose: new SignJWT(...).….sign(key): climb the chain to its end.
-  while (n.parent && ((ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n) || (ts.isCallExpression(n.parent) && n.parent.expression === n))) {
+  while (n.parent && ((isPropertyAccessExpression(n.parent) && n.parent.expression === n) || (isCallExpression(n.parent) && n.parent.expression === n))) {
     n = n.parent;
   }
-  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  while (n.parent && (isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
   const p = n.parent;
   if (!p) return undefined;
-  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p)) return propertyName(p.name);
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return dottedName(p.left);
-  if (ts.isCallExpression(p) && p.arguments[1] === n) return stringValue(p.arguments[0]);
+  if (isVariableDeclaration(p) && isIdentifier(p.name)) return p.name.text;
+  if (isPropertyAssignment(p)) return propertyName(p.name);
+  if (isBinaryExpression(p) && p.operatorToken.kind === SyntaxKind.EqualsToken) return dottedName(p.left);
+  if (isCallExpression(p) && p.arguments[1] === n) return stringValue(p.arguments[0]);
   return undefined;
 }
 
@@ -246,12 +250,12 @@ function resolveNumber(expr: ts.Node | undefined, depth = 0): number | undefined
   const direct = numberValue(expr);
   if (direct !== undefined) return direct;
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0 || assignmentsTo(b).length > 0) return undefined;
     return resolveNumber(b.init, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.AsteriskToken) {
+  if (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.AsteriskToken) {
     const l = resolveNumber(e.left, depth + 1);
     const r = resolveNumber(e.right, depth + 1);
     return l !== undefined && r !== undefined ? l * r : undefined;
@@ -283,7 +287,7 @@ export function parseDuration(s: string, unitless: 'ms' | undefined): number | u
 /** `exp: Math.floor(Date.now() / 1000) + 60 * 60` → 3600: a lifetime relative to now; other shapes are unknown. */
 function expSeconds(expr: ts.Node): number | undefined {
   const e = skipWrappers(expr);
-  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.PlusToken) return undefined;
+  if (!isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.PlusToken) return undefined;
   const mentionsNow = (n: ts.Node): boolean => /Date\.now\(\)|new Date\(\)|\bnow\b|getTime\(\)/.test(n.getText().slice(0, 200));
   if (mentionsNow(e.left)) return resolveNumber(e.right);
   if (mentionsNow(e.right)) return resolveNumber(e.left);

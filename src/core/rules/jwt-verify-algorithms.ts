@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
+  isStringLiteral, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
 import { calleeName, eol, isFunctionLike, propertyName, stringValue, isNullish } from '../ast';
@@ -31,12 +36,12 @@ export function jwtFactVisitors(ctx: RuleContext): { onImport(node: ts.ImportDec
   };
   return {
     onImport(node) {
-      if (ts.isStringLiteral(node.moduleSpecifier)) mark(node, node.moduleSpecifier.text);
+      if (isStringLiteral(node.moduleSpecifier)) mark(node, node.moduleSpecifier.text);
     },
     onCall(node) {
       if (seen) return;
       if (node.expression.kind === SyntaxKind.ImportKeyword) mark(node, stringValue(node.arguments[0]));
-      else if (ts.isIdentifier(node.expression) && node.expression.text === 'require') mark(node, requiredModule(node));
+      else if (isIdentifier(node.expression) && node.expression.text === 'require') mark(node, requiredModule(node));
     },
     seen: () => seen,
   };
@@ -85,11 +90,11 @@ const SK = ts.SyntaxKind;
 export function resolveObject(expr: ts.Node | undefined, depth = 0): ResolvedObject | undefined {
   if (!expr || depth > MAX_RESOLVE_DEPTH) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     const props = new Map<string, ts.Expression>();
     let complete = true;
     for (const p of e.properties) {
-      if (ts.isSpreadAssignment(p)) {
+      if (isSpreadAssignment(p)) {
         const inner = resolveObject(p.expression, depth + 1);
         if (!inner) {
           complete = false;
@@ -104,14 +109,14 @@ export function resolveObject(expr: ts.Node | undefined, depth = 0): ResolvedObj
         complete = false;
         continue;
       }
-      if (ts.isPropertyAssignment(p)) props.set(name, p.initializer);
-      else if (ts.isShorthandPropertyAssignment(p)) props.set(name, p.name);
-      else if (ts.isMethodDeclaration(p)) props.set(name, p as unknown as ts.Expression);
+      if (isPropertyAssignment(p)) props.set(name, p.initializer);
+      else if (isShorthandPropertyAssignment(p)) props.set(name, p.name);
+      else if (isMethodDeclaration(p)) props.set(name, p as unknown as ts.Expression);
       else complete = false;
     }
     return { literal: e, props, complete };
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion below answers undefined for any other initializer: no assignment search for those.
@@ -144,15 +149,15 @@ function writesIn(container: ts.Node): Map<string, ts.Node[]> {
     else m.set(name, [n]);
   };
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
+    if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
       const left = n.left;
-      if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
+      if (isPropertyAccessExpression(left) || isElementAccessExpression(left)) {
         const target = skipWrappers(left.expression);
-        if (ts.isIdentifier(target)) add(target.text, n);
+        if (isIdentifier(target)) add(target.text, n);
       }
-    } else if (ts.isCallExpression(n) && n.arguments.length > 0 && calleeName(n) === 'assign') {
+    } else if (isCallExpression(n) && n.arguments.length > 0 && calleeName(n) === 'assign') {
       const target = skipWrappers(n.arguments[0]);
-      if (ts.isIdentifier(target)) add(target.text, n);
+      if (isIdentifier(target)) add(target.text, n);
     }
     ts.forEachChild(n, visit);
   };
@@ -169,14 +174,14 @@ function propertyWrites(b: Binding): Map<string, ts.Expression> | null {
   const found = new Map<string, ts.Expression>();
   let dynamic = false;
   for (const n of writesIn(enclosingFunctionOrFile(b.node)).get(b.name) ?? []) {
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       if (isSameBinding(n.arguments[0], b)) dynamic = true; // Object.assign(opts, …)
       continue;
     }
     const w = n as ts.BinaryExpression;
     const left = w.left as ts.PropertyAccessExpression | ts.ElementAccessExpression;
     if (!isSameBinding(left.expression, b)) continue;
-    const key = ts.isPropertyAccessExpression(left) ? left.name.text : stringValue(left.argumentExpression);
+    const key = isPropertyAccessExpression(left) ? left.name.text : stringValue(left.argumentExpression);
     if (key === undefined) dynamic = true;
     else found.set(key, w.right);
   }
@@ -187,15 +192,15 @@ function propertyWrites(b: Binding): Map<string, ts.Expression> | null {
 
 function isSameBinding(expr: ts.Node, b: Binding): boolean {
   const e = skipWrappers(expr);
-  return ts.isIdentifier(e) && e.text === b.name && lookup(e.text, e)?.node === b.node;
+  return isIdentifier(e) && e.text === b.name && lookup(e.text, e)?.node === b.node;
 }
 
 /** The array literal an expression is, directly or through a `const`. */
 export function resolveArray(expr: ts.Node | undefined, depth = 0): ts.ArrayLiteralExpression | undefined {
   if (!expr || depth > MAX_RESOLVE_DEPTH) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isArrayLiteralExpression(e)) return e;
-  if (ts.isIdentifier(e)) {
+  if (isArrayLiteralExpression(e)) return e;
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion answers undefined for any other initializer: no assignment search for those.
@@ -213,7 +218,7 @@ export function resolveString(expr: ts.Node | undefined, depth = 0): string | un
   const direct = stringValue(expr);
   if (direct !== undefined) return direct;
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion answers undefined for any other initializer: no assignment search for those.
@@ -309,10 +314,10 @@ const VERIFY_NAMES: ReadonlySet<string> = new Set(['verify', 'jwtVerify', 'expre
 export function verifyCallOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpression): (VerifyCall & { unresolved: boolean }) | undefined {
   const args = node.arguments ?? ts.factory.createNodeArray<ts.Expression>();
   const name = calleeName(node);
-  if (ts.isCallExpression(node) && isPromisifiedVerify(ctx, node)) {
+  if (isCallExpression(node) && isPromisifiedVerify(ctx, node)) {
     return withOptions({ lib: 'jsonwebtoken', node, label: 'jwt.verify()', optionsIndex: 2, key: args[1] }, args);
   }
-  if (ts.isCallExpression(node) && name !== undefined && VERIFY_NAMES.has(name)) {
+  if (isCallExpression(node) && name !== undefined && VERIFY_NAMES.has(name)) {
     const o = ctx.modules.callee(node);
     if (!o || o.path.length !== 1) return undefined;
     if (o.module === 'jsonwebtoken' && o.path[0] === 'verify') return withOptions({ lib: 'jsonwebtoken', node, label: 'jwt.verify()', optionsIndex: 2, key: args[1] }, args);
@@ -326,10 +331,10 @@ export function verifyCallOf(ctx: RuleContext, node: ts.CallExpression | ts.NewE
   if (!imported.has('express-jwt') && !imported.has('passport-jwt')) return undefined;
   const o = ctx.modules.callee(node);
   if (!o) return undefined;
-  if (ts.isCallExpression(node) && o.module === 'express-jwt' && (o.path.length === 0 || (o.path.length === 1 && o.path[0] === 'default'))) {
+  if (isCallExpression(node) && o.module === 'express-jwt' && (o.path.length === 0 || (o.path.length === 1 && o.path[0] === 'default'))) {
     return withOptions({ lib: 'express-jwt', node, label: 'express-jwt', optionsIndex: 0 }, args);
   }
-  if (ts.isNewExpression(node) && o.module === 'passport-jwt' && o.path.length === 1 && o.path[0] === 'Strategy') {
+  if (isNewExpression(node) && o.module === 'passport-jwt' && o.path.length === 1 && o.path[0] === 'Strategy') {
     return withOptions({ lib: 'passport-jwt', node, label: 'passport-jwt Strategy', optionsIndex: 0 }, args);
   }
   return undefined;
@@ -338,13 +343,13 @@ export function verifyCallOf(ctx: RuleContext, node: ts.CallExpression | ts.NewE
 /** `promisify(jwt.verify)(token, key)`, or `verifyAsync(token, key)` with `const verifyAsync = promisify(jwt.verify)`. */
 function isPromisifiedVerify(ctx: RuleContext, node: ts.CallExpression): boolean {
   let callee = skipWrappers(node.expression);
-  if (ts.isIdentifier(callee)) {
+  if (isIdentifier(callee)) {
     if (!/verify/i.test(callee.text) || VERIFY_NAMES.has(callee.text)) return false;
     const b = lookup(callee.text, callee);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
     callee = skipWrappers(b.init);
   }
-  if (!ts.isCallExpression(callee) || calleeName(callee) !== 'promisify' || !callee.arguments[0]) return false;
+  if (!isCallExpression(callee) || calleeName(callee) !== 'promisify' || !callee.arguments[0]) return false;
   const o = ctx.modules.origin(callee.arguments[0]);
   return !!o && o.module === 'jsonwebtoken' && o.path.length === 1 && o.path[0] === 'verify';
 }
@@ -398,7 +403,7 @@ export function suggestedAlgorithm(key: ts.Expression | undefined): string {
   let e = skipWrappers(key);
   if (isFunctionLike(e)) return 'RS256'; // a key callback: usually a JWKS lookup
   let text = e.getText();
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b?.kind === 'function') return 'RS256';
     if (b?.kind === 'variable' && b.init && b.path.length === 0) {
@@ -406,7 +411,7 @@ export function suggestedAlgorithm(key: ts.Expression | undefined): string {
       text += ' ' + (e.end - e.pos < 400 ? e.getText() : '');
     }
   }
-  if (ts.isCallExpression(e) && IMPORT_WITH_ALG.has(calleeName(e) ?? '')) {
+  if (isCallExpression(e) && IMPORT_WITH_ALG.has(calleeName(e) ?? '')) {
     const alg = stringValue(e.arguments[1]);
     if (alg && /^[A-Z]{2}\d{3}$|^EdDSA$/.test(alg)) return alg;
   }
@@ -572,13 +577,13 @@ function splitTokenName(name: string): string[] {
 export function expressionName(expr: ts.Node | undefined): string | undefined {
   if (!expr) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
-  if (ts.isCallExpression(e)) {
+  if (isIdentifier(e)) return e.text;
+  if (isPropertyAccessExpression(e)) return e.name.text;
+  if (isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     if (name === 'stringify' || name === 'String' || name === 'encodeURIComponent' || name === 'toString') {
-      return expressionName(name === 'toString' && ts.isPropertyAccessExpression(e.expression) ? e.expression.expression : e.arguments[0]);
+      return expressionName(name === 'toString' && isPropertyAccessExpression(e.expression) ? e.expression.expression : e.arguments[0]);
     }
   }
   return undefined;
@@ -589,11 +594,11 @@ export function enclosingFunctionName(node: ts.Node): string | undefined {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (!ts.isFunctionLike(n)) continue;
     const named = (n as ts.FunctionDeclaration).name;
-    if (named && (ts.isIdentifier(named) || ts.isStringLiteral(named))) return named.text;
+    if (named && (isIdentifier(named) || isStringLiteral(named))) return named.text;
     const p = n.parent;
-    if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
-    if (p && ts.isPropertyAssignment(p)) return propertyName(p.name);
-    if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) return p.left.name.text;
+    if (p && isVariableDeclaration(p) && isIdentifier(p.name)) return p.name.text;
+    if (p && isPropertyAssignment(p)) return propertyName(p.name);
+    if (p && isBinaryExpression(p) && isPropertyAccessExpression(p.left)) return p.left.name.text;
     if (p && ts.isPropertyDeclaration(p)) return propertyName(p.name);
     return undefined;
   }

@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  isPropertyAccessExpression, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { skipWrappers } from '../modules';
@@ -82,10 +85,10 @@ function claimsComparedAfter(call: ts.Node): Set<Claim> {
   const visit = (n: ts.Node): void => {
     if (found.size === CLAIMS.length || n.end <= call.end) return;
     if (n.pos >= call.end) {
-      if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
+      if (isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind)) {
         noteClaim(n.left, found);
         noteClaim(n.right, found);
-      } else if (ts.isCallExpression(n)) {
+      } else if (isCallExpression(n)) {
         const name = calleeName(n);
         if (name && MEMBERSHIP.has(name)) {
           const recv = calleeObject(n);
@@ -103,9 +106,9 @@ function claimsComparedAfter(call: ts.Node): Set<Claim> {
 function noteClaim(expr: ts.Node, found: Set<Claim>): void {
   const e = skipWrappers(expr);
   let key: string | undefined;
-  if (ts.isPropertyAccessExpression(e)) key = e.name.text;
-  else if (ts.isElementAccessExpression(e)) key = stringValue(e.argumentExpression);
-  else if (ts.isIdentifier(e)) key = e.text;
+  if (isPropertyAccessExpression(e)) key = e.name.text;
+  else if (isElementAccessExpression(e)) key = stringValue(e.argumentExpression);
+  else if (isIdentifier(e)) key = e.text;
   const claim = key === undefined ? undefined : CLAIM_OF_KEY.get(key);
   if (claim) found.add(claim);
 }

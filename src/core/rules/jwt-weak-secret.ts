@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral,
+  isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral,
+  isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -98,14 +102,14 @@ export const rule: SourceRule = {
         // jose: new TextEncoder().encode(secret)
         if (name === 'encode' && usesJose) {
           const recv = calleeObject(node);
-          if (recv && ts.isNewExpression(skipWrappers(recv)) && calleeName(skipWrappers(recv) as ts.NewExpression) === 'TextEncoder' && ctx.modules.imports('jose')) {
+          if (recv && isNewExpression(skipWrappers(recv)) && calleeName(skipWrappers(recv) as ts.NewExpression) === 'TextEncoder' && ctx.modules.imports('jose')) {
             for (const k of keyLiterals(args[0], false)) judge(k, 'JWT (jose HS256)');
           }
           return;
         }
         if (!usesJsonwebtoken || args.length < 2) return;
         // A renamed import keeps the word: `const { sign: signToken } = require('jsonwebtoken')`.
-        if (name !== 'sign' && name !== 'verify' && !(ts.isIdentifier(node.expression) && /sign|verify/i.test(name))) return;
+        if (name !== 'sign' && name !== 'verify' && !(isIdentifier(node.expression) && /sign|verify/i.test(name))) return;
         const o = ctx.modules.callee(node);
         if (!o || o.module !== 'jsonwebtoken' || o.path.length !== 1 || (o.path[0] !== 'sign' && o.path[0] !== 'verify')) return;
         for (const k of keyLiterals(args[1], true)) judge(k, 'JWT');
@@ -120,11 +124,11 @@ export const rule: SourceRule = {
       const op = node.operatorToken.kind;
       if (op !== SyntaxKind.BarBarToken && op !== SyntaxKind.QuestionQuestionToken) return;
       const right = skipWrappers(node.right);
-      if (!ts.isStringLiteral(right) && !ts.isNoSubstitutionTemplateLiteral(right)) return;
+      if (!isStringLiteral(right) && !isNoSubstitutionTemplateLiteral(right)) return;
       const env = envVarName(node.left);
       if (env === undefined) return;
       let outer: ts.Node = node;
-      while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+      while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
       if (!isJwtSecretName(env) && !isJwtSecretName(storedName(outer))) return;
       judge({ literal: right, fallback: true, direct: false }, 'JWT');
     };
@@ -174,22 +178,22 @@ function envVarName(expr: ts.Node): string | undefined {
 function keyLiterals(expr: ts.Node | undefined, jwtCall: boolean, depth = 0, viaConst = true): KeyLiteral[] {
   if (!expr || depth > 5) return [];
   const e = skipWrappers(expr);
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return [{ literal: e, fallback: false, direct: jwtCall && viaConst && depth <= 1 }];
-  if (ts.isBinaryExpression(e)) {
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e)) return [{ literal: e, fallback: false, direct: jwtCall && viaConst && depth <= 1 }];
+  if (isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     if (op !== SyntaxKind.BarBarToken && op !== SyntaxKind.QuestionQuestionToken) return [];
     const right = skipWrappers(e.right);
-    if (ts.isStringLiteral(right) || ts.isNoSubstitutionTemplateLiteral(right)) return [{ literal: right, fallback: true, direct: false }];
+    if (isStringLiteral(right) || isNoSubstitutionTemplateLiteral(right)) return [{ literal: right, fallback: true, direct: false }];
     return keyLiterals(e.right, jwtCall, depth + 1, false);
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0 || assignmentsTo(b).length > 0) return [];
     const list = b.declaration.parent;
     const isConst = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
     return keyLiterals(b.init, jwtCall, depth + 1, viaConst && isConst);
   }
-  if (ts.isPropertyAccessExpression(e)) {
+  if (isPropertyAccessExpression(e)) {
     const obj = resolveObject(e.expression);
     const v = obj?.props.get(e.name.text);
     return v ? keyLiterals(v, jwtCall, depth + 2, false) : [];
@@ -210,11 +214,11 @@ function coveredByHardcodedSecret(k: KeyLiteral): boolean {
   if (keyFormatIn(text)) return true;
   if (text.length < 8) return false;
   const p = lit.parent;
-  if (ts.isBinaryExpression(p) && p.right === lit) {
+  if (isBinaryExpression(p) && p.right === lit) {
     const env = envVarName(p.left);
     if (env === undefined) return false;
     let outer: ts.Node = p;
-    while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+    while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
     return isSecretName(env) || isSecretName(storedName(outer));
   }
   const name = storedName(lit);
@@ -227,9 +231,9 @@ function isRefreshSign(call: ts.CallExpression): boolean {
   const fn = enclosingFunctionName(call);
   if (fn) names.push(fn);
   let p: ts.Node = call.parent;
-  while (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p) || ts.isAsExpression(p)) p = p.parent;
-  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) names.push(p.name.text);
-  if (ts.isPropertyAssignment(p)) names.push(propertyName(p.name) ?? '');
+  while (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p)) p = p.parent;
+  if (isVariableDeclaration(p) && isIdentifier(p.name)) names.push(p.name.text);
+  if (isPropertyAssignment(p)) names.push(propertyName(p.name) ?? '');
   return names.some((n) => nameWords(n).includes('refresh'));
 }
 

@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isFunctionDeclaration, isIdentifier, isMethodDeclaration, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
+  isStringLiteral, isStringLiteralLike, isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { dottedName, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -77,10 +82,10 @@ export function logCallHints(text: string): LogCallHints {
 /** True for `console.*(…)`, logger method calls and `debug('ns')`-style log functions. */
 export function isLogCall(ctx: RuleContext, call: ts.CallExpression, hints?: LogCallHints): boolean {
   const callee = skipWrappers(call.expression);
-  if (ts.isPropertyAccessExpression(callee)) {
+  if (isPropertyAccessExpression(callee)) {
     if (!LOG_METHODS.has(callee.name.text)) return false;
     const receiver = skipWrappers(callee.expression);
-    if (ts.isIdentifier(receiver)) {
+    if (isIdentifier(receiver)) {
       if (receiver.text === 'console') return true;
       if (receiver.text === 'Math') return false;
     }
@@ -91,7 +96,7 @@ export function isLogCall(ctx: RuleContext, call: ts.CallExpression, hints?: Log
     const o = ctx.modules.origin(receiver);
     return !!o && LOGGER_MODULES.has(o.module) && o.module !== 'debug';
   }
-  if (ts.isIdentifier(callee)) {
+  if (isIdentifier(callee)) {
     if (hints && !hints.debugModule()) return false;
     if (!fileImportsLogger(ctx)) return false;
     // const log = debug('app:auth'); log('…')
@@ -199,9 +204,9 @@ export const rule: SourceRule = {
       let redact = getPropertyValue(opts, 'redact');
       if (!redact) return;
       redact = skipWrappers(redact) as ts.Expression;
-      if (ts.isObjectLiteralExpression(redact)) redact = getPropertyValue(redact, 'paths');
+      if (isObjectLiteralExpression(redact)) redact = getPropertyValue(redact, 'paths');
       const list = redact && skipWrappers(redact);
-      if (!list || !ts.isArrayLiteralExpression(list)) {
+      if (!list || !isArrayLiteralExpression(list)) {
         redactAll = list !== undefined; // paths built elsewhere: trust them
         return;
       }
@@ -231,11 +236,11 @@ export const rule: SourceRule = {
     const scan = (expr: ts.Node, key: string | undefined, isConsole: boolean, depth: number): void => {
       if (depth > 4) return;
       expr = skipWrappers(expr);
-      if (ts.isObjectLiteralExpression(expr)) {
+      if (isObjectLiteralExpression(expr)) {
         for (const p of expr.properties) {
-          if (ts.isShorthandPropertyAssignment(p)) {
+          if (isShorthandPropertyAssignment(p)) {
             if (isSensitiveName(p.name.text) && !isConstLiteral(p.name)) candidates.push({ node: p, key: p.name.text, name: p.name.text, console: isConsole });
-          } else if (ts.isPropertyAssignment(p)) {
+          } else if (isPropertyAssignment(p)) {
             const k = propertyName(p.name);
             const v = skipWrappers(p.initializer);
             if (k && isSensitiveName(k) && isValueRead(v) && !isConstLiteral(v)) {
@@ -243,22 +248,22 @@ export const rule: SourceRule = {
             } else {
               scan(v, k, isConsole, depth + 1);
             }
-          } else if (ts.isSpreadAssignment(p)) {
+          } else if (isSpreadAssignment(p)) {
             scan(p.expression, undefined, isConsole, depth + 1);
           }
         }
         return;
       }
-      if (ts.isTemplateExpression(expr)) {
+      if (isTemplateExpression(expr)) {
         for (const s of expr.templateSpans) scan(s.expression, undefined, isConsole, depth + 1);
         return;
       }
-      if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
+      if (isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
         scan(expr.left, key, isConsole, depth + 1);
         scan(expr.right, key, isConsole, depth + 1);
         return;
       }
-      if (ts.isCallExpression(expr)) {
+      if (isCallExpression(expr)) {
         // JSON.stringify(x), String(x), util.inspect(x) carry x into the line; other calls (mask(x), hash(x)) transform it.
         const d = dottedName(expr.expression);
         if ((d === 'JSON.stringify' || d === 'String' || d === 'util.inspect' || d === 'inspect') && expr.arguments[0]) {
@@ -266,7 +271,7 @@ export const rule: SourceRule = {
         }
         return;
       }
-      if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
+      if (isIdentifier(expr) || isPropertyAccessExpression(expr) || isElementAccessExpression(expr)) {
         if (isEnumMember(expr)) return;
         const name = nameOfTarget(expr);
         if (isSensitiveName(name)) {
@@ -274,7 +279,7 @@ export const rule: SourceRule = {
           return;
         }
         // Whole request parts: `req.headers`, or a variable holding `req.body`.
-        if (!ts.isIdentifier(expr) && !(name && WHOLE_PARTS.has(name))) return;
+        if (!isIdentifier(expr) && !(name && WHOLE_PARTS.has(name))) return;
         const whole = ctx.flow.wholeSource(expr);
         if (whole) {
           if (whole.part === 'headers' || whole.part === 'cookies' || whole.part === 'signedCookies') {
@@ -288,7 +293,7 @@ export const rule: SourceRule = {
 
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
-        if (ts.isStringLiteral(node.moduleSpecifier)) noteLoggingModule(node.moduleSpecifier.text, node);
+        if (isStringLiteral(node.moduleSpecifier)) noteLoggingModule(node.moduleSpecifier.text, node);
       },
       CallExpression(node: ts.CallExpression) {
         // requiredModule answers only for a callee that is the identifier `require`.
@@ -304,13 +309,13 @@ export const rule: SourceRule = {
         const callee = skipWrappers(e);
         // pino({ redact }), pinoHttp({ redact }), Fastify({ logger: { redact } })
         const a0 = redactNamed ? skipWrappers(node.arguments[0]) : undefined;
-        if (a0 && ts.isObjectLiteralExpression(a0)) {
+        if (a0 && isObjectLiteralExpression(a0)) {
           noteRedact(a0);
           const logger = getPropertyValue(a0, 'logger');
           const inner = logger && skipWrappers(logger);
-          if (inner && ts.isObjectLiteralExpression(inner)) noteRedact(inner);
+          if (inner && isObjectLiteralExpression(inner)) noteRedact(inner);
         }
-        if (ts.isIdentifier(callee)) {
+        if (isIdentifier(callee)) {
           // auditLog('user.deleted', …), audit(…); the first letter tested before the regex.
           const first = callee.text.charCodeAt(0) | 32;
           if (first === 97 && /^audit/i.test(callee.text)) {
@@ -320,7 +325,7 @@ export const rule: SourceRule = {
             }
             return;
           }
-        } else if (!ts.isPropertyAccessExpression(callee) || !LOG_METHODS.has(callee.name.text)) {
+        } else if (!isPropertyAccessExpression(callee) || !LOG_METHODS.has(callee.name.text)) {
           return;
         } else if (/audit/i.test(dottedName(callee.expression) ?? '')) {
           // audit.log(…), auditLogger.info(…)
@@ -330,9 +335,9 @@ export const rule: SourceRule = {
           }
         }
         if (!isLogCall(ctx, node, hints)) return;
-        const isConsole = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'console';
+        const isConsole = isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && callee.expression.text === 'console';
         if (securityEvidence < 3) {
-          const message = node.arguments.map((a) => stringValue(a) ?? (ts.isTemplateExpression(a) ? a.head.text : undefined)).find((t) => t !== undefined);
+          const message = node.arguments.map((a) => stringValue(a) ?? (isTemplateExpression(a) ? a.head.text : undefined)).find((t) => t !== undefined);
           if (message && SECURITY_MESSAGE.test(message)) {
             securityEvidence++;
             ctx.evidence('security-logging', node, `security event logged: "${message.slice(0, 60)}"`);
@@ -358,29 +363,29 @@ export const rule: SourceRule = {
 
 /** `EnvNames.MSI_SECRET`, `HeaderKeys.AUTHORIZATION`: a constant name on an enum-like object, not a value. */
 function isEnumMember(expr: ts.Node): boolean {
-  if (!ts.isPropertyAccessExpression(expr)) return false;
+  if (!isPropertyAccessExpression(expr)) return false;
   const obj = skipWrappers(expr.expression);
-  const objName = ts.isIdentifier(obj) ? obj.text : ts.isPropertyAccessExpression(obj) ? obj.name.text : undefined;
+  const objName = isIdentifier(obj) ? obj.text : isPropertyAccessExpression(obj) ? obj.name.text : undefined;
   return !!objName && /^[A-Z][a-z]/.test(objName) && /^[A-Z0-9_]+$/.test(expr.name.text);
 }
 
 /** An identifier bound to a const string literal: `const token = 'n/a'` is no secret. */
 function isConstLiteral(expr: ts.Node): boolean {
   expr = skipWrappers(expr);
-  if (ts.isStringLiteralLike(expr) || ts.isNumericLiteral(expr)) return true;
-  if (!ts.isIdentifier(expr)) return false;
+  if (isStringLiteralLike(expr) || ts.isNumericLiteral(expr)) return true;
+  if (!isIdentifier(expr)) return false;
   const b = lookup(expr.text, expr);
   if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
   const list = b.declaration.parent;
-  return ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0 && ts.isStringLiteralLike(skipWrappers(b.init));
+  return ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0 && isStringLiteralLike(skipWrappers(b.init));
 }
 
 /** A value that reads data: a name or a member, not `!!token`, `token.length`, `typeof x`, a literal or a call. */
 function isValueRead(v: ts.Node): boolean {
-  if (ts.isIdentifier(v)) return v.text !== 'undefined';
-  if (ts.isPropertyAccessExpression(v)) return v.name.text !== 'length';
-  if (ts.isElementAccessExpression(v)) return true;
-  if (ts.isTemplateExpression(v)) return true;
+  if (isIdentifier(v)) return v.text !== 'undefined';
+  if (isPropertyAccessExpression(v)) return v.name.text !== 'length';
+  if (isElementAccessExpression(v)) return true;
+  if (isTemplateExpression(v)) return true;
   return false;
 }
 
@@ -388,21 +393,21 @@ function isValueRead(v: ts.Node): boolean {
 function credentialFunction(fn: ts.Node): boolean {
   // Route: app.post('/login', handler) — the handler is an argument of a route call.
   const parent = fn.parent;
-  if (parent && ts.isCallExpression(parent)) {
+  if (parent && isCallExpression(parent)) {
     const route = routeCall(parent);
     if (route?.path && CREDENTIAL_ROUTE.test(route.path)) return true;
   }
   // Named controller methods: async login(req, res) {…}, const register = async (req, res) => …
-  const name = ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn)
+  const name = isFunctionDeclaration(fn) || isMethodDeclaration(fn)
     ? fn.name && propertyName(fn.name as ts.PropertyName)
-    : parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) ? parent.name.text
-    : parent && ts.isPropertyAssignment(parent) ? propertyName(parent.name) : undefined;
+    : parent && isVariableDeclaration(parent) && isIdentifier(parent.name) ? parent.name.text
+    : parent && isPropertyAssignment(parent) ? propertyName(parent.name) : undefined;
   if (name && /^(login|signin|signIn|logIn|register|signup|signUp|resetPassword|changePassword|authenticate)$/i.test(name)) return true;
   // Reads a password: `const { email, password } = req.body`, `req.body.password`.
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) && /^(password|passwd|newPassword|currentPassword|oldPassword)$/.test(n.text)) {
+    if ((isIdentifier(n) || ts.isPrivateIdentifier(n)) && /^(password|passwd|newPassword|currentPassword|oldPassword)$/.test(n.text)) {
       found = true;
       return;
     }

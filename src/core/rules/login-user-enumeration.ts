@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
+  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
+  isMethodDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall, isNullish } from '../ast';
 import { skipWrappers } from '../modules';
@@ -22,10 +28,10 @@ export function words(name: string): string[] {
 /** The name an expression is known by: identifier, last property, string key, or a called function's name. */
 export function nameOf(expr: ts.Node): string | undefined {
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
-  if (ts.isCallExpression(e)) return calleeName(e);
+  if (isIdentifier(e)) return e.text;
+  if (isPropertyAccessExpression(e)) return e.name.text;
+  if (isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (isCallExpression(e)) return calleeName(e);
   return undefined;
 }
 
@@ -35,7 +41,7 @@ function typeText(p: ts.ParameterDeclaration | undefined): string {
 }
 
 function paramName(p: ts.ParameterDeclaration | undefined): string | undefined {
-  return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
+  return p && isIdentifier(p.name) ? p.name.text : undefined;
 }
 
 /** `(req, res)` or `(request: Request, response: Response)`: the shape of an HTTP handler. */
@@ -53,7 +59,7 @@ export function looksLikeHttpHandler(fn: ts.SignatureDeclaration): boolean {
 function unwrapHandlerCall(call: ts.CallExpression): HandlerFn | undefined {
   for (let i = call.arguments.length - 1; i >= 0; i--) {
     const a = skipWrappers(call.arguments[i]);
-    if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) return a;
+    if (isArrowFunction(a) || isFunctionExpression(a)) return a;
   }
   return undefined;
 }
@@ -66,25 +72,25 @@ function unwrapHandlerCall(call: ts.CallExpression): HandlerFn | undefined {
 export function resolveHandler(expr: ts.Expression, depth = 0): HandlerFn | undefined {
   if (depth > 4) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
-  if (ts.isCallExpression(e)) return unwrapHandlerCall(e);
-  if (ts.isIdentifier(e)) {
+  if (isArrowFunction(e) || isFunctionExpression(e)) return e;
+  if (isCallExpression(e)) return unwrapHandlerCall(e);
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b) return undefined;
-    if (b.kind === 'function' && ts.isFunctionDeclaration(b.declaration)) return b.declaration;
+    if (b.kind === 'function' && isFunctionDeclaration(b.declaration)) return b.declaration;
     if (b.kind === 'variable' && b.init && b.path.length === 0) return resolveHandler(b.init, depth + 1);
     return undefined;
   }
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+  if (isPropertyAccessExpression(e) && isIdentifier(e.expression)) {
     const b = lookup(e.expression.text, e.expression);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length !== 0) return undefined;
     const obj = skipWrappers(b.init);
-    if (!ts.isObjectLiteralExpression(obj)) return undefined;
+    if (!isObjectLiteralExpression(obj)) return undefined;
     for (const p of obj.properties) {
       if (propertyName(p.name) !== e.name.text) continue;
-      if (ts.isMethodDeclaration(p)) return p;
-      if (ts.isPropertyAssignment(p)) return resolveHandler(p.initializer, depth + 1);
-      if (ts.isShorthandPropertyAssignment(p)) return resolveHandler(p.name, depth + 1);
+      if (isMethodDeclaration(p)) return p;
+      if (isPropertyAssignment(p)) return resolveHandler(p.initializer, depth + 1);
+      if (isShorthandPropertyAssignment(p)) return resolveHandler(p.name, depth + 1);
     }
   }
   return undefined;
@@ -101,7 +107,7 @@ export function middlewareOf(route: RouteCall): ts.Expression[] {
   const list = route.method === 'use' ? route.handlers : route.handlers.slice(0, -1);
   for (const h of list) {
     const e = skipWrappers(h);
-    if (ts.isArrayLiteralExpression(e)) out.push(...e.elements.filter((x): x is ts.Expression => !ts.isSpreadElement(x)));
+    if (isArrayLiteralExpression(e)) out.push(...e.elements.filter((x): x is ts.Expression => !ts.isSpreadElement(x)));
     else out.push(e as ts.Expression);
   }
   return out;
@@ -254,7 +260,7 @@ const COMPARE_NAMES: ReadonlySet<string> = new Set(['compare', 'compareSync', 'v
  * `user.comparePassword(pw)`, `user.validPassword(pw)`, `verifyPassword(…)`.
  */
 export function isPasswordCompare(ctx: RuleContext, node: ts.Node): node is ts.CallExpression {
-  if (!ts.isCallExpression(node)) return false;
+  if (!isCallExpression(node)) return false;
   const name = calleeName(node);
   if (!name) return false;
   if (!COMPARE_NAMES.has(name)) {
@@ -297,11 +303,11 @@ const PLAIN_ERRORS: ReadonlySet<string> = new Set(['Error', 'TypeError', 'RangeE
 function messageLiteral(node: ts.Node | undefined, depth = 0): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
   if (!node || depth > 2) return undefined;
   const e = skipWrappers(node);
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e;
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e)) return e;
+  if (isObjectLiteralExpression(e)) {
     for (const key of MESSAGE_KEYS) {
       for (const p of e.properties) {
-        if (ts.isPropertyAssignment(p) && propertyName(p.name) === key) {
+        if (isPropertyAssignment(p) && propertyName(p.name) === key) {
           const m = messageLiteral(p.initializer, depth + 1);
           if (m !== undefined) return m;
         }
@@ -330,7 +336,7 @@ function setStatus(out: Outcome, lit: ts.NumericLiteral): void {
 /** `createError(401, 'x')`, `new UnauthorizedException('x')`, `Boom.notFound('x')`: status from numbers or the error's name. */
 function errorOutcome(expr: ts.Node, into: Outcome): void {
   const e = skipWrappers(expr);
-  if (!ts.isCallExpression(e) && !ts.isNewExpression(e)) return;
+  if (!isCallExpression(e) && !isNewExpression(e)) return;
   const name = calleeName(e);
   if (!name || PLAIN_ERRORS.has(name)) return;
   for (const a of e.arguments ?? []) {
@@ -370,14 +376,14 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
         }
       } else if (name === 'next' && a0) {
         errorOutcome(a0, out);
-      } else if (ts.isIdentifier(c.expression) && c.arguments.length >= 2 && c.arguments[1].kind === SyntaxKind.FalseKeyword) {
+      } else if (isIdentifier(c.expression) && c.arguments.length >= 2 && c.arguments[1].kind === SyntaxKind.FalseKeyword) {
         // passport: done(null, false, { message: 'Incorrect username.' })
         out.status ??= 'false';
         setMessage(out, c.arguments[2]);
       }
     } else if (k === K.BinaryExpression) {
       const b = n as ts.BinaryExpression;
-      if (b.operatorToken.kind === SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(b.left)) {
+      if (b.operatorToken.kind === SyntaxKind.EqualsToken && isPropertyAccessExpression(b.left)) {
         const prop = b.left.name.text;
         const v = skipWrappers(b.right);
         if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
@@ -405,7 +411,7 @@ class Classifier {
   /** The condition reads the result of a password check. */
   mentionsPassword(cond: ts.Node): boolean {
     const test = (n: ts.Node): boolean =>
-      isPasswordCompare(this.ctx, n) || (ts.isIdentifier(n) && !isPropertyNameNode(n) && this.isPasswordResult(n));
+      isPasswordCompare(this.ctx, n) || (isIdentifier(n) && !isPropertyNameNode(n) && this.isPasswordResult(n));
     return test(cond) || !!find(cond, test);
   }
 
@@ -417,7 +423,7 @@ class Classifier {
     if (b.kind === 'parameter') {
       const fn = b.declaration.parent;
       const call = fn?.parent;
-      return !!call && ts.isCallExpression(call) && isPasswordCompare(this.ctx, call);
+      return !!call && isCallExpression(call) && isPasswordCompare(this.ctx, call);
     }
     return false;
   }
@@ -426,15 +432,15 @@ class Classifier {
   private isUserish(expr: ts.Node): boolean {
     const e = skipWrappers(expr);
     let base: ts.Node = e;
-    while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = skipWrappers(base.expression);
-    if (!ts.isIdentifier(base)) return false;
+    while (isPropertyAccessExpression(base) || isElementAccessExpression(base)) base = skipWrappers(base.expression);
+    if (!isIdentifier(base)) return false;
     const b = lookup(base.text, base);
     if (!b) return false;
     if (/err|pass|pwd|hash|token|valid|match/i.test(base.text)) return false;
     const nameUserish = words(base.text).some((w) => USERISH.has(w));
     if (b.kind === 'variable' && b.init) {
       const init = skipWrappers(b.init);
-      const call = ts.isCallExpression(init) ? init : (find(b.init, (n) => ts.isCallExpression(n)) as ts.CallExpression | undefined);
+      const call = isCallExpression(init) ? init : (find(b.init, (n) => isCallExpression(n)) as ts.CallExpression | undefined);
       if (!call || isPasswordCompare(this.ctx, call)) return false;
       return nameUserish || LOOKUP_CALL.test(calleeName(call) ?? '');
     }
@@ -446,8 +452,8 @@ class Classifier {
   /** `!user`, `user == null`, `user === undefined`, `!rows.length`, `rows.length === 0`. */
   private isMissing(cond: ts.Node): boolean {
     const c = skipWrappers(cond);
-    if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return this.isUserish(c.operand);
-    if (ts.isBinaryExpression(c)) {
+    if (isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return this.isUserish(c.operand);
+    if (isBinaryExpression(c)) {
       const op = c.operatorToken.kind;
       if (op === SyntaxKind.BarBarToken) return this.isMissing(c.left) || this.isMissing(c.right);
       if (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken) {
@@ -462,7 +468,7 @@ class Classifier {
   /** `if (user)` … else: the else branch is the unknown-user one. */
   private isPresent(cond: ts.Node): boolean {
     const c = skipWrappers(cond);
-    return (ts.isIdentifier(c) || ts.isPropertyAccessExpression(c)) && this.isUserish(c);
+    return (isIdentifier(c) || isPropertyAccessExpression(c)) && this.isUserish(c);
   }
 
   /**
@@ -472,17 +478,17 @@ class Classifier {
    */
   lookedUpFromRequest(cond: ts.Node): boolean {
     const test = (n: ts.Node): boolean => {
-      if (!ts.isIdentifier(n) || isPropertyNameNode(n) || !words(n.text).some((w) => USERISH.has(w))) return false;
+      if (!isIdentifier(n) || isPropertyNameNode(n) || !words(n.text).some((w) => USERISH.has(w))) return false;
       const b = lookup(n.text, n);
       if (!b) return false;
-      if (b.kind === 'variable' && b.init) return !!find(b.init, (c) => ts.isCallExpression(c) && this.argsFromRequest(c));
+      if (b.kind === 'variable' && b.init) return !!find(b.init, (c) => isCallExpression(c) && this.argsFromRequest(c));
       if (b.kind === 'parameter') {
         const call = b.declaration.parent?.parent;
-        if (!call || !ts.isCallExpression(call)) return false;
+        if (!call || !isCallExpression(call)) return false;
         if (this.argsFromRequest(call)) return true;
         // User.findOne({ email }).then((user) => …)
         const callee = call.expression;
-        return ts.isPropertyAccessExpression(callee) && ts.isCallExpression(callee.expression) && this.argsFromRequest(callee.expression);
+        return isPropertyAccessExpression(callee) && isCallExpression(callee.expression) && this.argsFromRequest(callee.expression);
       }
       return false;
     };
@@ -514,7 +520,7 @@ class Classifier {
  */
 function pastErrorChecks(branch: ts.Statement): ts.Statement {
   let b = branch;
-  while (ts.isIfStatement(b) && b.elseStatement && isErrorCheck(b.expression)) b = b.elseStatement;
+  while (isIfStatement(b) && b.elseStatement && isErrorCheck(b.expression)) b = b.elseStatement;
   return b;
 }
 
@@ -524,24 +530,24 @@ const ERROR_NAME = /^(e|ex|err|error|exception)\d*$|[a-z](Err|Error)$/;
 /** `err`, `error != null`, `err !== undefined`. */
 function isErrorCheck(cond: ts.Expression): boolean {
   const c = skipWrappers(cond);
-  if (ts.isIdentifier(c)) return ERROR_NAME.test(c.text);
-  if (!ts.isBinaryExpression(c)) return false;
+  if (isIdentifier(c)) return ERROR_NAME.test(c.text);
+  if (!isBinaryExpression(c)) return false;
   const op = c.operatorToken.kind;
   if (op !== SyntaxKind.ExclamationEqualsToken && op !== SyntaxKind.ExclamationEqualsEqualsToken) return false;
   const l = skipWrappers(c.left);
   const r = skipWrappers(c.right);
-  return (ts.isIdentifier(l) && ERROR_NAME.test(l.text) && isNullish(r)) || (ts.isIdentifier(r) && ERROR_NAME.test(r.text) && isNullish(l));
+  return (isIdentifier(l) && ERROR_NAME.test(l.text) && isNullish(r)) || (isIdentifier(r) && ERROR_NAME.test(r.text) && isNullish(l));
 }
 
 function isPropertyNameNode(n: ts.Identifier): boolean {
   const p = n.parent;
-  return (ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n);
+  return (isPropertyAccessExpression(p) && p.name === n) || (isPropertyAssignment(p) && p.name === n);
 }
 
 function isNothing(n: ts.Node): boolean {
   const e = skipWrappers(n);
   if (e.kind === SyntaxKind.NullKeyword) return true;
-  if (ts.isIdentifier(e) && e.text === 'undefined') return true;
+  if (isIdentifier(e) && e.text === 'undefined') return true;
   if (ts.isNumericLiteral(e) && e.text === '0') return true;
   return false;
 }
@@ -549,8 +555,8 @@ function isNothing(n: ts.Node): boolean {
 /** `!ok`, `!(await compare())`, `ok === false`, `!ok || x`. */
 function isNegative(cond: ts.Node): boolean {
   const c = skipWrappers(cond);
-  if (ts.isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
-  if (ts.isBinaryExpression(c)) {
+  if (isPrefixUnaryExpression(c) && c.operator === SyntaxKind.ExclamationToken) return true;
+  if (isBinaryExpression(c)) {
     const op = c.operatorToken.kind;
     if ((op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken) &&
       (c.right.kind === SyntaxKind.FalseKeyword || c.left.kind === SyntaxKind.FalseKeyword)) return true;
@@ -584,9 +590,9 @@ export function isCountingName(name: string): boolean {
 export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middleware: ts.Expression[]): ts.Node | undefined {
   for (const m of middleware) {
     const name = nameOf(m);
-    const full = ts.isPropertyAccessExpression(skipWrappers(m)) || ts.isCallExpression(skipWrappers(m)) ? skipWrappers(m).getText() : name ?? '';
+    const full = isPropertyAccessExpression(skipWrappers(m)) || isCallExpression(skipWrappers(m)) ? skipWrappers(m).getText() : name ?? '';
     if (words(full).some((w) => w === 'brute' || w === 'bruteforce' || w === 'lockout' || w === 'attempts')) return m;
-    const origin = ctx.modules.origin(ts.isCallExpression(m) ? m.expression : m);
+    const origin = ctx.modules.origin(isCallExpression(m) ? m.expression : m);
     if (origin && BRUTE_MODULES.has(origin.module)) return m;
   }
   if (!fn) return undefined;
@@ -596,24 +602,24 @@ export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middle
     if (k !== K.PrefixUnaryExpression && k !== K.PostfixUnaryExpression && k !== K.BinaryExpression &&
       k !== K.PropertyAssignment && k !== K.CallExpression) return false;
     const n = node as ts.Node;
-    if (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
+    if (isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
       if (n.operator !== SyntaxKind.PlusPlusToken) return false;
       const name = nameOf(n.operand);
       return !!name && isCountingName(name);
     }
-    if (ts.isBinaryExpression(n)) {
+    if (isBinaryExpression(n)) {
       const op = n.operatorToken.kind;
       const name = nameOf(n.left);
       if (!name || !isCountingName(name)) return false;
       // `user.failedLogins += 1`, `attempts += 1`, `user.lockUntil = …`
       if (op === SyntaxKind.PlusEqualsToken) return true;
-      return op === SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left));
+      return op === SyntaxKind.EqualsToken && (isPropertyAccessExpression(n.left) || isElementAccessExpression(n.left));
     }
-    if (ts.isPropertyAssignment(n)) {
+    if (isPropertyAssignment(n)) {
       const name = propertyName(n.name);
       return !!name && isCountingName(name);
     }
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const name = calleeName(n);
       if (!name) return false;
       if (isCountingName(name)) return true;
@@ -798,7 +804,7 @@ function sameAnswerFix(sf: ts.SourceFile, user: Outcome, password: Outcome, stat
 
 /** The statement a branch starts with (the branch itself when it is not a block). */
 function firstStatement(branch: ts.Node): ts.Node {
-  if (ts.isBlock(branch) && branch.statements.length > 0) return branch.statements[0];
+  if (isBlock(branch) && branch.statements.length > 0) return branch.statements[0];
   return branch;
 }
 
@@ -812,7 +818,7 @@ function analysisRoot(call: ts.Node, handlers: Set<ts.Node>): ts.Node | undefine
   for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
     if (handlers.has(n)) return n;
     if (!candidate && isFunctionKind(n)) {
-      const isCallback = ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) && !routeCall(n.parent) && !isStrategyCall(n.parent);
+      const isCallback = isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression) && !routeCall(n.parent) && !isStrategyCall(n.parent);
       if (!isCallback) candidate = n;
     }
   }
@@ -821,7 +827,7 @@ function analysisRoot(call: ts.Node, handlers: Set<ts.Node>): ts.Node | undefine
 
 /** `new LocalStrategy(verify)` is called but its callback is the whole login flow. */
 function isStrategyCall(n: ts.Node): boolean {
-  return (ts.isCallExpression(n) || ts.isNewExpression(n)) && /Strategy$/.test(calleeName(n) ?? '');
+  return (isCallExpression(n) || isNewExpression(n)) && /Strategy$/.test(calleeName(n) ?? '');
 }
 
 const LOGIN_CONTEXT_NAME = /log_?in|sign_?in|logon|authenticat|validate_?user|credential/i;
@@ -834,12 +840,12 @@ const LOGIN_CONTEXT_NAME = /log_?in|sign_?in|logon|authenticat|validate_?user|cr
  */
 function isLoginContext(fn: ts.Node): boolean {
   const p = fn.parent;
-  if (p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && isStrategyCall(p)) return true;
+  if (p && (isCallExpression(p) || isNewExpression(p)) && isStrategyCall(p)) return true;
   let name: string | undefined;
-  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) name = fn.name.text;
-  else if (ts.isMethodDeclaration(fn)) name = propertyName(fn.name);
-  else if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) name = p.name.text;
-  else if (p && ts.isPropertyAssignment(p)) name = propertyName(p.name);
-  else if (p && ts.isCallExpression(p) && p.parent && ts.isVariableDeclaration(p.parent) && ts.isIdentifier(p.parent.name)) name = p.parent.name.text;
+  if ((isFunctionDeclaration(fn) || isFunctionExpression(fn)) && fn.name) name = fn.name.text;
+  else if (isMethodDeclaration(fn)) name = propertyName(fn.name);
+  else if (p && isVariableDeclaration(p) && isIdentifier(p.name)) name = p.name.text;
+  else if (p && isPropertyAssignment(p)) name = propertyName(p.name);
+  else if (p && isCallExpression(p) && p.parent && isVariableDeclaration(p.parent) && isIdentifier(p.parent.name)) name = p.parent.name.text;
   return !!name && LOGIN_CONTEXT_NAME.test(name);
 }

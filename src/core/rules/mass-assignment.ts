@@ -1,4 +1,8 @@
-import { ts } from '../ts';
+import {
+  isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, ts,
+} from '../ts';
 import { calleeName, calleeObject, dottedName, isHttpMethodName, propertyName } from '../ast';
 import type { Source } from '../flow';
 import { calleeMayComeFrom, skipWrappers } from '../modules';
@@ -76,7 +80,7 @@ function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: strin
   if (!recv || depth > 6) return false;
   recv = skipWrappers(recv);
   // Name checks first; a value from an ORM / database package is a target too (dataOrigin), resolved last.
-  if (ts.isIdentifier(recv)) {
+  if (isIdentifier(recv)) {
     const name = recv.text;
     if (BUILTINS.has(name)) return dataOrigin(ctx, recv, hints);
     if (/repo(?:sitory)?$|model$|collection$/i.test(name) || QUERY_BUILDER_ROOTS.test(name) || /prisma/i.test(name)) return true;
@@ -91,7 +95,7 @@ function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: strin
     // instance.update(values) on a record loaded a few lines up (Sequelize).
     return (method === 'update' && isLoadedRecord(recv)) || dataOrigin(ctx, recv, hints);
   }
-  if (ts.isPropertyAccessExpression(recv)) {
+  if (isPropertyAccessExpression(recv)) {
     const name = recv.name.text;
     // prisma.user, this.prisma.post, db.Order, models.User, this.userRepository, this.model
     if (/repo(?:sitory)?$|model$|collection$/i.test(name) || isCapitalized(name)) return true;
@@ -99,7 +103,7 @@ function isDataTarget(ctx: RuleContext, recv: ts.Node | undefined, method: strin
     if (/prisma|(?:^|\.)db$/i.test(base)) return true;
     return dataOrigin(ctx, recv, hints);
   }
-  if (ts.isCallExpression(recv)) return callTarget(ctx, recv, method, depth, hints) || dataOrigin(ctx, recv, hints);
+  if (isCallExpression(recv)) return callTarget(ctx, recv, method, depth, hints) || dataOrigin(ctx, recv, hints);
   return dataOrigin(ctx, recv, hints);
 }
 
@@ -108,16 +112,16 @@ function callTarget(ctx: RuleContext, recv: ts.CallExpression, method: string, d
   if (/^get(?:Custom)?Repository$|^collection$|^model$|^table$|^into$|^from$/.test(name)) return true;
   // knex('users').where(…).update(…): walk to the chain's root call.
   let root: ts.Expression = recv;
-  for (let i = 0; i < 16 && ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipWrappers(root.expression)); i++) {
+  for (let i = 0; i < 16 && isCallExpression(root) && isPropertyAccessExpression(skipWrappers(root.expression)); i++) {
     root = (skipWrappers(root.expression) as ts.PropertyAccessExpression).expression;
   }
   root = skipWrappers(root) as ts.Expression;
-  if (ts.isCallExpression(root)) {
+  if (isCallExpression(root)) {
     const callee = skipWrappers(root.expression);
-    if (ts.isIdentifier(callee) && QUERY_BUILDER_ROOTS.test(callee.text)) return true;
-    if (ts.isPropertyAccessExpression(callee)) return isDataTarget(ctx, callee.expression, method, depth + 1, hints);
+    if (isIdentifier(callee) && QUERY_BUILDER_ROOTS.test(callee.text)) return true;
+    if (isPropertyAccessExpression(callee)) return isDataTarget(ctx, callee.expression, method, depth + 1, hints);
   }
-  return ts.isIdentifier(root) && QUERY_BUILDER_ROOTS.test(root.text);
+  return isIdentifier(root) && QUERY_BUILDER_ROOTS.test(root.text);
 }
 
 /** A variable holding a record loaded by a lookup or built with `new Model()`: `const user = await User.findByPk(id)`. */
@@ -125,21 +129,21 @@ function isLoadedRecord(id: ts.Identifier): boolean {
   const b = lookup(id.text, id);
   if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
   const init = skipWrappers(b.init);
-  if (ts.isCallExpression(init)) {
+  if (isCallExpression(init)) {
     let c: ts.Expression = init;
     // User.findById(id).populate('x'): the lookup sits lower in the chain.
-    for (let i = 0; i < 8 && ts.isCallExpression(c); i++) {
+    for (let i = 0; i < 8 && isCallExpression(c); i++) {
       const name = calleeName(c);
       if (name && (LOOKUP_METHODS.has(name) || /^find/.test(name))) return true;
       const e = skipWrappers(c.expression);
-      if (!ts.isPropertyAccessExpression(e)) break;
+      if (!isPropertyAccessExpression(e)) break;
       c = skipWrappers(e.expression) as ts.Expression;
     }
     return false;
   }
-  if (ts.isNewExpression(init)) {
+  if (isNewExpression(init)) {
     const callee = skipWrappers(init.expression);
-    return ts.isIdentifier(callee) && isCapitalized(callee.text) && !BUILTINS.has(callee.text) && !NOT_MODELS.test(callee.text);
+    return isIdentifier(callee) && isCapitalized(callee.text) && !BUILTINS.has(callee.text) && !NOT_MODELS.test(callee.text);
   }
   return false;
 }
@@ -168,12 +172,12 @@ function savedCalls(fn: ts.Node): Map<string, number> {
   const note = (x: ts.Node | undefined, pos: number): void => {
     if (!x) return;
     const s = skipWrappers(x);
-    if (!ts.isIdentifier(s)) return;
+    if (!isIdentifier(s)) return;
     const prev = last.get(s.text);
     if (prev === undefined || pos > prev) last.set(s.text, pos);
   };
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const name = calleeName(n);
       if (name === 'save' || name === 'update' || name === 'persist' || name === 'flush') {
         note(calleeObject(n), n.pos);
@@ -200,13 +204,13 @@ export interface Write {
 function objectLiteral(e: ts.Node | undefined): ts.ObjectLiteralExpression | undefined {
   if (!e) return undefined;
   e = skipWrappers(e);
-  return ts.isObjectLiteralExpression(e) ? e : undefined;
+  return isObjectLiteralExpression(e) ? e : undefined;
 }
 
 function prop(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of obj.properties) {
-    if (ts.isPropertyAssignment(p) && propertyName(p.name) === name) return p.initializer;
-    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+    if (isPropertyAssignment(p) && propertyName(p.name) === name) return p.initializer;
+    if (isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
   }
   return undefined;
 }
@@ -226,9 +230,9 @@ function prismaData(arg: ts.Node | undefined): ts.Expression[] | undefined {
 /** The write a call performs and the data it writes, when the target is a data store. */
 export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpression, hints: Hints = NO_HINTS): Write | undefined {
   const args = node.arguments ?? ts.factory.createNodeArray();
-  if (ts.isNewExpression(node)) {
+  if (isNewExpression(node)) {
     const callee = skipWrappers(node.expression);
-    if (!ts.isIdentifier(callee) || !isCapitalized(callee.text) || BUILTINS.has(callee.text) || NOT_MODELS.test(callee.text)) return undefined;
+    if (!isIdentifier(callee) || !isCapitalized(callee.text) || BUILTINS.has(callee.text) || NOT_MODELS.test(callee.text)) return undefined;
     if (args.length !== 1 || !isDataTarget(ctx, callee, 'new', 0, hints)) return undefined;
     // new ObjectId(id), new Sequelize(url), new Pool(config): the library's own classes, not models.
     const origin = hints.mayBeData(callee) ? ctx.modules.origin(callee) : undefined;
@@ -241,10 +245,10 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
 
   if (name === 'assign') {
     // Object.assign(doc, req.body): only a write when doc is a record that gets saved.
-    if (!recv || !ts.isIdentifier(skipWrappers(recv)) || (skipWrappers(recv) as ts.Identifier).text !== 'Object' || args.length < 2) return undefined;
+    if (!recv || !isIdentifier(skipWrappers(recv)) || (skipWrappers(recv) as ts.Identifier).text !== 'Object' || args.length < 2) return undefined;
     const target = skipWrappers(args[0]);
-    if (!ts.isIdentifier(target) && !ts.isPropertyAccessExpression(target)) return undefined;
-    const persisted = ts.isIdentifier(target) ? isLoadedRecord(target) || hints.savedLater(target) : dottedName(target)?.startsWith('this.') === true;
+    if (!isIdentifier(target) && !isPropertyAccessExpression(target)) return undefined;
+    const persisted = isIdentifier(target) ? isLoadedRecord(target) || hints.savedLater(target) : dottedName(target)?.startsWith('this.') === true;
     return persisted ? { call: node, data: args.slice(1) } : undefined;
   }
   if (!recv) return undefined;
@@ -252,13 +256,13 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
   if (name === 'set') {
     // doc.set(req.body) (mongoose), db.update(users).set(req.body) (drizzle); Map.set and res.set take two arguments.
     if (args.length !== 1) return undefined;
-    const record = ts.isIdentifier(r) && (isLoadedRecord(r) || hints.savedLater(r));
-    if (!record && !(ts.isCallExpression(r) && isDataTarget(ctx, r, name, 0, hints))) return undefined;
+    const record = isIdentifier(r) && (isLoadedRecord(r) || hints.savedLater(r));
+    if (!record && !(isCallExpression(r) && isDataTarget(ctx, r, name, 0, hints))) return undefined;
     return { call: node, data: [args[0]] };
   }
 
   const prisma = prismaData(args[0]);
-  if (prisma && ts.isPropertyAccessExpression(r)) return { call: node, data: prisma };
+  if (prisma && isPropertyAccessExpression(r)) return { call: node, data: prisma };
   if (!isDataTarget(ctx, recv, name, 0, hints)) return undefined;
 
   if (name === 'merge') return args.length >= 2 ? { call: node, data: args.slice(1) } : undefined;
@@ -273,7 +277,7 @@ export function writeOf(ctx: RuleContext, node: ts.CallExpression | ts.NewExpres
   // manager.save(User, data), manager.insert(User, data)
   if ((name === 'save' || name === 'insert' || name === 'create') && args.length >= 2) {
     const first = skipWrappers(args[0]);
-    if (ts.isIdentifier(first) && isCapitalized(first.text)) return { call: node, data: [args[1]] };
+    if (isIdentifier(first) && isCapitalized(first.text)) return { call: node, data: [args[1]] };
   }
   return { call: node, data: [args[0]] };
 }
@@ -289,34 +293,34 @@ export function wholeRequest(ctx: RuleContext, expr: ts.Node, depth = 0): WholeS
   const whole = ctx.flow.wholeSource(e);
   if (whole) return WRITE_PARTS.has(whole.part) ? whole : undefined;
   // `new Article(req.body.article)`: a nested object of the body, written whole (a model is never built from a scalar).
-  if (depth === 0 || ts.isSpreadAssignment(e.parent)) {
+  if (depth === 0 || isSpreadAssignment(e.parent)) {
     const nested = nestedBodyObject(ctx, e);
     if (nested) return nested;
   }
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     for (const p of e.properties) {
-      if (ts.isSpreadAssignment(p)) {
+      if (isSpreadAssignment(p)) {
         const s = wholeRequest(ctx, p.expression, depth + 1);
         if (s) return s;
-      } else if (ts.isPropertyAssignment(p) && SET_OPERATORS.has(propertyName(p.name) ?? '')) {
+      } else if (isPropertyAssignment(p) && SET_OPERATORS.has(propertyName(p.name) ?? '')) {
         const s = wholeRequest(ctx, p.initializer, depth + 1);
         if (s) return s;
       }
     }
     return undefined;
   }
-  if (ts.isArrayLiteralExpression(e)) {
+  if (isArrayLiteralExpression(e)) {
     for (const el of e.elements) {
       const s = wholeRequest(ctx, ts.isSpreadElement(el) ? el.expression : el, depth + 1);
       if (s) return s;
     }
     return undefined;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && b.init) {
       const init = skipWrappers(b.init);
-      if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init)) return wholeRequest(ctx, init, depth + 1);
+      if (isObjectLiteralExpression(init) || isArrayLiteralExpression(init)) return wholeRequest(ctx, init, depth + 1);
     }
   }
   return undefined;
@@ -324,11 +328,11 @@ export function wholeRequest(ctx: RuleContext, expr: ts.Node, depth = 0): WholeS
 
 /** `req.body.user`, or `user` from `const { user } = req.body`: one level into the body. */
 function nestedBodyObject(ctx: RuleContext, e: ts.Node): WholeSource | undefined {
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.name)) {
+  if (isPropertyAccessExpression(e) && isIdentifier(e.name)) {
     const whole = ctx.flow.wholeSource(skipWrappers(e.expression));
     return whole && whole.part === 'body' ? { ...whole, field: e.name.text } : undefined;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length !== 1 || typeof b.path[0] !== 'string' || b.path[0] === '...') return undefined;
     const whole = ctx.flow.wholeSource(skipWrappers(b.init));
@@ -340,24 +344,24 @@ function nestedBodyObject(ctx: RuleContext, e: ts.Node): WholeSource | undefined
 /** Data written field by field: `{ title: req.body.title }`, or a schema-parsed / picked object. */
 function allowlisted(ctx: RuleContext, expr: ts.Node): string | undefined {
   const e = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(e)) {
-    if (e.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
-    const set = e.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && SET_OPERATORS.has(propertyName(p.name) ?? ''));
+  if (isObjectLiteralExpression(e)) {
+    if (e.properties.some((p) => isSpreadAssignment(p))) return undefined;
+    const set = e.properties.find((p): p is ts.PropertyAssignment => isPropertyAssignment(p) && SET_OPERATORS.has(propertyName(p.name) ?? ''));
     if (set) return allowlisted(ctx, set.initializer);
-    return e.properties.some((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && ctx.flow.source(ts.isPropertyAssignment(p) ? p.initializer : p.name))
+    return e.properties.some((p) => (isPropertyAssignment(p) || isShorthandPropertyAssignment(p)) && ctx.flow.source(isPropertyAssignment(p) ? p.initializer : p.name))
       ? 'write takes explicit fields'
       : undefined;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init) return undefined;
     const init = skipWrappers(b.init);
-    if (ts.isCallExpression(init)) {
+    if (isCallExpression(init)) {
       const name = calleeName(init);
       if (name === 'pick' || name === 'matchedData') return 'write takes explicit fields';
       if (validatingCall(ctx, init)) return 'write takes schema-parsed data';
     }
-    if (b.path.length === 0 && ts.isObjectLiteralExpression(init)) return allowlisted(ctx, init);
+    if (b.path.length === 0 && isObjectLiteralExpression(init)) return allowlisted(ctx, init);
   }
   return undefined;
 }
@@ -434,7 +438,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e)) return;
+        if (!isPropertyAccessExpression(e)) return;
         const name = e.name.text;
         if (WRITE_METHODS.has(name)) visit(node);
         if (name === 'use' || isHttpMethodName(name)) routeCalls.push(node);
@@ -471,7 +475,7 @@ export const rule: SourceRule = {
 function writeName(call: ts.CallExpression | ts.NewExpression): string {
   const d = dottedName(call.expression);
   const name = d !== undefined && d.length <= 40 ? d : calleeName(call) ?? 'This write';
-  return ts.isNewExpression(call) ? `\`new ${name}\`` : `\`${name}\``;
+  return isNewExpression(call) ? `\`new ${name}\`` : `\`${name}\``;
 }
 
 /** Express-validator chains and validator.js check the fields they name but let every other field through. */

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isElementAccessExpression, isIdentifier, isParenthesizedExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, isVariableDeclaration,
+  isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { eol, indentAt } from '../ast';
 import { ensureImport } from '../fix';
@@ -95,8 +99,8 @@ const SERVER_TAILS: ReadonlySet<string> = new Set([
 /** False when the callee cannot resolve to express itself or another server (helmet aside): a cheap test before resolution. */
 function mayBeServerCallee(callee: ts.Expression): boolean {
   const e = skipWrappers(callee);
-  if (ts.isPropertyAccessExpression(e)) return SERVER_TAILS.has(e.name.text);
-  if (ts.isElementAccessExpression(e)) return ts.isStringLiteralLike(e.argumentExpression) && SERVER_TAILS.has(e.argumentExpression.text);
+  if (isPropertyAccessExpression(e)) return SERVER_TAILS.has(e.name.text);
+  if (isElementAccessExpression(e)) return isStringLiteralLike(e.argumentExpression) && SERVER_TAILS.has(e.argumentExpression.text);
   return true;
 }
 
@@ -137,8 +141,8 @@ const SERVING_METHODS: ReadonlySet<string> = new Set([
  */
 function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
   const decl = skipParens(app).parent;
-  if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer === undefined || skipWrappers(decl.initializer) !== app) return true;
-  if (decl.parent?.parent && ts.isVariableStatement(decl.parent.parent) && decl.parent.parent.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword)) return true;
+  if (!isVariableDeclaration(decl) || !isIdentifier(decl.name) || decl.initializer === undefined || skipWrappers(decl.initializer) !== app) return true;
+  if (decl.parent?.parent && isVariableStatement(decl.parent.parent) && decl.parent.parent.modifiers?.some((m) => m.kind === SyntaxKind.ExportKeyword)) return true;
   const name = decl.name.text;
   const scope = enclosingFunctionOrFile(decl);
   const text = sf.text;
@@ -147,14 +151,14 @@ function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
     const id = identifierAt(sf, i);
     if (!id || id === decl.name) continue;
     let use: ts.Node = id;
-    while (use.parent && (ts.isParenthesizedExpression(use.parent) || ts.isAsExpression(use.parent) || ts.isNonNullExpression(use.parent))) use = use.parent;
+    while (use.parent && (isParenthesizedExpression(use.parent) || ts.isAsExpression(use.parent) || ts.isNonNullExpression(use.parent))) use = use.parent;
     const p = use.parent;
     if (!p) continue;
-    if (ts.isPropertyAccessExpression(p) && p.expression === use) {
+    if (isPropertyAccessExpression(p) && p.expression === use) {
       if (SERVING_METHODS.has(p.name.text)) return true;
       continue;
     }
-    if (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) continue;
+    if (isPropertyAssignment(p) || isShorthandPropertyAssignment(p)) continue;
     // Called, passed, returned, exported, assigned, or any shape not recognized: it may serve.
     return true;
   }
@@ -162,16 +166,16 @@ function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
 }
 
 function skipParens(n: ts.Node): ts.Node {
-  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  while (n.parent && isParenthesizedExpression(n.parent)) n = n.parent;
   return n;
 }
 
 /** `const app = express();` gains a following `app.use(helmet());` and the import. */
 function fixFor(sf: ts.SourceFile, app: ts.CallExpression): Fix[] {
   const decl = app.parent;
-  if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || decl.initializer !== app) return [];
+  if (!isVariableDeclaration(decl) || !isIdentifier(decl.name) || decl.initializer !== app) return [];
   const statement = decl.parent?.parent;
-  if (!statement || !ts.isVariableStatement(statement)) return [];
+  if (!statement || !isVariableStatement(statement)) return [];
   const text = sf.text;
   const nl = eol(text);
   const use = { start: statement.end, end: statement.end, newText: `${nl}${indentAt(text, statement.getStart(sf))}${decl.name.text}.use(helmet());` };

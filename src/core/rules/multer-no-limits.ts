@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isCallExpression, isIdentifier, isPropertyAccessExpression, isPropertyAssignment,
+  isVariableDeclaration, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { eol, getProperty, hasSpread, indentAt, numberValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -40,7 +43,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (!ts.isIdentifier(e) && !ts.isCallExpression(e) && !(ts.isPropertyAccessExpression(e) && e.name.text === 'default')) return;
+        if (!isIdentifier(e) && !isCallExpression(e) && !(isPropertyAccessExpression(e) && e.name.text === 'default')) return;
         const o = ctx.modules.callee(node);
         if (!o || o.module !== 'multer' || !(o.path.length === 0 || (o.path.length === 1 && o.path[0] === 'default'))) return;
         const options = node.arguments[0];
@@ -56,12 +59,12 @@ export const rule: SourceRule = {
           ctx.report(node, { fixes: obj === skipWrappers(options) ? fixes(ctx, node, obj) : [] });
           return;
         }
-        if (!ts.isPropertyAssignment(limitsProp)) return;
+        if (!isPropertyAssignment(limitsProp)) return;
         const limits = objectLiteralOf(limitsProp.initializer);
         if (!limits || hasSpread(limits)) return;
         const fileSize = getProperty(limits, 'fileSize');
         if (fileSize) {
-          const bytes = ts.isPropertyAssignment(fileSize) ? numberValue(fileSize.initializer) : undefined;
+          const bytes = isPropertyAssignment(fileSize) ? numberValue(fileSize.initializer) : undefined;
           ctx.evidence('body-limit', node, bytes !== undefined ? `multer limits fileSize to ${Math.round(bytes / 1024 / 1024 * 10) / 10} MB` : 'multer limits fileSize');
           return;
         }
@@ -87,13 +90,13 @@ function fixes(ctx: RuleContext, call: ts.CallExpression, obj: ts.ObjectLiteralE
 /** True when the instance is used for several files (`upload.array('photos', 10)`), so `files: 1` must not be added. */
 function multiFile(ctx: RuleContext, call: ts.CallExpression): boolean {
   const parent = call.parent;
-  if (ts.isPropertyAccessExpression(parent)) return MULTI_FILE_METHODS.has(parent.name.text);
-  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
+  if (isPropertyAccessExpression(parent)) return MULTI_FILE_METHODS.has(parent.name.text);
+  if (!isVariableDeclaration(parent) || !isIdentifier(parent.name)) return false;
   const name = parent.name.text;
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isPropertyAccessExpression(n) && MULTI_FILE_METHODS.has(n.name.text) && ts.isIdentifier(n.expression) && n.expression.text === name) {
+    if (isPropertyAccessExpression(n) && MULTI_FILE_METHODS.has(n.name.text) && isIdentifier(n.expression) && n.expression.text === name) {
       found = true;
       return;
     }

@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isFunctionExpression, isIdentifier, isNewExpression,
+  isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral,
+  isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { calleeMayComeFrom, normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -99,7 +105,7 @@ export const rule: SourceRule = {
     if (!mongoText && !ctx.mentions(...FILTER_METHOD_LIST) && !textHas(ctx.text, 'monk') && !textHas(ctx.text, 'typegoose')) return {};
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
-        if (ts.isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
+        if (isStringLiteral(node.moduleSpecifier)) note(normalizeModule(node.moduleSpecifier.text), node);
       },
       CallExpression(node: ts.CallExpression) {
         const name = calleeName(node);
@@ -109,7 +115,7 @@ export const rule: SourceRule = {
           if (m) note(m, node);
           return;
         }
-        if (!sanitizerSeen && mongoText && (name === 'set' || name === 'sanitize' || ts.isIdentifier(node.expression)) && isSanitizer(ctx, node, name)) {
+        if (!sanitizerSeen && mongoText && (name === 'set' || name === 'sanitize' || isIdentifier(node.expression)) && isSanitizer(ctx, node, name)) {
           sanitizerSeen = true;
           const what = name === 'set' ? "mongoose sanitizeFilter casts `$` operators in filters to $eq" : 'express-mongo-sanitize strips `$` keys from request data';
           ctx.evidence('nosql-sanitizer', node, what);
@@ -119,16 +125,16 @@ export const rule: SourceRule = {
         if (!FILTER_METHODS.has(name) || node.arguments.length === 0) return;
         const first = node.arguments[0];
         // array.find(cb), Promise-like finds: a function argument is never a filter.
-        if (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) return;
+        if (isArrowFunction(first) || isFunctionExpression(first)) return;
         const recv = calleeObject(node);
         if (!recv || !isMongoReceiver(ctx, recv, receivers, 0)) return;
         const problems: Problem[] = [];
         if (name === 'aggregate') {
           const pipeline = skipWrappers(first);
-          if (!ts.isArrayLiteralExpression(pipeline)) return;
+          if (!isArrayLiteralExpression(pipeline)) return;
           for (const stage of pipeline.elements) {
             const s = skipWrappers(stage);
-            if (!ts.isObjectLiteralExpression(s)) continue;
+            if (!isObjectLiteralExpression(s)) continue;
             const match = getPropertyValue(s, '$match');
             if (match) checkFilter(ctx, match, problems, 0);
           }
@@ -160,9 +166,9 @@ function castFix(sf: ts.SourceFile, problems: readonly Problem[], preferred: boo
   const edits: TextEdit[] = [];
   for (const p of problems) {
     const v = skipWrappers(p.node);
-    if (!ts.isPropertyAccessExpression(v) && !ts.isElementAccessExpression(v) && !ts.isIdentifier(v)) return [];
+    if (!isPropertyAccessExpression(v) && !isElementAccessExpression(v) && !isIdentifier(v)) return [];
     const parent = p.node.parent;
-    if (ts.isShorthandPropertyAssignment(parent) && parent.name === p.node) {
+    if (isShorthandPropertyAssignment(parent) && parent.name === p.node) {
       if (parent.objectAssignmentInitializer) return [];
       edits.push({ start: parent.getStart(sf), end: parent.end, newText: `${parent.name.text}: String(${parent.name.text})` });
     } else {
@@ -210,7 +216,7 @@ interface Receivers {
 function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, receivers: Receivers, depth: number): boolean {
   const shapeAllowed = receivers.shapeAllowed;
   const e = skipWrappers(recv);
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const n = calleeName(e);
     if (n === 'collection' || n === 'model') {
       // db.collection('users'), mongoose.model('User'), conn.model('User')
@@ -220,7 +226,7 @@ function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, receivers: Recei
     }
     return false;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const o = receivers.mayResolve(e) ? ctx.modules.origin(e) : undefined;
     if (o) {
       if (MONGO_MODULES.has(o.module)) return o.path.includes('()') || o.path.includes('model') || o.path.includes('collection');
@@ -233,11 +239,11 @@ function isMongoReceiver(ctx: RuleContext, recv: ts.Expression, receivers: Recei
     const b = lookup(name, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && depth < 3) {
       const w = valueAt(b, e);
-      if (w && ts.isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, receivers, depth + 1)) return true;
+      if (w && isCallExpression(skipWrappers(w)) && isMongoReceiver(ctx, w, receivers, depth + 1)) return true;
     }
     return false;
   }
-  if (ts.isPropertyAccessExpression(e)) {
+  if (isPropertyAccessExpression(e)) {
     const n = e.name.text;
     // models.User, this.userModel, this.collection
     if (modelLikeName(n) || n === 'model' || n === 'collection') return shapeAllowed();
@@ -254,7 +260,7 @@ function isSanitizer(ctx: RuleContext, call: ts.CallExpression, name: string): b
   const [a, b] = call.arguments;
   if (stringValue(a) === 'sanitizeFilter') return !!b && b.kind === SyntaxKind.TrueKeyword;
   const obj = a && skipWrappers(a);
-  if (obj && ts.isObjectLiteralExpression(obj)) return getPropertyValue(obj, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
+  if (obj && isObjectLiteralExpression(obj)) return getPropertyValue(obj, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
   return false;
 }
 
@@ -262,13 +268,13 @@ function isSanitizer(ctx: RuleContext, call: ts.CallExpression, name: string): b
 function sanitizedQuery(call: ts.CallExpression): boolean {
   const hasOption = (arg: ts.Node | undefined): boolean => {
     const o = arg && skipWrappers(arg);
-    return !!o && ts.isObjectLiteralExpression(o) && getPropertyValue(o, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
+    return !!o && isObjectLiteralExpression(o) && getPropertyValue(o, 'sanitizeFilter')?.kind === SyntaxKind.TrueKeyword;
   };
   if (call.arguments.slice(1).some(hasOption)) return true;
   let n: ts.Node = call;
   for (let i = 0; i < 6 && n.parent; i++) {
     const p: ts.Node = n.parent;
-    if (ts.isPropertyAccessExpression(p) && p.expression === n && ts.isCallExpression(p.parent)) {
+    if (isPropertyAccessExpression(p) && p.expression === n && isCallExpression(p.parent)) {
       if (p.name.text === 'setOptions' && hasOption(p.parent.arguments[0])) return true;
       n = p.parent;
     } else {
@@ -291,22 +297,22 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
     return;
   }
   let e = skipWrappers(filter);
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     // const filter = { email: req.body.email }; User.findOne(filter)
     const b = lookup(e.text, e);
     const w = b && b.kind === 'variable' && b.path.length === 0 ? valueAt(b, e) : undefined;
-    if (!w || !ts.isObjectLiteralExpression(skipWrappers(w))) return;
+    if (!w || !isObjectLiteralExpression(skipWrappers(w))) return;
     e = skipWrappers(w);
   }
-  if (!ts.isObjectLiteralExpression(e)) return;
+  if (!isObjectLiteralExpression(e)) return;
   for (const p of e.properties) {
-    if (ts.isSpreadAssignment(p)) {
+    if (isSpreadAssignment(p)) {
       const s = wholeRequest(ctx, p.expression);
       if (s) out.push({ node: p, message: () => `MongoDB filter spreads the whole request ${s.part} (${sourceLabel(s)}): a client can add operators or any field; pick fields explicitly.`, source: s, field: false });
       continue;
     }
-    const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
-    const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const key = isPropertyAssignment(p) || isShorthandPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    const value = isPropertyAssignment(p) ? p.initializer : isShorthandPropertyAssignment(p) ? p.name : undefined;
     if (!value) continue;
     // Sequelize / TypeORM options objects ({ where: … }) are not Mongo filters.
     if (key === 'where' && depth === 0) return;
@@ -319,7 +325,7 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
     }
     if (key && LOGICAL.has(key)) {
       const arr = skipWrappers(value);
-      if (ts.isArrayLiteralExpression(arr)) for (const el of arr.elements) checkFilter(ctx, el, out, depth + 1);
+      if (isArrayLiteralExpression(arr)) for (const el of arr.elements) checkFilter(ctx, el, out, depth + 1);
       continue;
     }
     checkValue(ctx, value, out);
@@ -329,12 +335,12 @@ function checkFilter(ctx: RuleContext, filter: ts.Expression, out: Problem[], de
 /** One field's value: a raw request value, or an operator object with `$regex`. */
 function checkValue(ctx: RuleContext, value: ts.Expression, out: Problem[]): void {
   const v = skipWrappers(value);
-  if (ts.isObjectLiteralExpression(v)) {
+  if (isObjectLiteralExpression(v)) {
     const re = getPropertyValue(v, '$regex');
     if (re) checkRegex(ctx, re, out);
     return;
   }
-  if (ts.isNewExpression(v) && ts.isIdentifier(v.expression) && v.expression.text === 'RegExp' && v.arguments?.[0]) {
+  if (isNewExpression(v) && isIdentifier(v.expression) && v.expression.text === 'RegExp' && v.arguments?.[0]) {
     checkRegex(ctx, v.arguments[0], out);
     return;
   }
@@ -365,7 +371,7 @@ function checkRegex(ctx: RuleContext, re: ts.Expression, out: Problem[]): void {
 function isEscaped(expr: ts.Expression, depth: number): boolean {
   if (depth > 5) return false;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const name = calleeName(e) ?? '';
     if (/escape|quote/i.test(name)) return true;
     if ((name === 'replace' || name === 'replaceAll') && /\$&/.test(e.arguments[1]?.getText() ?? '')) return true;
@@ -373,18 +379,18 @@ function isEscaped(expr: ts.Expression, depth: number): boolean {
     const recv = calleeObject(e);
     return !!recv && isEscaped(recv, depth + 1);
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     const w = b && b.kind === 'variable' && b.path.length === 0 ? valueAt(b, e) : undefined;
     return !!w && isEscaped(w, depth + 1);
   }
-  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => isEscaped(s.expression, depth + 1) || isConstant(s.expression));
+  if (isTemplateExpression(e)) return e.templateSpans.every((s) => isEscaped(s.expression, depth + 1) || isConstant(s.expression));
   return false;
 }
 
 function isConstant(e: ts.Expression): boolean {
   const v = skipWrappers(e);
-  return ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v) || ts.isNumericLiteral(v) || ts.isFunctionExpression(v) || ts.isArrowFunction(v);
+  return isStringLiteral(v) || isNoSubstitutionTemplateLiteral(v) || ts.isNumericLiteral(v) || isFunctionExpression(v) || isArrowFunction(v);
 }
 
 /** `req.body`, `const f = req.query`, `const { page, ...filter } = req.query`. */
@@ -392,7 +398,7 @@ function wholeRequest(ctx: RuleContext, expr: ts.Expression): Source | undefined
   const direct = ctx.flow.wholeSource(expr);
   if (direct) return OBJECT_PARTS.has(direct.part) ? direct : undefined;
   const e = skipWrappers(expr);
-  if (!ts.isIdentifier(e)) return undefined;
+  if (!isIdentifier(e)) return undefined;
   const b = lookup(e.text, e);
   if (!b || b.kind !== 'variable' || b.path.length !== 1 || b.path[0] !== '...' || !b.init) return undefined;
   const base = ctx.flow.wholeSource(b.init);
@@ -407,13 +413,13 @@ function wholeRequest(ctx: RuleContext, expr: ts.Expression): Source | undefined
 function rawRequestValue(ctx: RuleContext, expr: ts.Expression, depth: number): Source | undefined {
   if (depth > 6) return undefined;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    if (ts.isPropertyAccessExpression(e) && e.name.text === 'length') return undefined;
+  if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
+    if (isPropertyAccessExpression(e) && e.name.text === 'length') return undefined;
     if (!accessChainOnly(e)) return undefined;
     const s = ctx.flow.source(e);
     return s && objectCapable(ctx, s) ? s : undefined;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable') return undefined;
     const w = valueAt(b, e);
@@ -424,21 +430,21 @@ function rawRequestValue(ctx: RuleContext, expr: ts.Expression, depth: number): 
       const base = skipWrappers(w) as ts.Expression;
       const s = ctx.flow.source(e);
       if (!s || !objectCapable(ctx, s)) return undefined;
-      return ts.isIdentifier(base) || ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base) ? s : undefined;
+      return isIdentifier(base) || isPropertyAccessExpression(base) || isElementAccessExpression(base) ? s : undefined;
     }
     return rawRequestValue(ctx, w, depth + 1);
   }
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     const recv = calleeObject(e);
-    if (name === 'parse' && recv && ts.isIdentifier(recv) && recv.text === 'JSON' && e.arguments[0]) {
+    if (name === 'parse' && recv && isIdentifier(recv) && recv.text === 'JSON' && e.arguments[0]) {
       const s = ctx.flow.source(e.arguments[0]);
       return s ?? undefined;
     }
     return undefined;
   }
   if (ts.isConditionalExpression(e)) return rawRequestValue(ctx, e.whenTrue, depth + 1) ?? rawRequestValue(ctx, e.whenFalse, depth + 1);
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
+  if (isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return rawRequestValue(ctx, e.left, depth + 1) ?? rawRequestValue(ctx, e.right, depth + 1);
   }
   return undefined;
@@ -452,15 +458,15 @@ function objectCapable(ctx: RuleContext, s: Source): boolean {
   if (!OBJECT_PARTS.has(s.part)) return false;
   if (s.part !== 'query') return true;
   const n = s.node;
-  if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && (n.expression.text === 'ctx' || n.expression.text === 'context')) return false;
+  if (isPropertyAccessExpression(n) && isIdentifier(n.expression) && (n.expression.text === 'ctx' || n.expression.text === 'context')) return false;
   const express = ctx.project.dependencies.express;
   return !(express && /^[\^~>=\s]*5/.test(express));
 }
 
 function accessChainOnly(e: ts.Node): boolean {
   for (let n = skipWrappers(e); ; n = skipWrappers((n as ts.PropertyAccessExpression).expression)) {
-    if (ts.isIdentifier(n) || n.kind === SyntaxKind.ThisKeyword) return true;
-    if (!ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
+    if (isIdentifier(n) || n.kind === SyntaxKind.ThisKeyword) return true;
+    if (!isPropertyAccessExpression(n) && !isElementAccessExpression(n)) return false;
   }
 }
 
@@ -474,7 +480,7 @@ function validatedBeforeUse(ctx: RuleContext, sink: ts.CallExpression, problems:
   const fn = enclosingFunction(sink);
   if (!fn) return false;
   const parent = fn.parent;
-  if (parent && ts.isCallExpression(parent)) {
+  if (parent && isCallExpression(parent)) {
     const route = routeCall(parent);
     if (route && route.handlers.some((h) => h !== fn && isValidationMiddleware(ctx, h))) return true;
   }
@@ -485,7 +491,7 @@ function validatedBeforeUse(ctx: RuleContext, sink: ts.CallExpression, problems:
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= sink.pos) return;
-    if (ts.isCallExpression(n) && VALIDATE_METHODS.has(calleeName(n) ?? '')) {
+    if (isCallExpression(n) && VALIDATE_METHODS.has(calleeName(n) ?? '')) {
       if (n.arguments.some((a) => { const r = requestPart(skipWrappers(a)); return !!r && parts.has(r.part); })) found = true;
     } else if (ts.isTypeOfExpression(n) && texts.has(skipWrappers(n.expression).getText())) {
       found = true;
@@ -498,14 +504,14 @@ function validatedBeforeUse(ctx: RuleContext, sink: ts.CallExpression, problems:
 
 function isValidationMiddleware(ctx: RuleContext, h: ts.Expression): boolean {
   const e = skipWrappers(h);
-  if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => isValidationMiddleware(ctx, x));
-  if (ts.isIdentifier(e)) return /valid|schema|sanitiz/i.test(e.text);
-  if (ts.isCallExpression(e)) {
+  if (isArrayLiteralExpression(e)) return e.elements.some((x) => isValidationMiddleware(ctx, x));
+  if (isIdentifier(e)) return /valid|schema|sanitiz/i.test(e.text);
+  if (isCallExpression(e)) {
     const o = ctx.modules.callee(e);
     if (o && VALIDATOR_MODULES.has(o.module)) return true;
     let root: ts.Node = e;
-    while (ts.isCallExpression(root) || ts.isPropertyAccessExpression(root)) root = root.expression;
-    const name = ts.isIdentifier(root) ? root.text : '';
+    while (isCallExpression(root) || isPropertyAccessExpression(root)) root = root.expression;
+    const name = isIdentifier(root) ? root.text : '';
     return /valid|celebrate|schema|sanitiz|zod|joi/i.test(name);
   }
   return false;

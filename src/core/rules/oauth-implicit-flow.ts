@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isStringLiteral, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { getProperty, propertyName } from '../ast';
 import { isImplicitResponseType, isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
@@ -58,9 +58,9 @@ export const rule: SourceRule = {
         // camelCase keys are common elsewhere (axios `responseType`): only in an object that also names an OAuth client.
         if (name.startsWith('responseType') && !isOAuthClientObject(node.parent)) return;
         const value = skipWrappers(node.initializer);
-        const literals = ts.isArrayLiteralExpression(value) ? value.elements.map((e) => skipWrappers(e)) : [value];
+        const literals = isArrayLiteralExpression(value) ? value.elements.map((e) => skipWrappers(e)) : [value];
         for (const lit of literals) {
-          if (!ts.isStringLiteral(lit) && !ts.isNoSubstitutionTemplateLiteral(lit)) continue;
+          if (!isStringLiteral(lit) && !isNoSubstitutionTemplateLiteral(lit)) continue;
           if (!isImplicitResponseType(lit.text)) continue;
           const q = ctx.text[lit.getStart(ctx.sourceFile)];
           ctx.report(lit, {
@@ -100,6 +100,6 @@ function replaceFix(start: number, end: number, newText: string): Fix {
 
 /** An object literal that configures an OAuth client: it names a client id or a redirect URI. */
 function isOAuthClientObject(obj: ts.Node): boolean {
-  if (!ts.isObjectLiteralExpression(obj)) return false;
+  if (!isObjectLiteralExpression(obj)) return false;
   return ['clientId', 'client_id', 'redirectUri', 'redirect_uri', 'authority', 'issuer'].some((k) => getProperty(obj, k) !== undefined);
 }

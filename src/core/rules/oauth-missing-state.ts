@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  isObjectLiteralExpression, isPropertyAccessExpression, isVariableDeclaration, ts,
+} from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, getProperty, propertyName, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { requestPart } from '../flow';
@@ -191,7 +194,7 @@ function checkParams(ctx: RuleContext, node: ts.NewExpression | ts.CallExpressio
   const arg = node.arguments?.[0];
   if (!arg) return;
   const e = skipWrappers(arg);
-  if (!ts.isObjectLiteralExpression(e) && !ts.isIdentifier(e)) return;
+  if (!isObjectLiteralExpression(e) && !isIdentifier(e)) return;
   const opts = resolveObject(e);
   if (!opts || !opts.props.has('client_id')) return;
   if (TOKEN_REQUEST_KEYS.some((k) => opts.props.has(k))) return;
@@ -229,15 +232,15 @@ function callbackReads(fn: HandlerFn): CallbackReads {
     return !!p && (p.part === 'query' || p.part === 'body');
   };
   const keyRead = (n: ts.Node): string | undefined => {
-    if (ts.isPropertyAccessExpression(n) && isQuery(n.expression)) return n.name.text;
-    if (ts.isElementAccessExpression(n) && isQuery(n.expression)) return stringValue(n.argumentExpression);
+    if (isPropertyAccessExpression(n) && isQuery(n.expression)) return n.name.text;
+    if (isElementAccessExpression(n) && isQuery(n.expression)) return stringValue(n.argumentExpression);
     return undefined;
   };
   const isStateExpr = (e: ts.Node): boolean => {
     const s = skipWrappers(e);
     if (keyRead(s) === 'state') return true;
-    if (ts.isIdentifier(s)) return stateNames.has(s.text);
-    if (ts.isCallExpression(s) && ts.isPropertyAccessExpression(s.expression)) return isStateExpr(s.expression.expression); // state.toString()
+    if (isIdentifier(s)) return stateNames.has(s.text);
+    if (isCallExpression(s) && isPropertyAccessExpression(s.expression)) return isStateExpr(s.expression.expression); // state.toString()
     return false;
   };
   const visit = (n: ts.Node): void => {
@@ -246,20 +249,20 @@ function callbackReads(fn: HandlerFn): CallbackReads {
     else if (key === 'state') {
       out.state = true;
       const p = n.parent;
-      if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) stateNames.add(p.name.text);
+      if (isVariableDeclaration(p) && isIdentifier(p.name)) stateNames.add(p.name.text);
     }
-    if (ts.isVariableDeclaration(n) && n.initializer && ts.isObjectBindingPattern(n.name) && isQuery(n.initializer)) {
+    if (isVariableDeclaration(n) && n.initializer && ts.isObjectBindingPattern(n.name) && isQuery(n.initializer)) {
       for (const el of n.name.elements) {
-        const k = el.propertyName ? propertyName(el.propertyName as ts.PropertyName) : ts.isIdentifier(el.name) ? el.name.text : undefined;
+        const k = el.propertyName ? propertyName(el.propertyName as ts.PropertyName) : isIdentifier(el.name) ? el.name.text : undefined;
         if (k === 'code') out.code = true;
         if (k === 'state') {
           out.state = true;
-          if (ts.isIdentifier(el.name)) stateNames.add(el.name.text);
+          if (isIdentifier(el.name)) stateNames.add(el.name.text);
         }
       }
     }
-    if (ts.isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind) && (isStateExpr(n.left) || isStateExpr(n.right))) out.stateCompared = true;
-    if (ts.isCallExpression(n) && n.arguments.some(isStateExpr) && /equal|verify|check|valid|compare/i.test(calleeName(n) ?? '')) out.stateCompared = true;
+    if (isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind) && (isStateExpr(n.left) || isStateExpr(n.right))) out.stateCompared = true;
+    if (isCallExpression(n) && n.arguments.some(isStateExpr) && /equal|verify|check|valid|compare/i.test(calleeName(n) ?? '')) out.stateCompared = true;
     ts.forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);

@@ -1,4 +1,4 @@
-import { ts } from '../ts';
+import { isObjectLiteralExpression, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, propertyName, stringValue } from '../ast';
 import { isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
@@ -69,7 +69,7 @@ export const rule: SourceRule = {
       PropertyAssignment(node: ts.PropertyAssignment) {
         if (!hasCodeUrl || propertyName(node.name) !== 'response_type' || stringValue(node.initializer) !== 'code') return;
         const obj = node.parent;
-        if (!ts.isObjectLiteralExpression(obj) || !obj.properties.some((p) => p.name && propertyName(p.name as ts.PropertyName) === 'client_id')) return;
+        if (!isObjectLiteralExpression(obj) || !obj.properties.some((p) => p.name && propertyName(p.name as ts.PropertyName) === 'client_id')) return;
         report(obj, "Authorization request with response_type 'code' and no code_challenge: add PKCE (code_challenge with S256, code_verifier at the token exchange).");
       },
       // openid-client: client.authorizationUrl({…}) (v5), buildAuthorizationUrl(config, {…}) (v6)

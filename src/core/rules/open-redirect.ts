@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier, isNewExpression,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isTemplateExpression,
+  SyntaxKind, ts,
+} from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -108,7 +112,7 @@ function targetOf(ctx: RuleContext, call: ts.CallExpression, name: string): Targ
     if (o && o.module === 'next/server' && o.path.join('.') === 'NextResponse.redirect') return { value: args[0], wrappable: false };
     if (o && o.module === 'next/navigation' && o.path.join('.') === 'redirect') return { value: args[0], wrappable: false };
     const callee = skipWrappers(call.expression);
-    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Response' && !lookup('Response', callee)) {
+    if (isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && callee.expression.text === 'Response' && !lookup('Response', callee)) {
       return { value: args[0], wrappable: false };
     }
     return undefined;
@@ -123,9 +127,9 @@ function targetOf(ctx: RuleContext, call: ts.CallExpression, name: string): Targ
   // res.writeHead(302, { Location: url }), res.set({ Location: url })
   for (const a of args) {
     const obj = skipWrappers(a);
-    if (!ts.isObjectLiteralExpression(obj)) continue;
+    if (!isObjectLiteralExpression(obj)) continue;
     for (const p of obj.properties) {
-      if (ts.isPropertyAssignment(p) && propertyName(p.name)?.toLowerCase() === 'location') return { value: p.initializer, wrappable: true };
+      if (isPropertyAssignment(p) && propertyName(p.name)?.toLowerCase() === 'location') return { value: p.initializer, wrappable: true };
     }
   }
   return undefined;
@@ -133,26 +137,26 @@ function targetOf(ctx: RuleContext, call: ts.CallExpression, name: string): Targ
 
 function isKoaContext(recv: ts.Expression): boolean {
   const root = chainRoot(recv);
-  return ts.isIdentifier(root) && KOA_NAME.test(root.text);
+  return isIdentifier(root) && KOA_NAME.test(root.text);
 }
 
 /** A status code: a number, or a name that says so. */
 function isStatus(e: ts.Expression): boolean {
   const x = skipWrappers(e);
   if (ts.isNumericLiteral(x)) return true;
-  if (ts.isPropertyAccessExpression(x) || ts.isIdentifier(x)) return /status|code|found|moved|redirect|permanent/i.test(x.getText());
+  if (isPropertyAccessExpression(x) || isIdentifier(x)) return /status|code|found|moved|redirect|permanent/i.test(x.getText());
   return false;
 }
 
 const REDIRECT_TRACE: TraceOptions = {
   sanitizes(ctx, e) {
     // req.headers.referer, req.get('Referer'): going back where the user came from.
-    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-      const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
+    if (isPropertyAccessExpression(e) || isElementAccessExpression(e)) {
+      const key = isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
       if (key && SELF_HEADERS.has(key.toLowerCase()) && ctx.flow.source(e.expression)?.part === 'headers') return true;
       return false;
     }
-    if (ts.isCallExpression(e)) {
+    if (isCallExpression(e)) {
       const n = calleeName(e) ?? '';
       if (SANITIZER_NAME.test(n)) return true;
       if ((n === 'get' || n === 'header') && ctx.flow.source(e)?.part === 'headers') {
@@ -172,7 +176,7 @@ const REDIRECT_TRACE: TraceOptions = {
 function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): Source | undefined {
   if (depth > 8) return undefined;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0 && b.init) {
       const w = valueAt(b, e);
@@ -180,7 +184,7 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     }
     return trace(ctx, e, REDIRECT_TRACE);
   }
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
+  if (isTemplateExpression(e) || (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
     let acc = '';
     for (const part of stringParts(e)) {
       if ('text' in part) {
@@ -199,7 +203,7 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     }
     return undefined;
   }
-  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'URL' && e.arguments?.[0]) {
+  if (isNewExpression(e) && isIdentifier(e.expression) && e.expression.text === 'URL' && e.arguments?.[0]) {
     // An absolute first argument overrides any base.
     return redirectSource(ctx, e.arguments[0], depth + 1);
   }
@@ -207,12 +211,12 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     if (validatingCondition(e.condition) && mentionsAny(e.condition, namesIn(e.whenTrue, e.whenFalse))) return undefined;
     return redirectSource(ctx, e.whenTrue, depth + 1) ?? redirectSource(ctx, e.whenFalse, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
+  if (isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return redirectSource(ctx, e.left, depth + 1) ?? redirectSource(ctx, e.right, depth + 1);
   }
   // url.href, url.toString()
-  if (ts.isPropertyAccessExpression(e) && e.name.text === 'href') return redirectSource(ctx, e.expression, depth + 1);
-  if (ts.isCallExpression(e) && calleeName(e) === 'toString' && calleeObject(e)) return redirectSource(ctx, calleeObject(e)!, depth + 1);
+  if (isPropertyAccessExpression(e) && e.name.text === 'href') return redirectSource(ctx, e.expression, depth + 1);
+  if (isCallExpression(e) && calleeName(e) === 'toString' && calleeObject(e)) return redirectSource(ctx, calleeObject(e)!, depth + 1);
   return trace(ctx, e, REDIRECT_TRACE);
 }
 
@@ -231,7 +235,7 @@ function originFixed(acc: string): boolean {
 function redirectFix(ctx: RuleContext, value: ts.Expression): Fix[] {
   const sf = ctx.sourceFile;
   const x = skipWrappers(value);
-  if (ts.isNewExpression(x) || ts.isObjectLiteralExpression(x)) return [];
+  if (isNewExpression(x) || isObjectLiteralExpression(x)) return [];
   const ts_ = isTypeScriptFile(ctx.file);
   const signature = ts_ ? `function ${HELPER}(target: unknown): string {` : `function ${HELPER}(target) {`;
   const helper = appendHelperEdit(

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { comparesAbove, constNumber, enclosingFn, exits, ifsBefore, isTestOrSampleFile, valueAt } from '../lib/hygiene';
 import { skipWrappers } from '../modules';
@@ -73,7 +77,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (!ts.isPropertyAccessExpression(e)) return;
+        if (!isPropertyAccessExpression(e)) return;
         const name = e.name.text;
         if (CHAIN_SINKS.has(name)) {
           if (node.arguments.length !== 1 || !isQueryReceiver(e.expression)) return;
@@ -83,12 +87,12 @@ export const rule: SourceRule = {
         if (!FIND_METHODS.has(name)) return;
         for (const arg of node.arguments) {
           const obj = skipWrappers(arg);
-          if (!ts.isObjectLiteralExpression(obj)) continue;
+          if (!isObjectLiteralExpression(obj)) continue;
           for (const p of obj.properties) {
             const key = p.name ? propertyName(p.name as ts.PropertyName) : undefined;
             if (!key || !OPTION_KEYS.has(key)) continue;
-            if (ts.isPropertyAssignment(p)) judge(ctx, p.initializer, `${name}({ ${key} })`, p);
-            else if (ts.isShorthandPropertyAssignment(p)) judge(ctx, p.name, `${name}({ ${key} })`, p);
+            if (isPropertyAssignment(p)) judge(ctx, p.initializer, `${name}({ ${key} })`, p);
+            else if (isShorthandPropertyAssignment(p)) judge(ctx, p.name, `${name}({ ${key} })`, p);
           }
         }
       },
@@ -99,7 +103,7 @@ export const rule: SourceRule = {
 /** `Post.find().limit(n)`, `query.limit(n)`, `db('posts').limit(n)`, `qb.take(n)`; not `limiter.limit(key)`. */
 function isQueryReceiver(recv: ts.Expression): boolean {
   const r = skipWrappers(recv);
-  if (ts.isCallExpression(r)) {
+  if (isCallExpression(r)) {
     const n = calleeName(r);
     return !n || !LIMITER_RECEIVER.test(n);
   }
@@ -124,7 +128,7 @@ function judge(ctx: RuleContext, value: ts.Expression, sink: string, prop?: ts.O
 function classify(ctx: RuleContext, expr: ts.Expression, use: ts.Node, depth: number): Verdict | undefined {
   if (depth > 8) return undefined;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const d = dottedName(e.expression);
     const name = calleeName(e) ?? '';
     if (d === 'Math.min') {
@@ -139,13 +143,13 @@ function classify(ctx: RuleContext, expr: ts.Expression, use: ts.Node, depth: nu
     if (d && NUMERIC_WRAPPERS.has(d) && e.arguments[0]) return classify(ctx, e.arguments[0], use, depth + 1);
     return ctx.flow.source(e) ? { kind: 'request', node: e } : undefined;
   }
-  if (ts.isBinaryExpression(e)) {
+  if (isBinaryExpression(e)) {
     const k = e.operatorToken.kind;
     if (k === SyntaxKind.BarBarToken || k === SyntaxKind.QuestionQuestionToken) return firstOf(ctx, [e.left, e.right], use, depth);
     if (k === SyntaxKind.BarToken || k === SyntaxKind.AsteriskToken || k === SyntaxKind.MinusToken) return firstOf(ctx, [e.left], use, depth);
     return undefined;
   }
-  if (ts.isPrefixUnaryExpression(e) && (e.operator === SyntaxKind.PlusToken || e.operator === SyntaxKind.TildeToken)) {
+  if (isPrefixUnaryExpression(e) && (e.operator === SyntaxKind.PlusToken || e.operator === SyntaxKind.TildeToken)) {
     return classify(ctx, e.operand, use, depth + 1);
   }
   if (ts.isConditionalExpression(e)) {
@@ -153,7 +157,7 @@ function classify(ctx: RuleContext, expr: ts.Expression, use: ts.Node, depth: nu
     if (comparesAbove(e.condition, () => true) || comparesBelow(e.condition)) return { kind: 'capped', node: e };
     return firstOf(ctx, [e.whenTrue, e.whenFalse], use, depth);
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable') return undefined;
     if (guarded(e.text, use)) return { kind: 'capped', node: e };
@@ -179,7 +183,7 @@ function firstOf(ctx: RuleContext, list: readonly ts.Expression[], use: ts.Node,
 function guarded(name: string, use: ts.Node): boolean {
   const fn = enclosingFn(use);
   if (!fn) return false;
-  const ifs = ifsBefore(fn, use, (c) => comparesAbove(c, (x) => ts.isIdentifier(x) && x.text === name));
+  const ifs = ifsBefore(fn, use, (c) => comparesAbove(c, (x) => isIdentifier(x) && x.text === name));
   return ifs.some((s) => exits(s.thenStatement) || assignsTo(s.thenStatement, name));
 }
 
@@ -187,7 +191,7 @@ function assignsTo(st: ts.Statement, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) found = true;
+    if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && isIdentifier(n.left) && n.left.text === name) found = true;
     ts.forEachChild(n, visit);
   };
   visit(st);
@@ -199,7 +203,7 @@ function capFix(ctx: RuleContext, value: ts.Expression, prop?: ts.ObjectLiteralE
   const sf = ctx.sourceFile;
   if (constNumber(value) !== undefined) return [];
   const text = value.getText(sf);
-  if (prop && ts.isShorthandPropertyAssignment(prop)) {
+  if (prop && isShorthandPropertyAssignment(prop)) {
     return [{
       title: `Cap the page size at ${MAX_SUGGESTED}`,
       edits: [{ start: prop.getStart(sf), end: prop.end, newText: `${text}: Math.min(${text}, ${MAX_SUGGESTED})` }],
@@ -216,7 +220,7 @@ function capFix(ctx: RuleContext, value: ts.Expression, prop?: ts.ObjectLiteralE
 /** `limit < 100 ? limit : 100`: a comparison with a numeric bound on the right of `<`. */
 function comparesBelow(cond: ts.Node): boolean {
   const e = skipWrappers(cond);
-  if (!ts.isBinaryExpression(e)) return false;
+  if (!isBinaryExpression(e)) return false;
   const k = e.operatorToken.kind;
   return (k === SyntaxKind.LessThanToken || k === SyntaxKind.LessThanEqualsToken) && constNumber(e.right) !== undefined;
 }

@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isArrowFunction, isBlock, isCallExpression, isFunctionExpression, isIdentifier,
+  isPropertyAccessExpression, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName, eol, indentAt } from '../ast';
 import { comparesAbove, enclosingFn, enclosingStatement, exits, ifsBefore, isTestOrSampleFile } from '../lib/hygiene';
@@ -57,7 +60,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        const name = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
+        const name = isPropertyAccessExpression(e) ? e.name.text : isIdentifier(e) ? e.text : undefined;
         if (!name || !HASH_METHODS.has(name) || node.arguments.length === 0 || !mayCome(e)) return;
         const o = ctx.modules.callee(node);
         if (!o || !BCRYPT_MODULES.has(o.module)) return;
@@ -82,8 +85,8 @@ function lengthGuarded(arg: ts.Expression, at: ts.Node): boolean {
   const fn = enclosingFn(at);
   if (!subject || !fn) return false;
   const isLength = (x: ts.Expression): boolean => {
-    if (ts.isPropertyAccessExpression(x) && x.name.text === 'length') return dottedName(x.expression) === subject;
-    if (ts.isCallExpression(x) && dottedName(x.expression) === 'Buffer.byteLength' && x.arguments[0]) return dottedName(x.arguments[0]) === subject;
+    if (isPropertyAccessExpression(x) && x.name.text === 'length') return dottedName(x.expression) === subject;
+    if (isCallExpression(x) && dottedName(x.expression) === 'Buffer.byteLength' && x.arguments[0]) return dottedName(x.arguments[0]) === subject;
     return false;
   };
   return ifsBefore(fn, at, (c) => comparesAbove(c, isLength)).some((s) => exits(s.thenStatement));
@@ -92,9 +95,9 @@ function lengthGuarded(arg: ts.Expression, at: ts.Node): boolean {
 /** The route registering the enclosing handler has validation middleware. */
 function routeValidates(ctx: RuleContext, at: ts.Node): boolean {
   for (let n: ts.Node | undefined = at.parent; n; n = n.parent) {
-    if (!ts.isFunctionExpression(n) && !ts.isArrowFunction(n)) continue;
+    if (!isFunctionExpression(n) && !isArrowFunction(n)) continue;
     const call = n.parent;
-    if (!call || !ts.isCallExpression(call)) continue;
+    if (!call || !isCallExpression(call)) continue;
     const route = routeOf(call);
     if (!route) continue;
     return route.handlers.slice(0, -1).some((mw) => validatingMiddleware(ctx, mw) !== undefined);
@@ -108,13 +111,13 @@ function routeValidates(ctx: RuleContext, at: ts.Node): boolean {
  */
 function guardFix(ctx: RuleContext, call: ts.CallExpression, arg: ts.Expression): Fix[] {
   const a = skipWrappers(arg);
-  if (!ts.isIdentifier(a) && !ts.isPropertyAccessExpression(a)) return [];
+  if (!isIdentifier(a) && !isPropertyAccessExpression(a)) return [];
   const subject = dottedName(a);
   const fn = enclosingFn(call);
   const statement = enclosingStatement(call);
-  if (!subject || !fn || !statement || enclosingFn(statement) !== fn || !ts.isBlock(statement.parent)) return [];
+  if (!subject || !fn || !statement || enclosingFn(statement) !== fn || !isBlock(statement.parent)) return [];
   const res = fn.parameters[1];
-  if (!res || !ts.isIdentifier(res.name) || !RESPONSE_PARAMS.has(res.name.text)) return [];
+  if (!res || !isIdentifier(res.name) || !RESPONSE_PARAMS.has(res.name.text)) return [];
   // The response name must still mean the parameter at the hash.
   if (lookup(res.name.text, call)?.node !== res.name) return [];
   const sf = ctx.sourceFile;

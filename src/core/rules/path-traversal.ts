@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isCallExpression, isElementAccessExpression, isIdentifier, isPropertyAccessExpression, SyntaxKind, ts } from '../ts';
 import { calleeName, calleeObject, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { resolveObject } from './jwt-verify-algorithms';
@@ -114,8 +114,8 @@ function isUploadPathRead(source: Source): boolean {
   for (let n = source.node, i = 0; i < 4; i++) {
     const p = n.parent;
     let key: string | undefined;
-    if (ts.isPropertyAccessExpression(p) && p.expression === n) key = p.name.text;
-    else if (ts.isElementAccessExpression(p) && p.expression === n) key = stringValue(p.argumentExpression) ?? '';
+    if (isPropertyAccessExpression(p) && p.expression === n) key = p.name.text;
+    else if (isElementAccessExpression(p) && p.expression === n) key = stringValue(p.argumentExpression) ?? '';
     else return false;
     if (steps-- <= 0 && UPLOAD_PATH_PROPS.has(key)) return true;
     n = p;
@@ -130,7 +130,7 @@ function sinkPositions(ctx: RuleContext, call: ts.CallExpression, name: string):
     if (!recv || !isResponse(recv)) return undefined;
     // Fastify's reply.sendFile(name) always serves under the @fastify/static root.
     const root = skipWrappers(recv);
-    if (ts.isIdentifier(root) && root.text === 'reply') return undefined;
+    if (isIdentifier(root) && root.text === 'reply') return undefined;
     if (hasRootOption(call, name)) return undefined;
     return [0];
   }
@@ -153,13 +153,13 @@ function hasRootOption(call: ts.CallExpression, name: string): boolean {
 
 const PATH_TRACE: TraceOptions = {
   sanitizes(ctx, e) {
-    if (ts.isCallExpression(e)) {
+    if (isCallExpression(e)) {
       const n = calleeName(e);
       if (n === 'replace') return stripsLeadingParents(ctx, e);
       return !!n && PATH_SANITIZERS.has(n) && isPathCall(ctx, e);
     }
     // req.file.path, req.files[0].path: multer picked that name.
-    if (ts.isPropertyAccessExpression(e) && UPLOAD_PATH_PROPS.has(e.name.text)) {
+    if (isPropertyAccessExpression(e) && UPLOAD_PATH_PROPS.has(e.name.text)) {
       const part = ctx.flow.source(e.expression)?.part;
       return part === 'file' || part === 'files';
     }
@@ -167,7 +167,7 @@ const PATH_TRACE: TraceOptions = {
   },
   carries(ctx, call) {
     const n = calleeName(call);
-    if (!n || !PATH_CARRIERS.has(n) || !ts.isCallExpression(call) || !isPathCall(ctx, call)) return undefined;
+    if (!n || !PATH_CARRIERS.has(n) || !isCallExpression(call) || !isPathCall(ctx, call)) return undefined;
     return call.arguments;
   },
 };
@@ -182,7 +182,7 @@ function stripsLeadingParents(ctx: RuleContext, call: ts.CallExpression): boolea
   if (!/^\/\^\((?:\?:)?\\\.\\\..*\)\+\/[a-z]*$/.test(pattern.text)) return false;
   const recv = calleeObject(call);
   const normalized = recv && skipWrappers(recv);
-  return !!normalized && ts.isCallExpression(normalized) && calleeName(normalized) === 'normalize' && isPathCall(ctx, normalized);
+  return !!normalized && isCallExpression(normalized) && calleeName(normalized) === 'normalize' && isPathCall(ctx, normalized);
 }
 
 function isPathCall(ctx: RuleContext, call: ts.CallExpression): boolean {
@@ -197,7 +197,7 @@ function isPathCall(ctx: RuleContext, call: ts.CallExpression): boolean {
 function sendFileFix(ctx: RuleContext, call: ts.CallExpression): Fix[] {
   if (call.arguments.length !== 1) return [];
   const arg = skipWrappers(call.arguments[0]);
-  if (!ts.isCallExpression(arg) || calleeName(arg) !== 'join' || arg.arguments.length !== 2 || !isPathCall(ctx, arg)) return [];
+  if (!isCallExpression(arg) || calleeName(arg) !== 'join' || arg.arguments.length !== 2 || !isPathCall(ctx, arg)) return [];
   const [dir, file] = arg.arguments;
   if (ts.isSpreadElement(dir) || ts.isSpreadElement(file) || trace(ctx, dir, PATH_TRACE)) return [];
   const sf = ctx.sourceFile;

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
+  isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isStringLiteralLike, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, isHttpMethodName, propertyName } from '../ast';
 import { exprWords, isTestOrSampleFile, nameWords } from '../lib/hygiene';
@@ -87,7 +91,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // routeOf answers only `x.<http method>(…)` with arguments.
-        if (!ts.isPropertyAccessExpression(e) || node.arguments.length === 0 || !isHttpMethodName(e.name.text)) return;
+        if (!isPropertyAccessExpression(e) || node.arguments.length === 0 || !isHttpMethodName(e.name.text)) return;
         const route = routeOf(node);
         if (!route || route.method === 'use' || !route.path || !/refresh/i.test(route.path)) return;
         add(handlerFunction(route.handlers[route.handlers.length - 1]), route.pathNode ?? node);
@@ -100,12 +104,12 @@ export const rule: SourceRule = {
         if (n && isRefreshHandlerName(n)) add(node, node.name);
       },
       VariableDeclaration(node: ts.VariableDeclaration) {
-        if (!ts.isIdentifier(node.name) || !node.initializer || !isRefreshHandlerName(node.name.text)) return;
+        if (!isIdentifier(node.name) || !node.initializer || !isRefreshHandlerName(node.name.text)) return;
         add(handlerFunction(node.initializer), node.name);
       },
       // exports.refreshToken = async (req, res) => { … }
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !isPropertyAccessExpression(node.left)) return;
         if (isRefreshHandlerName(node.left.name.text)) add(handlerFunction(node.right), node.left.name);
       },
       onEnd() {
@@ -188,7 +192,7 @@ function call(ctx: RuleContext, n: ts.CallExpression | ts.NewExpression, s: Summ
     if ((n.arguments ?? []).length > 0) s.verifies = true;
   }
   // RefreshToken.create({ … }), prisma.refreshToken.create(…): a new stored refresh token.
-  if (CREATE_METHODS.has(name) && ts.isPropertyAccessExpression(n.expression) && /refresh/i.test(dottedName(n.expression.expression) ?? '')) {
+  if (CREATE_METHODS.has(name) && isPropertyAccessExpression(n.expression) && /refresh/i.test(dottedName(n.expression.expression) ?? '')) {
     s.newRefresh = true;
   }
   const isSign = name === 'sign' || name === 'signAsync' || name === 'SignJWT' ||
@@ -209,8 +213,8 @@ function targetName(n: ts.Node): string | undefined {
   for (let i = 0; i < 4; i++) {
     const p = cur.parent;
     if (!p) return undefined;
-    if (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p) || ts.isAsExpression(p)) cur = p;
-    else if (ts.isPropertyAccessExpression(p) && p.expression === cur && ts.isCallExpression(p.parent) && p.parent.expression === p) cur = p.parent;
+    if (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p)) cur = p;
+    else if (isPropertyAccessExpression(p) && p.expression === cur && isCallExpression(p.parent) && p.parent.expression === p) cur = p.parent;
     else break;
   }
   return storedName(cur);
@@ -223,16 +227,16 @@ function mentionsRefresh(expr: ts.Node): boolean {
   if (n !== undefined && REFRESH.test(n) && hasRefresh(exprWords(e))) return true;
   const d = dottedName(e);
   if (d && /refresh/i.test(d)) return true;
-  if (ts.isObjectLiteralExpression(e)) return e.properties.some((p) => (ts.isPropertyAssignment(p) && mentionsRefresh(p.initializer)) || (ts.isShorthandPropertyAssignment(p) && mentionsRefresh(p.name)));
+  if (isObjectLiteralExpression(e)) return e.properties.some((p) => (isPropertyAssignment(p) && mentionsRefresh(p.initializer)) || (isShorthandPropertyAssignment(p) && mentionsRefresh(p.name)));
   return false;
 }
 
 /** The name exprWords(e) splits into words (e already unwrapped), if any. */
 function exprWordsName(e: ts.Node): string | undefined {
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return e.argumentExpression.text;
-  if (ts.isCallExpression(e)) return calleeName(e) ?? '';
+  if (isIdentifier(e)) return e.text;
+  if (isPropertyAccessExpression(e)) return e.name.text;
+  if (isElementAccessExpression(e) && isStringLiteralLike(e.argumentExpression)) return e.argumentExpression.text;
+  if (isCallExpression(e)) return calleeName(e) ?? '';
   return undefined;
 }
 

@@ -1,4 +1,7 @@
-import { ts } from '../ts';
+import {
+  isArrayLiteralExpression, isCallExpression, isExpressionStatement, isIdentifier, isNewExpression,
+  isObjectLiteralExpression, isParenthesizedExpression, isPropertyAssignment, ts,
+} from '../ts';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -96,13 +99,13 @@ export const rule: SourceRule = {
  */
 function discarded(node: ts.Node): boolean {
   let n = node;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isVoidExpression(n.parent)) n = n.parent;
-  return ts.isExpressionStatement(n.parent);
+  while (isParenthesizedExpression(n.parent) || ts.isVoidExpression(n.parent)) n = n.parent;
+  return isExpressionStatement(n.parent);
 }
 
 function isGlobalRegExp(callee: ts.Expression): boolean {
   const e = skipWrappers(callee);
-  return ts.isIdentifier(e) && e.text === 'RegExp' && !lookup('RegExp', e);
+  return isIdentifier(e) && e.text === 'RegExp' && !lookup('RegExp', e);
 }
 
 /** `{ name: new RegExp(q) }` or `{ $regex: … }` inside a MongoDB filter: nosql-injection's finding. */
@@ -111,11 +114,11 @@ function leftToNosql(node: ts.Node): boolean {
   for (let i = 0; i < 8; i++) {
     const p = n.parent;
     if (!p) return false;
-    if (ts.isPropertyAssignment(p)) {
+    if (isPropertyAssignment(p)) {
       if (propertyName(p.name) === '$regex') return true;
-    } else if (ts.isCallExpression(p)) {
+    } else if (isCallExpression(p)) {
       return p.arguments.includes(n as ts.Expression) && FILTER_METHODS.has(calleeName(p) ?? '');
-    } else if (!ts.isObjectLiteralExpression(p) && !ts.isArrayLiteralExpression(p)) {
+    } else if (!isObjectLiteralExpression(p) && !isArrayLiteralExpression(p)) {
       return false;
     }
     n = p;
@@ -138,7 +141,7 @@ function regexSanitizer(call: ts.CallExpression | ts.NewExpression): boolean {
 
 const REGEX_TRACE: TraceOptions = {
   sanitizes(_ctx, e) {
-    return (ts.isCallExpression(e) || ts.isNewExpression(e)) && regexSanitizer(e);
+    return (isCallExpression(e) || isNewExpression(e)) && regexSanitizer(e);
   },
   flowSanitizers: regexSanitizer,
 };

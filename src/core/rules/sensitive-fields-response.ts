@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isCallExpression, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
+  isStringLiteralLike, isVariableDeclaration, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
@@ -118,7 +122,7 @@ export const rule: SourceRule = {
       DeleteExpression(node: ts.DeleteExpression) {
         // delete user.password
         const t = skipWrappers(node.expression);
-        if (ts.isPropertyAccessExpression(t)) {
+        if (isPropertyAccessExpression(t)) {
           const name = dottedName(t.expression);
           if (name !== undefined) scrubs.push({ node, name });
         }
@@ -136,10 +140,10 @@ export const rule: SourceRule = {
           : target.kind === SyntaxKind.ElementAccessExpression && stringValue((target as ts.ElementAccessExpression).argumentExpression) === 'toJSON') {
           modelNodes.push(node);
         }
-        if (!ts.isPropertyAccessExpression(left)) return;
+        if (!isPropertyAccessExpression(left)) return;
         // user.password = undefined
         const r = skipWrappers(node.right);
-        if (r.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(r) && r.text === 'undefined')) {
+        if (r.kind === SyntaxKind.NullKeyword || (isIdentifier(r) && r.text === 'undefined')) {
           if (isSensitiveField(left.name.text)) {
             const name = dottedName(left.expression);
             if (name !== undefined) scrubs.push({ node, name });
@@ -156,7 +160,7 @@ export const rule: SourceRule = {
         ? (node: ts.ReturnStatement) => {
           if (!node.expression) return;
           const fn = enclosingFn(node);
-          if (fn && ts.isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
+          if (fn && isMethodDeclaration(fn) && isRouteMethod(fn)) sends.push({ sent: node.expression, at: node });
         }
         : undefined,
       onEnd() {
@@ -196,7 +200,7 @@ const ROUTE_DECORATORS = ['Get', 'Post', 'Put', 'Patch', 'Delete', 'All'];
 function isRouteMethod(m: ts.MethodDeclaration): boolean {
   return (ts.getDecorators(m) ?? []).some((d) => {
     const e = d.expression;
-    const name = ts.isCallExpression(e) && ts.isIdentifier(e.expression) ? e.expression.text : undefined;
+    const name = isCallExpression(e) && isIdentifier(e.expression) ? e.expression.text : undefined;
     return !!name && /^(Get|Post|Put|Patch|Delete|All)$/.test(name);
   });
 }
@@ -210,7 +214,7 @@ function declaredBy(init: ts.Node): ts.VariableDeclaration | undefined {
   let c = init;
   while (c.parent && WRAPPER_PARENTS.has(c.parent.kind) && (c.parent as ts.ParenthesizedExpression).expression === c) c = c.parent;
   const d = c.parent;
-  return d && ts.isVariableDeclaration(d) && d.initializer === c && ts.isIdentifier(d.name) ? d : undefined;
+  return d && isVariableDeclaration(d) && d.initializer === c && isIdentifier(d.name) ? d : undefined;
 }
 
 /** skipWrappers()' kinds. */
@@ -224,15 +228,15 @@ function recordIdentifiers(sent: ts.Expression): ts.Identifier[] {
   const e = skipWrappers(sent);
   const one = (x: ts.Node): ts.Identifier | undefined => {
     let v = skipWrappers(x);
-    if (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && SAME_RECORD_METHODS.has(v.expression.name.text) && (v.expression.name.text !== 'get' || v.arguments.length === 1 && !!getObjectFlag(v.arguments[0], 'plain'))) {
+    if (isCallExpression(v) && isPropertyAccessExpression(v.expression) && SAME_RECORD_METHODS.has(v.expression.name.text) && (v.expression.name.text !== 'get' || v.arguments.length === 1 && !!getObjectFlag(v.arguments[0], 'plain'))) {
       v = skipWrappers(v.expression.expression);
     }
-    return ts.isIdentifier(v) ? v : undefined;
+    return isIdentifier(v) ? v : undefined;
   };
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     const out: ts.Identifier[] = [];
     for (const p of e.properties) {
-      const v = ts.isPropertyAssignment(p) ? one(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? one(p.expression) : undefined;
+      const v = isPropertyAssignment(p) ? one(p.initializer) : isShorthandPropertyAssignment(p) ? p.name : isSpreadAssignment(p) ? one(p.expression) : undefined;
       if (v) out.push(v);
     }
     return out;
@@ -243,7 +247,7 @@ function recordIdentifiers(sent: ts.Expression): ts.Identifier[] {
 
 function getObjectFlag(arg: ts.Expression, key: string): boolean {
   const o = skipWrappers(arg);
-  return ts.isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === SyntaxKind.TrueKeyword;
+  return isObjectLiteralExpression(o) && getPropertyValue(o, key)?.kind === SyntaxKind.TrueKeyword;
 }
 
 function judge(
@@ -292,13 +296,13 @@ function recordOf(init: ts.Expression): Record | undefined {
   let projected = false;
   let selectsSecret = false;
   let chained = false;
-  if (ts.isNewExpression(cur)) {
-    const name = ts.isIdentifier(cur.expression) ? cur.expression.text : undefined;
+  if (isNewExpression(cur)) {
+    const name = isIdentifier(cur.expression) ? cur.expression.text : undefined;
     if (!name || !/^[A-Z]/.test(name)) return undefined;
     const created = cur.arguments?.some(hasSecretKey) ?? false;
     return { query: cur as unknown as ts.CallExpression, method: 'new', model: name, init, chained, projected, selectsSecret, createsSecret: created, prisma: false };
   }
-  for (let i = 0; i < 8 && ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression); i++) {
+  for (let i = 0; i < 8 && isCallExpression(cur) && isPropertyAccessExpression(cur.expression); i++) {
     const m = cur.expression.name.text;
     if (m === 'select' || m === 'projection' || m === 'project') {
       const s = projection(cur.arguments[0]);
@@ -308,17 +312,17 @@ function recordOf(init: ts.Expression): Record | undefined {
     chained = true;
     cur = skipWrappers(cur.expression.expression);
   }
-  if (!ts.isCallExpression(cur) || !ts.isPropertyAccessExpression(cur.expression)) return undefined;
+  if (!isCallExpression(cur) || !isPropertyAccessExpression(cur.expression)) return undefined;
   const method = cur.expression.name.text;
   if (!QUERY_METHODS.has(method)) return undefined;
   const receiver = skipWrappers(cur.expression.expression);
   const model = modelName(receiver);
-  const prisma = ts.isPropertyAccessExpression(receiver) && /prisma/i.test(dottedName(receiver.expression) ?? '');
+  const prisma = isPropertyAccessExpression(receiver) && /prisma/i.test(dottedName(receiver.expression) ?? '');
   let createsSecret = false;
   // Options: Prisma/TypeORM select/omit, Sequelize attributes, a mongoose projection argument.
   cur.arguments.forEach((a, i) => {
     const o = skipWrappers(a);
-    if (ts.isObjectLiteralExpression(o)) {
+    if (isObjectLiteralExpression(o)) {
       const values = propertyValues(o, OPTION_KEYS);
       for (let k = 0; k < 4; k++) {
         const v = values[k];
@@ -328,7 +332,7 @@ function recordOf(init: ts.Expression): Record | undefined {
       }
       const data = values[4];
       if ((method === 'create' || method === 'upsert') && (hasSecretKey(o) || (data && hasSecretKey(data)))) createsSecret = true;
-    } else if (i === 1 && method.startsWith('find') && (ts.isStringLiteralLike(o))) {
+    } else if (i === 1 && method.startsWith('find') && (isStringLiteralLike(o))) {
       if (projection(o) === 'includes') selectsSecret = true;
       else projected = true;
     }

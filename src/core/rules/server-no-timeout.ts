@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBlock, isCallExpression, isExpressionStatement, isIdentifier, isObjectLiteralExpression,
+  isPropertyAccessExpression, isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
 import { isTestOrSampleFile } from '../lib/hygiene';
@@ -63,7 +66,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           const name = e.name.text;
           if (name === 'listen') {
             const kind = serverKind(ctx.modules.origin(e.expression));
@@ -85,14 +88,14 @@ export const rule: SourceRule = {
         if (!isFactory) return;
         for (const arg of node.arguments) {
           const a = skipWrappers(arg);
-          if (ts.isObjectLiteralExpression(a) && TIMEOUT_OPTIONS.some((k) => getPropertyValue(a, k))) {
+          if (isObjectLiteralExpression(a) && TIMEOUT_OPTIONS.some((k) => getPropertyValue(a, k))) {
             tune(a, 'server created with request timeout options');
           }
         }
       },
       // server.requestTimeout = 30_000
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !isPropertyAccessExpression(node.left)) return;
         if (TIMEOUT_PROPERTIES.has(node.left.name.text)) tune(node, `${node.left.getText(ctx.sourceFile)} set`);
       },
       onEnd() {
@@ -111,7 +114,7 @@ export const rule: SourceRule = {
 
 function isGlobalObject(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isIdentifier(x) && (x.text === 'window' || x.text === 'globalThis' || x.text === 'global' || x.text === 'timers');
+  return isIdentifier(x) && (x.text === 'window' || x.text === 'globalThis' || x.text === 'global' || x.text === 'timers');
 }
 
 /** What `x` in `x.listen(…)` is: an Express/Koa app, a node:http server, a Fastify instance or a NestJS app. */
@@ -148,20 +151,20 @@ function fixFor(ctx: RuleContext, call: ts.CallExpression, receiver: ts.Expressi
     `${nl}${indent}${name}.headersTimeout = 20_000;${nl}${indent}${name}.requestTimeout = 30_000;`;
   const title = 'Set headersTimeout and requestTimeout on the server';
   const parent = call.parent;
-  if (ts.isVariableDeclaration(parent) && parent.initializer === call && ts.isIdentifier(parent.name)) {
+  if (isVariableDeclaration(parent) && parent.initializer === call && isIdentifier(parent.name)) {
     const statement = parent.parent?.parent;
-    if (!statement || !ts.isVariableStatement(statement) || !isBlockLike(statement.parent)) return [];
+    if (!statement || !isVariableStatement(statement) || !isBlockLike(statement.parent)) return [];
     const indent = indentAt(text, statement.getStart(sf));
     return [{ title, edits: [{ start: statement.end, end: statement.end, newText: lines(parent.name.text, indent) }], preferred: false }];
   }
-  if (!ts.isExpressionStatement(parent) || !isBlockLike(parent.parent)) return [];
+  if (!isExpressionStatement(parent) || !isBlockLike(parent.parent)) return [];
   const indent = indentAt(text, parent.getStart(sf));
   const r = skipWrappers(receiver);
   // server.listen(PORT) on a node:http server held in a variable.
-  if (ts.isIdentifier(r)) {
+  if (isIdentifier(r)) {
     const b = lookup(r.text, r);
     const init = b?.init && skipWrappers(b.init);
-    if (b && b.kind === 'variable' && b.path.length === 0 && init && ts.isCallExpression(init) && /createServer$/.test(init.expression.getText(sf))) {
+    if (b && b.kind === 'variable' && b.path.length === 0 && init && isCallExpression(init) && /createServer$/.test(init.expression.getText(sf))) {
       return [{ title, edits: [{ start: parent.end, end: parent.end, newText: lines(r.text, indent) }], preferred: false }];
     }
   }
@@ -177,5 +180,5 @@ function fixFor(ctx: RuleContext, call: ts.CallExpression, receiver: ts.Expressi
 }
 
 function isBlockLike(n: ts.Node | undefined): boolean {
-  return !!n && (ts.isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n));
+  return !!n && (isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n));
 }

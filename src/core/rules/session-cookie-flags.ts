@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isCallExpression, isIdentifier, isImportDeclaration, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isStringLiteral, isVariableStatement, SyntaxKind,
+  ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue, hasSpread } from '../ast';
 import { addPropertiesEdits, preferredQuote } from '../fix';
@@ -65,9 +69,9 @@ export const rule: SourceRule = {
         const args = node.arguments;
         if (args.length === 0) return;
         const e = node.expression;
-        if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return;
+        if (!isIdentifier(e) && !isPropertyAccessExpression(e)) return;
         // fastify.register(fastifySession, { … })
-        if (ts.isPropertyAccessExpression(e) && e.name.text === 'register' && args.length >= 2) {
+        if (isPropertyAccessExpression(e) && e.name.text === 'register' && args.length >= 2) {
           const plugin = ctx.modules.origin(args[0]);
           if (plugin && plugin.path.length <= 1 && SESSION_MODULES.has(plugin.module)) {
             ctx.fact('session', node);
@@ -77,7 +81,7 @@ export const rule: SourceRule = {
         }
         // A property-access callee resolves to a path ending in its own name (`x.default` on a module: the module):
         // only `.default` / `.session` can give a path of [], ['default'] or ['session'].
-        if (ts.isPropertyAccessExpression(e) && e.name.text !== 'default' && e.name.text !== 'session') return;
+        if (isPropertyAccessExpression(e) && e.name.text !== 'default' && e.name.text !== 'session') return;
         const origin = ctx.modules.callee(node);
         if (!origin || !SESSION_MODULES.has(origin.module)) return;
         if (origin.path.length > 1 || (origin.path.length === 1 && origin.path[0] !== 'default' && origin.path[0] !== 'session')) return;
@@ -85,7 +89,7 @@ export const rule: SourceRule = {
         calls.push({ call: node, module: origin.module, options: args[0] });
       },
       BinaryExpression(node: ts.BinaryExpression) {
-        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return;
+        if (node.operatorToken.kind !== SyntaxKind.EqualsToken || !isPropertyAccessExpression(node.left)) return;
         writes.push(node);
       },
       onEnd() {
@@ -116,13 +120,13 @@ const SECURE_DEFAULTS: ReadonlySet<string> = new Set(['@fastify/session', 'fasti
  */
 function importsSessionLibrary(sf: ts.SourceFile): boolean {
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+    if (isImportDeclaration(st) && isStringLiteral(st.moduleSpecifier)) {
       if (SESSION_MODULES.has(normalizeModule(st.moduleSpecifier.text))) return true;
-    } else if (ts.isVariableStatement(st)) {
+    } else if (isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         let e: ts.Node | undefined = d.initializer;
         for (let i = 0; e && i < 4 && !requiredModule(e); i++) {
-          e = ts.isCallExpression(e) || ts.isPropertyAccessExpression(e) ? e.expression : undefined;
+          e = isCallExpression(e) || isPropertyAccessExpression(e) ? e.expression : undefined;
         }
         const m = e && requiredModule(e);
         if (m && SESSION_MODULES.has(m)) return true;
@@ -138,12 +142,12 @@ const TEST_PATH = /(^|\/)(test|tests|__tests__|spec|e2e|examples?|demo|fixtures?
 function resolveObject(expr: ts.Expression | undefined): { obj: ts.ObjectLiteralExpression; name?: string } | undefined {
   if (!expr) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(e)) return { obj: e };
-  if (ts.isIdentifier(e)) {
+  if (isObjectLiteralExpression(e)) return { obj: e };
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     const init = skipWrappers(b.init);
-    return ts.isObjectLiteralExpression(init) ? { obj: init, name: e.text } : undefined;
+    return isObjectLiteralExpression(init) ? { obj: init, name: e.text } : undefined;
   }
   return undefined;
 }
@@ -155,7 +159,7 @@ function isFalse(e: ts.Expression | undefined): boolean {
 function isNullish(e: ts.Expression | undefined): boolean {
   if (!e) return false;
   const x = skipWrappers(e);
-  return x.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
+  return x.kind === SyntaxKind.NullKeyword || (isIdentifier(x) && x.text === 'undefined');
 }
 
 interface Problem {
@@ -228,7 +232,7 @@ function check(ctx: RuleContext, call: ts.CallExpression, module: string, option
   }
 
   const saveUninit = getProperty(opts, 'saveUninitialized');
-  if (saveUninit && ts.isPropertyAssignment(saveUninit) && skipWrappers(saveUninit.initializer).kind === SyntaxKind.TrueKeyword) {
+  if (saveUninit && isPropertyAssignment(saveUninit) && skipWrappers(saveUninit.initializer).kind === SyntaxKind.TrueKeyword) {
     const sf = ctx.sourceFile;
     ctx.report(saveUninit, {
       message: 'saveUninitialized: true stores a session for every anonymous request (storage DoS, and a cookie set before consent): set it to false.',

@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from '../ts';
+import { isIdentifier, isObjectLiteralExpression, isPropertyAssignment, SyntaxKind, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { dottedName, getProperty, getPropertyValue } from '../ast';
 import { constNumber, isTestOrSampleFile } from '../lib/hygiene';
@@ -93,11 +93,11 @@ export const rule: SourceRule = {
 function objectOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
   if (!expr) return undefined;
   const e = skipWrappers(expr);
-  if (ts.isObjectLiteralExpression(e)) return e;
-  if (ts.isIdentifier(e)) {
+  if (isObjectLiteralExpression(e)) return e;
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     const init = b && b.kind === 'variable' && b.path.length === 0 && b.init ? skipWrappers(b.init) : undefined;
-    return init && ts.isObjectLiteralExpression(init) ? init : undefined;
+    return init && isObjectLiteralExpression(init) ? init : undefined;
   }
   return undefined;
 }
@@ -108,12 +108,12 @@ function check(ctx: RuleContext, call: ts.CallExpression, absolute: boolean): vo
   const cookie = objectOf(getPropertyValue(opts, 'cookie'));
   if (!cookie) return;
   const maxAgeProp = getProperty(cookie, 'maxAge');
-  if (!maxAgeProp || !ts.isPropertyAssignment(maxAgeProp)) return;
+  if (!maxAgeProp || !isPropertyAssignment(maxAgeProp)) return;
   const maxAgeValue = skipWrappers(maxAgeProp.initializer);
-  if (maxAgeValue.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(maxAgeValue) && maxAgeValue.text === 'undefined')) return;
+  if (maxAgeValue.kind === SyntaxKind.NullKeyword || (isIdentifier(maxAgeValue) && maxAgeValue.text === 'undefined')) return;
   const maxAge = constNumber(maxAgeValue);
   const rollingProp = getProperty(opts, 'rolling');
-  const rolling = !!rollingProp && ts.isPropertyAssignment(rollingProp) && skipWrappers(rollingProp.initializer).kind === SyntaxKind.TrueKeyword;
+  const rolling = !!rollingProp && isPropertyAssignment(rollingProp) && skipWrappers(rollingProp.initializer).kind === SyntaxKind.TrueKeyword;
   if (rolling) {
     // A short rolling TTL is the idle timeout the sessions row asks for; a long one, renewed on every request, never ends.
     if (absolute || maxAge === undefined || maxAge <= ROLLING_MAX_MS) return;

@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isBlock, isCallExpression, isExpressionStatement, isIdentifier,
+  isMethodDeclaration, isPropertyAccessExpression, isReturnStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, eol, indentAt, propertyName, routeCall, type RouteCall } from '../ast';
 import { skipWrappers } from '../modules';
@@ -69,7 +72,7 @@ export const rule: SourceRule = {
         if (name && LOGOUT_FN_NAME.test(name)) namedFn(name, node, node.name);
       },
       VariableDeclaration(node: ts.VariableDeclaration) {
-        if (ts.isIdentifier(node.name) && node.initializer && LOGOUT_FN_NAME.test(node.name.text)) {
+        if (isIdentifier(node.name) && node.initializer && LOGOUT_FN_NAME.test(node.name.text)) {
           namedFn(node.name.text, resolveHandler(node.initializer), node.name);
         }
       },
@@ -121,7 +124,7 @@ function touchesSession(fn: HandlerFn): boolean {
   let found = false;
   walk(fn, (n) => {
     if (found) return true;
-    if (ts.isPropertyAccessExpression(n) && n.name.text === 'session') found = true;
+    if (isPropertyAccessExpression(n) && n.name.text === 'session') found = true;
     return false;
   });
   return found;
@@ -134,23 +137,23 @@ const ENDING_WORDS: ReadonlySet<string> = new Set([
 
 /** Something in the handler ends the session or the login, or it hands the request to code that may. */
 function endsSession(fn: HandlerFn): boolean {
-  const reqName = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : 'req';
+  const reqName = fn.parameters[0] && isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : 'req';
   let ends = false;
   walk(fn, (n) => {
     if (ends) return true;
-    if (ts.isCallExpression(n)) {
+    if (isCallExpression(n)) {
       const name = calleeName(n) ?? '';
       const w = words(name);
       // destroy, logout, logOut, clearCookie, revokeRefreshToken, sessionStore.destroy, redis.del, signOut
       if (w.some((x) => ENDING_WORDS.has(x)) || /^log(out|Out)$|^signOut$/.test(name)) ends = true;
       // authService.logout(req), endSession(req): the request goes elsewhere
-      else if (n.arguments.some((a) => { const e = skipWrappers(a); return ts.isIdentifier(e) && e.text === reqName; }) && !isResponder(n)) ends = true;
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
+      else if (n.arguments.some((a) => { const e = skipWrappers(a); return isIdentifier(e) && e.text === reqName; }) && !isResponder(n)) ends = true;
+    } else if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken) {
       // req.session = null (cookie-session), ctx.session = null (koa-session)
       const target = dottedName(n.left);
       const v = skipWrappers(n.right);
       // req.session.user = null: the session no longer carries a login
-      const nothing = v.kind === SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
+      const nothing = v.kind === SyntaxKind.NullKeyword || (isIdentifier(v) && v.text === 'undefined');
       if (target && nothing && (/\.session$/.test(target) || target.includes('.session.'))) ends = true;
     } else if (ts.isDeleteExpression(n)) {
       // delete req.session.user
@@ -165,7 +168,7 @@ function endsSession(fn: HandlerFn): boolean {
 /** `next(req)` style calls and `res.*` answers do not count as handing the request over. */
 function isResponder(call: ts.CallExpression): boolean {
   const obj = calleeObject(call);
-  return !!obj && ts.isIdentifier(obj) && /^(res|response|reply)$/.test(obj.text);
+  return !!obj && isIdentifier(obj) && /^(res|response|reply)$/.test(obj.text);
 }
 
 /** `logoutUser`, `passportLogout`, or a local middleware that ends the session. */
@@ -190,19 +193,19 @@ const RESPONSE_METHODS: ReadonlySet<string> = new Set(['redirect', 'send', 'json
  */
 function destroyFix(ctx: RuleContext, fn: HandlerFn): Fix[] {
   if (usesCookieSession(ctx)) return [];
-  if (ts.isMethodDeclaration(fn)) return [];
+  if (isMethodDeclaration(fn)) return [];
   const [reqP, resP, nextP] = fn.parameters;
-  const reqName = reqP && ts.isIdentifier(reqP.name) ? reqP.name.text : undefined;
-  const resName = resP && ts.isIdentifier(resP.name) ? resP.name.text : undefined;
+  const reqName = reqP && isIdentifier(reqP.name) ? reqP.name.text : undefined;
+  const resName = resP && isIdentifier(resP.name) ? resP.name.text : undefined;
   if (!reqName || !resName || !/^(res|response)$/.test(resName) || fn.parameters.length > 3) return [];
-  const nextName = nextP && ts.isIdentifier(nextP.name) ? nextP.name.text : undefined;
+  const nextName = nextP && isIdentifier(nextP.name) ? nextP.name.text : undefined;
   const body = fn.body;
   if (!body) return [];
   const sf = ctx.sourceFile;
   const text = sf.text;
   const nl = eol(text);
   const onError = nextName ? `return ${nextName}(err);` : `return ${resName}.status(500).end();`;
-  if (!ts.isBlock(body)) {
+  if (!isBlock(body)) {
     // (req, res) => res.redirect('/')
     if (!isResponse(body, resName) || mentionsErr(body)) return [];
     const ind = indentAt(text, fn.getStart(sf));
@@ -214,10 +217,10 @@ function destroyFix(ctx: RuleContext, fn: HandlerFn): Fix[] {
   }
   const last = body.statements[body.statements.length - 1];
   if (!last) return [];
-  const expr = ts.isExpressionStatement(last) ? last.expression : ts.isReturnStatement(last) ? last.expression : undefined;
+  const expr = isExpressionStatement(last) ? last.expression : isReturnStatement(last) ? last.expression : undefined;
   if (!expr || !isResponse(expr, resName) || mentionsErr(last)) return [];
   // The last statement must be the only response.
-  const others = body.statements.slice(0, -1).some((st) => containsNode(st, (n) => ts.isCallExpression(n) && isResponse(n, resName)));
+  const others = body.statements.slice(0, -1).some((st) => containsNode(st, (n) => isCallExpression(n) && isResponse(n, resName)));
   if (others) return [];
   const start = last.getStart(sf);
   const ind = indentAt(text, start);
@@ -239,7 +242,7 @@ function indentUnit(text: string): string {
 /** `res.redirect('/')`, `res.status(200).json(…)`, `res.sendStatus(204)`. */
 function isResponse(expr: ts.Node, resName: string): boolean {
   const top = skipWrappers(expr);
-  if (!ts.isCallExpression(top)) return false;
+  if (!isCallExpression(top)) return false;
   let e: ts.CallExpression = top;
   const name = calleeName(e);
   if (!name || !RESPONSE_METHODS.has(name) || name === 'status') return false;
@@ -247,15 +250,15 @@ function isResponse(expr: ts.Node, resName: string): boolean {
     const recv = calleeObject(e);
     if (!recv) return false;
     const r = skipWrappers(recv);
-    if (ts.isIdentifier(r)) return r.text === resName;
-    if (!ts.isCallExpression(r) || !RESPONSE_METHODS.has(calleeName(r) ?? '')) return false;
+    if (isIdentifier(r)) return r.text === resName;
+    if (!isCallExpression(r) || !RESPONSE_METHODS.has(calleeName(r) ?? '')) return false;
     e = r;
   }
 }
 
 /** The statement reads a name `err`, which the callback's parameter would shadow. */
 function mentionsErr(node: ts.Node): boolean {
-  return (ts.isIdentifier(node) && node.text === 'err') || containsNode(node, (n) => ts.isIdentifier(n) && n.text === 'err');
+  return (isIdentifier(node) && node.text === 'err') || containsNode(node, (n) => isIdentifier(n) && n.text === 'err');
 }
 
 function usesCookieSession(ctx: RuleContext): boolean {

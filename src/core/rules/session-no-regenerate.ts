@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
+  isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isReturnStatement,
+  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, eol, indentAt, isFunctionLike } from '../ast';
 import { skipWrappers } from '../modules';
@@ -86,7 +90,7 @@ export const rule: SourceRule = {
 function isSessionRegenerate(node: ts.CallExpression): boolean {
   if (calleeName(node) !== 'regenerate') return false;
   const obj = calleeObject(node);
-  return !!obj && ts.isPropertyAccessExpression(obj) && obj.name.text === 'session';
+  return !!obj && isPropertyAccessExpression(obj) && obj.name.text === 'session';
 }
 
 function cookieSessionsOnly(deps: Record<string, string>): boolean {
@@ -111,17 +115,17 @@ export function passportRegeneratesOnLogin(range: string | undefined): boolean {
 
 /** `req.session.userId = …`, `req.session.user.id = …`, `req.session = { … }` is cookie-session style and skipped. */
 function sessionWrite(stmt: ts.Statement, reqName: string): boolean {
-  if (!ts.isExpressionStatement(stmt)) return false;
+  if (!isExpressionStatement(stmt)) return false;
   const e = skipWrappers(stmt.expression);
-  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.EqualsToken) return false;
+  if (!isBinaryExpression(e) || e.operatorToken.kind !== SyntaxKind.EqualsToken) return false;
   return isUnderSession(e.left, reqName);
 }
 
 function isUnderSession(expr: ts.Node, reqName: string): boolean {
   let n = skipWrappers(expr);
-  while (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+  while (isPropertyAccessExpression(n) || isElementAccessExpression(n)) {
     const inner = skipWrappers(n.expression);
-    if (ts.isPropertyAccessExpression(inner) && inner.name.text === 'session' && ts.isIdentifier(skipWrappers(inner.expression)) &&
+    if (isPropertyAccessExpression(inner) && inner.name.text === 'session' && isIdentifier(skipWrappers(inner.expression)) &&
       (skipWrappers(inner.expression) as ts.Identifier).text === reqName) return true;
     n = inner;
   }
@@ -131,30 +135,30 @@ function isUnderSession(expr: ts.Node, reqName: string): boolean {
 /** `req.login(user, cb)` / `req.logIn(…)`. */
 function passportLogin(stmt: ts.Statement, reqName: string): ts.CallExpression | undefined {
   let e: ts.Node | undefined;
-  if (ts.isExpressionStatement(stmt)) e = skipWrappers(stmt.expression);
-  else if (ts.isReturnStatement(stmt) && stmt.expression) e = skipWrappers(stmt.expression);
-  if (!e || !ts.isCallExpression(e)) return undefined;
+  if (isExpressionStatement(stmt)) e = skipWrappers(stmt.expression);
+  else if (isReturnStatement(stmt) && stmt.expression) e = skipWrappers(stmt.expression);
+  if (!e || !isCallExpression(e)) return undefined;
   const name = calleeName(e);
   const obj = calleeObject(e);
-  if ((name === 'login' || name === 'logIn') && obj && ts.isIdentifier(obj) && obj.text === reqName) return e;
+  if ((name === 'login' || name === 'logIn') && obj && isIdentifier(obj) && obj.text === reqName) return e;
   return undefined;
 }
 
 function check(ctx: RuleContext, h: LoginHandler, fn: HandlerFn, passportRegenerates: boolean): void {
   const reqParam = fn.parameters[0];
-  if (!reqParam || !ts.isIdentifier(reqParam.name)) return;
+  if (!reqParam || !isIdentifier(reqParam.name)) return;
   const reqName = reqParam.name.text;
   // Koa's ctx.session (koa-session) is cookie-based: nothing to regenerate.
   if (reqName === 'ctx' || reqName === 'context') return;
   // passport.authenticate('local') before the handler logs in through req.logIn.
   let regenerates = passportRegenerates && !!h.route && middlewareOf(h.route).some((m) => {
     const e = skipWrappers(m);
-    return ts.isCallExpression(e) && calleeName(e) === 'authenticate';
+    return isCallExpression(e) && calleeName(e) === 'authenticate';
   });
   let first: ts.Statement | undefined;
   walk(fn, (n) => {
-    if (ts.isCallExpression(n) && isSessionRegenerate(n)) regenerates = true;
-    if (!first && (ts.isExpressionStatement(n) || ts.isReturnStatement(n))) {
+    if (isCallExpression(n) && isSessionRegenerate(n)) regenerates = true;
+    if (!first && (isExpressionStatement(n) || isReturnStatement(n))) {
       if (sessionWrite(n, reqName)) first = n;
       else if (passportLogin(n, reqName)) {
         if (passportRegenerates) regenerates = true;
@@ -178,16 +182,16 @@ const RESPONSE_METHODS: ReadonlySet<string> = new Set(['json', 'send', 'end', 'r
 /** `res.json(…)`, `return res.status(200).send(…)`, `res.redirect('/')`. */
 function isResponse(stmt: ts.Statement, resName: string | undefined): boolean {
   let e: ts.Node | undefined;
-  if (ts.isExpressionStatement(stmt)) e = stmt.expression;
-  else if (ts.isReturnStatement(stmt)) e = stmt.expression;
+  if (isExpressionStatement(stmt)) e = stmt.expression;
+  else if (isReturnStatement(stmt)) e = stmt.expression;
   if (!e) return false;
   e = skipWrappers(e);
-  if (!ts.isCallExpression(e)) return false;
+  if (!isCallExpression(e)) return false;
   const name = calleeName(e);
   if (!name || !RESPONSE_METHODS.has(name)) return false;
   let base: ts.Node = e.expression;
-  while (ts.isPropertyAccessExpression(base) || ts.isCallExpression(base)) base = ts.isPropertyAccessExpression(base) ? base.expression : base.expression;
-  return ts.isIdentifier(base) && (base.text === resName || base.text === 'res' || base.text === 'response');
+  while (isPropertyAccessExpression(base) || isCallExpression(base)) base = isPropertyAccessExpression(base) ? base.expression : base.expression;
+  return isIdentifier(base) && (base.text === resName || base.text === 'res' || base.text === 'response');
 }
 
 /** The indentation step of the file: a tab, or the smallest run of leading spaces. */
@@ -209,13 +213,13 @@ function indentUnit(text: string): string {
  */
 function fixFor(ctx: RuleContext, fn: HandlerFn, first: ts.Statement, reqName: string): Fix[] {
   const block = first.parent;
-  if (!ts.isBlock(block)) return [];
+  if (!isBlock(block)) return [];
   const list = block.statements;
   let i = list.indexOf(first);
   let last = first;
   while (i + 1 < list.length && sessionWrite(list[i + 1], reqName)) last = list[++i];
   const resParam = fn.parameters[1];
-  const resName = resParam && ts.isIdentifier(resParam.name) ? resParam.name.text : undefined;
+  const resName = resParam && isIdentifier(resParam.name) ? resParam.name.text : undefined;
   const next = list[i + 1];
   if (!next || resName === 'reply' || !isResponse(next, resName)) return [];
   last = next;
@@ -230,20 +234,20 @@ function fixFor(ctx: RuleContext, fn: HandlerFn, first: ts.Statement, reqName: s
   let awaits = false;
   for (let k = list.indexOf(first); k <= i + 1; k++) {
     walk(list[k], (n) => {
-      if ((ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isStringLiteral(n)) && n.getText(sf).includes('\n')) multilineString = true;
+      if ((isTemplateExpression(n) || isNoSubstitutionTemplateLiteral(n) || isStringLiteral(n)) && n.getText(sf).includes('\n')) multilineString = true;
       if (isFunctionLike(n)) return true;
       if (ts.isAwaitExpression(n)) awaits = true;
       return false;
     });
     const st = list[k];
-    if (ts.isExpressionStatement(st) && ts.isAwaitExpression(st.expression)) awaits = true;
+    if (isExpressionStatement(st) && ts.isAwaitExpression(st.expression)) awaits = true;
   }
   if (multilineString) return [];
   const nl = eol(text);
   const indent = indentAt(text, start);
   const unit = indentUnit(text);
   const nextParam = fn.parameters[2];
-  const onError = nextParam && ts.isIdentifier(nextParam.name)
+  const onError = nextParam && isIdentifier(nextParam.name)
     ? `return ${nextParam.name.text}(err);`
     : `return ${resName ?? 'res'}.status(500).end();`;
   const reindented = body.split(/\r?\n/).map((line, k) => (k === 0 ? line : line.trim() === '' ? line : unit + line)).join(nl);

@@ -1,4 +1,10 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
+  isElementAccessExpression, isFunctionExpression, isIdentifier, isImportDeclaration,
+  isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isStringLiteral, isTemplateExpression, isVariableStatement, SyntaxKind,
+  ts,
+} from '../ts';
 import { calleeName, calleeObject, getPropertyValue, propertyName, stringValue } from '../ast';
 import { words } from './login-user-enumeration';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
@@ -116,10 +122,10 @@ export const rule: SourceRule = {
     };
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
-        if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
+        if (isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
       },
       TaggedTemplateExpression(node: ts.TaggedTemplateExpression) {
-        if (evidenceGiven || !ts.isTemplateExpression(node.template)) return;
+        if (evidenceGiven || !isTemplateExpression(node.template)) return;
         const tag = tagName(node.tag);
         if (tag && TAGS.has(tag)) giveEvidence.give(node, `${tag}\`…\` tagged template sends values as parameters`);
       },
@@ -133,7 +139,7 @@ export const rule: SourceRule = {
         if (!name || node.arguments.length === 0 || !SINK_NAMES.has(name)) return;
         // `express.raw({ … })`, `query({ … })` without text: checkSink stops there whatever the kind.
         const a0 = skipWrappers(node.arguments[0]);
-        if (ts.isObjectLiteralExpression(a0) && !getPropertyValue(a0, 'text') && !getPropertyValue(a0, 'sql')) return;
+        if (isObjectLiteralExpression(a0) && !getPropertyValue(a0, 'text') && !getPropertyValue(a0, 'sql')) return;
         const kind = sinkKind(ctx, node, name);
         if (!kind) return;
         checkSink(ctx, node, name, kind, giveEvidence);
@@ -143,10 +149,10 @@ export const rule: SourceRule = {
 };
 
 function tagName(tag: ts.Expression): string | undefined {
-  if (ts.isIdentifier(tag)) return tag.text;
-  if (ts.isPropertyAccessExpression(tag)) {
+  if (isIdentifier(tag)) return tag.text;
+  if (isPropertyAccessExpression(tag)) {
     const base = tag.expression;
-    if (ts.isIdentifier(base) && base.text === 'Prisma') return `Prisma.${tag.name.text}`;
+    if (isIdentifier(base) && base.text === 'Prisma') return `Prisma.${tag.name.text}`;
     return tag.name.text;
   }
   return undefined;
@@ -160,7 +166,7 @@ function sinkKind(ctx: RuleContext, call: ts.CallExpression, name: string): Sink
     const o = ctx.modules.callee(call);
     if (o?.module === 'sequelize') return 'fragment';
     const recv = calleeObject(call);
-    return recv && ts.isIdentifier(recv) && /^sequelize$/i.test(recv.text) ? 'fragment' : undefined;
+    return recv && isIdentifier(recv) && /^sequelize$/i.test(recv.text) ? 'fragment' : undefined;
   }
   if (QUERY_BUILDER_CONDITIONS.has(name)) return inQueryBuilderChain(call) ? 'fragment' : undefined;
   if (name === 'raw') {
@@ -177,12 +183,12 @@ function inQueryBuilderChain(call: ts.CallExpression): boolean {
   let e: ts.Node | undefined = calleeObject(call);
   for (let i = 0; e && i < 12; i++) {
     e = skipWrappers(e);
-    if (ts.isCallExpression(e)) {
+    if (isCallExpression(e)) {
       if (calleeName(e) === 'createQueryBuilder') return true;
       e = calleeObject(e);
-    } else if (ts.isPropertyAccessExpression(e)) {
+    } else if (isPropertyAccessExpression(e)) {
       e = e.expression;
-    } else if (ts.isIdentifier(e)) {
+    } else if (isIdentifier(e)) {
       const b = lookup(e.text, e);
       e = b && b.kind === 'variable' && b.path.length === 0 ? b.init : undefined;
     } else {
@@ -209,7 +215,7 @@ function checkSink(
   let arg: ts.Expression = call.arguments[0];
   // pg's `query({ text, values })` config form.
   const bare = skipWrappers(arg);
-  if (ts.isObjectLiteralExpression(bare)) {
+  if (isObjectLiteralExpression(bare)) {
     const text = getPropertyValue(bare, 'text') ?? getPropertyValue(bare, 'sql');
     if (!text) return;
     arg = text;
@@ -308,7 +314,7 @@ function constantText(e: ts.Expression): string | undefined {
   const s = stringValue(e);
   if (s !== undefined) return s;
   const bare = skipWrappers(e);
-  if (ts.isIdentifier(bare)) {
+  if (isIdentifier(bare)) {
     const b = lookup(bare.text, bare);
     if (b && isConstBinding(b) && b.init) return stringValue(b.init);
   }
@@ -355,7 +361,7 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
   const escaped = text.indexOf('\\u', container.pos);
   if (escaped >= 0 && escaped < container.end) {
     const visit = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left) && n.left.text === name) list!.push(n);
+      if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.PlusEqualsToken && isIdentifier(n.left) && n.left.text === name) list!.push(n);
       ts.forEachChild(n, visit);
     };
     ts.forEachChild(container, visit);
@@ -372,7 +378,7 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
       if (!((c === 43 && text.charCodeAt(j + 1) === 61) || c === 47 || c === 11 || c === 12 || c > 127)) continue;
       const id = identifierAt(sf, i);
       const bin = id?.parent;
-      if (bin && ts.isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.PlusEqualsToken) list.push(bin);
+      if (bin && isBinaryExpression(bin) && bin.left === id && bin.operatorToken.kind === SyntaxKind.PlusEqualsToken) list.push(bin);
     }
   }
   byName.set(name, list);
@@ -387,12 +393,12 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
  */
 export function builtString(arg: ts.Expression, depth = 0): BuiltString | undefined {
   const e = skipWrappers(arg) as ts.Expression;
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e))) {
+  if (isTemplateExpression(e) || (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e))) {
     const out: BuiltString = { literals: [''], exprs: [] };
     flatten(e, out, 0);
     return out.exprs.length > 0 ? out : undefined;
   }
-  if (ts.isIdentifier(e) && depth < 3) {
+  if (isIdentifier(e) && depth < 3) {
     const b = lookup(e.text, e);
     if (!b || b.kind !== 'variable' || b.path.length !== 0) return undefined;
     const write = valueAt(b, e);
@@ -424,8 +430,8 @@ function append(out: BuiltString, more: BuiltString): void {
 /** A `+` is string concatenation when a string shows up on either side (`i + 1` is arithmetic). */
 function isStringy(e: ts.Expression, depth = 0): boolean {
   e = skipWrappers(e) as ts.Expression;
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return true;
-  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e) || isTemplateExpression(e)) return true;
+  if (depth < 50 && isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
     return isStringy(e.left, depth + 1) || isStringy(e.right, depth + 1);
   }
   return false;
@@ -434,16 +440,16 @@ function isStringy(e: ts.Expression, depth = 0): boolean {
 function flatten(node: ts.Node, out: BuiltString, depth: number): void {
   const e = skipWrappers(node) as ts.Expression;
   const last = (): number => out.literals.length - 1;
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e)) {
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e)) {
     out.literals[last()] += e.text;
     return;
   }
-  if (depth < 50 && ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e)) {
+  if (depth < 50 && isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken && isStringy(e)) {
     flatten(e.left, out, depth + 1);
     flatten(e.right, out, depth + 1);
     return;
   }
-  if (ts.isTemplateExpression(e)) {
+  if (isTemplateExpression(e)) {
     out.literals[last()] += e.head.text;
     for (const span of e.templateSpans) {
       flatten(span.expression, out, depth + 1);
@@ -496,8 +502,8 @@ function passesValues(call: ts.CallExpression, kind: SinkKind): boolean {
   if (!second) return false;
   if (kind === 'prisma-unsafe' || ts.isSpreadElement(second)) return true;
   const e = skipWrappers(second);
-  return ts.isArrayLiteralExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) ||
-    (ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name && VALUE_OPTION_KEYS.has(propertyName(p.name) ?? '')));
+  return isArrayLiteralExpression(e) || isIdentifier(e) || isPropertyAccessExpression(e) ||
+    (isObjectLiteralExpression(e) && e.properties.some((p) => p.name && VALUE_OPTION_KEYS.has(propertyName(p.name) ?? '')));
 }
 
 /** Option keys that carry values: Sequelize `replacements` / `bind`, mysql2 `values`. */
@@ -509,17 +515,17 @@ const IDENTIFIER_WORDS: ReadonlySet<string> = new Set(['table', 'tables', 'colum
 /** A variable named like an SQL identifier: `${tableName}` in `PRAGMA index_list('${tableName}')`. */
 function namesIdentifier(expr: ts.Expression): boolean {
   const e = skipWrappers(expr);
-  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  const name = isIdentifier(e) ? e.text : isPropertyAccessExpression(e) ? e.name.text : undefined;
   return !!name && words(name).some((w) => IDENTIFIER_WORDS.has(w));
 }
 
 /** Shapes reported as "built from a variable": names, property reads, and string-preserving calls on them. */
 function isVariableShape(expr: ts.Expression): boolean {
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return true;
-  if (ts.isCallExpression(e)) {
+  if (isIdentifier(e) || isPropertyAccessExpression(e) || isElementAccessExpression(e)) return true;
+  if (isCallExpression(e)) {
     const name = calleeName(e);
-    if (ts.isIdentifier(e.expression)) return name === 'String' && !!e.arguments[0] && isVariableShape(e.arguments[0]);
+    if (isIdentifier(e.expression)) return name === 'String' && !!e.arguments[0] && isVariableShape(e.arguments[0]);
     const recv = calleeObject(e);
     return !!recv && !!name && ['trim', 'toLowerCase', 'toUpperCase', 'toString', 'join', 'replace', 'slice', 'substring'].includes(name) && isVariableShape(recv);
   }
@@ -545,10 +551,10 @@ export function isSafeValue(expr: ts.Expression, depth: number): boolean {
     case SyntaxKind.NullKeyword:
       return true;
   }
-  if (ts.isPrefixUnaryExpression(e)) return true; // +x, -x, !x, ~x are numbers or booleans
-  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => isSafeValue(s.expression, depth + 1));
+  if (isPrefixUnaryExpression(e)) return true; // +x, -x, !x, ~x are numbers or booleans
+  if (isTemplateExpression(e)) return e.templateSpans.every((s) => isSafeValue(s.expression, depth + 1));
   if (ts.isConditionalExpression(e)) return isSafeValue(e.whenTrue, depth + 1) && isSafeValue(e.whenFalse, depth + 1);
-  if (ts.isBinaryExpression(e)) {
+  if (isBinaryExpression(e)) {
     switch (e.operatorToken.kind) {
       case SyntaxKind.PlusToken:
       case SyntaxKind.BarBarToken:
@@ -566,14 +572,14 @@ export function isSafeValue(expr: ts.Expression, depth: number): boolean {
         return false;
     }
   }
-  if (ts.isIdentifier(e)) return isSafeIdentifier(e, depth);
-  if (ts.isPropertyAccessExpression(e)) {
+  if (isIdentifier(e)) return isSafeIdentifier(e, depth);
+  if (isPropertyAccessExpression(e)) {
     if (e.name.text === 'length' || UPPER_CONST.test(e.name.text)) return true;
     const base = skipWrappers(e.expression);
-    return ts.isIdentifier(base) && UPPER_CONST.test(base.text);
+    return isIdentifier(base) && UPPER_CONST.test(base.text);
   }
-  if (ts.isElementAccessExpression(e)) return isAllowlist(e.expression);
-  if (ts.isCallExpression(e)) return isSafeCall(e, depth);
+  if (isElementAccessExpression(e)) return isAllowlist(e.expression);
+  if (isCallExpression(e)) return isSafeCall(e, depth);
   return false;
 }
 
@@ -597,7 +603,7 @@ function hasNumericType(decl: ts.Node): boolean {
 /** `SORT_COLUMNS[x]`, `columns[x]` where columns is a const object literal. */
 function isAllowlist(obj: ts.Expression): boolean {
   const e = skipWrappers(obj);
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     if (UPPER_CONST.test(e.text)) return true;
     const b = lookup(e.text, e);
     if (!b) return false;
@@ -605,9 +611,9 @@ function isAllowlist(obj: ts.Expression): boolean {
     if (b.kind === 'import') return PASCAL_CASE.test(e.text);
     if (!isConstBinding(b) || !b.init) return false;
     const init = skipWrappers(b.init);
-    return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
+    return isObjectLiteralExpression(init) || isArrayLiteralExpression(init);
   }
-  if (!ts.isPropertyAccessExpression(e)) return false;
+  if (!isPropertyAccessExpression(e)) return false;
   if (UPPER_CONST.test(e.name.text)) return true;
   // `shared.PeriodUnitToNumber[unit]`, compiled `shared_1.PeriodUnitToNumber[unit]`: the same table through the module object.
   return PASCAL_CASE.test(e.name.text) && isModuleObject(e.expression);
@@ -619,14 +625,14 @@ const PASCAL_CASE = /^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/;
 /** An identifier bound to a module: `import * as m`, `import m from`, `const m = require('…')` (interop helpers included). */
 function isModuleObject(expr: ts.Expression): boolean {
   const e = skipWrappers(expr);
-  if (!ts.isIdentifier(e)) return false;
+  if (!isIdentifier(e)) return false;
   const b = lookup(e.text, e);
   if (!b) return false;
   if (b.kind === 'import') return b.path.length === 0;
   if (b.kind !== 'variable' || !b.init || b.path.length > 0 || !isConstBinding(b)) return false;
   let init = skipWrappers(b.init);
   // `__importStar(require('m'))`, `_interopRequireDefault(require('m'))`
-  if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text !== 'require' && init.arguments.length === 1) init = skipWrappers(init.arguments[0]);
+  if (isCallExpression(init) && isIdentifier(init.expression) && init.expression.text !== 'require' && init.arguments.length === 1) init = skipWrappers(init.arguments[0]);
   return requiredModule(init) !== undefined;
 }
 
@@ -634,9 +640,9 @@ function isSafeCall(call: ts.CallExpression, depth: number): boolean {
   const name = calleeName(call);
   if (!name) return false;
   const callee = skipWrappers(call.expression);
-  if (ts.isIdentifier(callee) && NUMERIC_CALLS.has(name)) return true;
+  if (isIdentifier(callee) && NUMERIC_CALLS.has(name)) return true;
   if (NUMERIC_METHODS.has(name)) return true;
-  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && (callee.expression.text === 'Math' || callee.expression.text === 'Number')) return true;
+  if (isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && (callee.expression.text === 'Math' || callee.expression.text === 'Number')) return true;
   if (ESCAPE_NAME.test(name)) return true;
   if (name === 'join') return isPlaceholderList(calleeObject(call), depth);
   return false;
@@ -646,20 +652,20 @@ function isSafeCall(call: ts.CallExpression, depth: number): boolean {
 function isPlaceholderList(list: ts.Expression | undefined, depth: number): boolean {
   if (!list) return false;
   const e = skipWrappers(list) as ts.Expression;
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     const w = b && b.kind === 'variable' && b.path.length === 0 ? valueAt(b, e) : undefined;
     return !!w && depth < 4 && isPlaceholderList(w, depth + 1);
   }
-  if (!ts.isCallExpression(e)) return false;
+  if (!isCallExpression(e)) return false;
   const name = calleeName(e);
   if (name === 'fill') return isPlaceholderText(e.arguments[0], new Set());
   if (name !== 'map') return false;
   const fn = e.arguments[0];
-  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
-  const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  if (!fn || !(isArrowFunction(fn) || isFunctionExpression(fn))) return false;
+  const params = new Set(fn.parameters.flatMap((p) => (isIdentifier(p.name) ? [p.name.text] : [])));
   let body: ts.Node | undefined = fn.body;
-  if (ts.isBlock(body)) {
+  if (isBlock(body)) {
     const ret = body.statements.find(ts.isReturnStatement);
     body = body.statements.length === 1 ? ret?.expression : undefined;
   }
@@ -677,9 +683,9 @@ function isPlaceholderText(node: ts.Node | undefined, params: Set<string>): bool
 function isIndexArithmetic(expr: ts.Expression, params: Set<string>): boolean {
   const e = skipWrappers(expr) as ts.Expression;
   if (ts.isNumericLiteral(e)) return true;
-  if (ts.isIdentifier(e)) return params.has(e.text) || isSafeValue(e, 0);
-  if (ts.isBinaryExpression(e)) return isIndexArithmetic(e.left, params) && isIndexArithmetic(e.right, params);
-  if (ts.isPropertyAccessExpression(e)) return e.name.text === 'length';
+  if (isIdentifier(e)) return params.has(e.text) || isSafeValue(e, 0);
+  if (isBinaryExpression(e)) return isIndexArithmetic(e.left, params) && isIndexArithmetic(e.right, params);
+  if (isPropertyAccessExpression(e)) return e.name.text === 'length';
   return false;
 }
 
@@ -695,7 +701,7 @@ function fixFor(ctx: RuleContext, call: ts.CallExpression, name: string): Fix[] 
   if (call.arguments.length !== 1 || (name !== 'query' && name !== 'execute')) return [];
   const arg = call.arguments[0];
   const sf = ctx.sourceFile;
-  const pieces = ts.isTemplateExpression(arg) ? templatePieces(arg, sf) : concatPieces(arg, sf);
+  const pieces = isTemplateExpression(arg) ? templatePieces(arg, sf) : concatPieces(arg, sf);
   if (!pieces) return [];
   const style = placeholderStyle(ctx, call, name);
   if (!style) return [];
@@ -754,15 +760,15 @@ function templatePieces(t: ts.TemplateExpression, sf: ts.SourceFile): Pieces {
 function concatPieces(e: ts.Expression, sf: ts.SourceFile): Pieces | undefined {
   const operands: ts.Expression[] = [];
   let x: ts.Expression = e;
-  while (ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
+  while (isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) {
     operands.unshift(x.right);
     x = x.left;
   }
   operands.unshift(x);
-  if (operands.length < 2 || !ts.isStringLiteral(operands[0])) return undefined;
+  if (operands.length < 2 || !isStringLiteral(operands[0])) return undefined;
   const out: Pieces = { raws: [''], cooked: [''], exprs: [] };
   for (const op of operands) {
-    if (ts.isStringLiteral(op)) {
+    if (isStringLiteral(op)) {
       if (op.getText(sf).includes('\\')) return undefined;
       out.raws[out.raws.length - 1] += op.text;
       out.cooked[out.cooked.length - 1] += op.text;
@@ -801,10 +807,10 @@ function placeholderStyle(ctx: RuleContext, call: ts.CallExpression, name: strin
 function quoteStyle(sf: ts.SourceFile): string {
   for (const st of sf.statements.slice(0, 20)) {
     let spec: ts.Node | undefined;
-    if (ts.isImportDeclaration(st)) spec = st.moduleSpecifier;
-    else if (ts.isVariableStatement(st)) {
+    if (isImportDeclaration(st)) spec = st.moduleSpecifier;
+    else if (isVariableStatement(st)) {
       const init = st.declarationList.declarations[0]?.initializer;
-      if (init && ts.isCallExpression(init) && requiredModule(init)) spec = init.arguments[0];
+      if (init && isCallExpression(init) && requiredModule(init)) spec = init.arguments[0];
     }
     if (spec) return sf.text.charAt(spec.getStart(sf)) === '"' ? '"' : "'";
   }

@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
+  isIdentifier, isIfStatement, isImportDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isStringLiteral,
+  isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
 import { ensureImport } from '../fix';
 import { SAFE_FETCH_PARTS } from '../lib/safe-fetch-source';
@@ -106,7 +111,7 @@ export const rule: SourceRule = {
     };
     return {
       ImportDeclaration(node: ts.ImportDeclaration) {
-        if (ts.isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
+        if (isStringLiteral(node.moduleSpecifier)) noteModule(normalizeModule(node.moduleSpecifier.text), node);
       },
       NewExpression(node: ts.NewExpression) {
         if (guardNoted || !guardSpelled) return;
@@ -122,11 +127,11 @@ export const rule: SourceRule = {
           if (m) noteModule(m, node);
           return;
         }
-        if (ts.isPropertyAccessExpression(callee) && !VERBS.has(name) && !isDnsName(name)) return;
+        if (isPropertyAccessExpression(callee) && !VERBS.has(name) && !isDnsName(name)) return;
         // Without a relevant module spelled, the callee's origin is absent or irrelevant:
         // only a global fetch or a safeFetch-style identifier call can matter.
         if (!relevantSpelled && name !== 'fetch') {
-          if (!guardNoted && ts.isIdentifier(callee)) checkGuardEvidence(ctx, node, name, undefined, guard);
+          if (!guardNoted && isIdentifier(callee)) checkGuardEvidence(ctx, node, name, undefined, guard);
           return;
         }
         const o = relevantSpelled ? ctx.modules.callee(node) : undefined;
@@ -187,7 +192,7 @@ function helperEdits(ctx: RuleContext): TextEdit[] | undefined {
       if (!o || o.module !== r.module.replace(/^node:/, '') || o.path.length > 0) return undefined;
       continue;
     }
-    const hasImports = sf.statements.some((st) => ts.isImportDeclaration(st));
+    const hasImports = sf.statements.some((st) => isImportDeclaration(st));
     const edit = esm && !hasImports
       ? { start: 0, end: 0, newText: `import * as ${r.name} from '${r.module}';${nl}` }
       : ensureImport(sf, r.module, r.name, 'namespace');
@@ -203,13 +208,13 @@ function helperEdits(ctx: RuleContext): TextEdit[] | undefined {
 /** ES module syntax: imports or exports in the file, or an extension that implies it. */
 function isEsm(sf: ts.SourceFile, file: string): boolean {
   if (/\.(mjs|mts|ts|tsx)$/i.test(file)) return true;
-  return sf.statements.some((st) => ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st) ||
+  return sf.statements.some((st) => isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st) ||
     (ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword)));
 }
 
 function hasUseClient(sf: ts.SourceFile): boolean {
   const first = sf.statements[0];
-  return !!first && ts.isExpressionStatement(first) && stringValue(first.expression) === 'use client';
+  return !!first && isExpressionStatement(first) && stringValue(first.expression) === 'use client';
 }
 
 function isDnsName(name: string): boolean {
@@ -223,8 +228,8 @@ function urlArgument(call: ts.CallExpression, o: Origin | undefined): UrlArg | u
   if (!o) {
     // Global fetch (no local declaration of that name).
     const callee = skipWrappers(call.expression);
-    if (ts.isIdentifier(callee) && callee.text === 'fetch' && !lookup('fetch', callee)) return { url: args[0] };
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fetch' && ts.isIdentifier(callee.expression) && callee.expression.text === 'globalThis') return { url: args[0] };
+    if (isIdentifier(callee) && callee.text === 'fetch' && !lookup('fetch', callee)) return { url: args[0] };
+    if (isPropertyAccessExpression(callee) && callee.name.text === 'fetch' && isIdentifier(callee.expression) && callee.expression.text === 'globalThis') return { url: args[0] };
     return undefined;
   }
   const path = o.path[0] === 'default' ? o.path.slice(1) : o.path;
@@ -258,7 +263,7 @@ function urlArgument(call: ts.CallExpression, o: Origin | undefined): UrlArg | u
 function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hostOptions: boolean): Source | undefined {
   if (depth > 8) return undefined;
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isObjectLiteralExpression(e)) {
+  if (isObjectLiteralExpression(e)) {
     for (const key of ['url', 'uri', 'baseURL', 'prefixUrl', 'origin']) {
       const v = getPropertyValue(e, key);
       if (v) {
@@ -275,7 +280,7 @@ function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hos
     }
     return undefined;
   }
-  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'URL' && e.arguments?.[0]) {
+  if (isNewExpression(e) && isIdentifier(e.expression) && e.expression.text === 'URL' && e.arguments?.[0]) {
     // An absolute first argument overrides the base, so the first argument decides.
     const s = taintedOrigin(ctx, e.arguments[0], depth + 1, false);
     if (s) return s;
@@ -285,21 +290,21 @@ function taintedOrigin(ctx: RuleContext, expr: ts.Expression, depth: number, hos
     const fromBase = taintedOrigin(ctx, base, depth + 1, false);
     return fromBase && !SELF_URL_PARTS.has(fromBase.part) ? fromBase : undefined;
   }
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     const recv = calleeObject(e);
     if ((name === 'toString' || name === 'trim') && recv) return taintedOrigin(ctx, recv, depth + 1, false);
-    if (name === 'String' && ts.isIdentifier(skipWrappers(e.expression)) && e.arguments[0]) return taintedOrigin(ctx, e.arguments[0], depth + 1, false);
+    if (name === 'String' && isIdentifier(skipWrappers(e.expression)) && e.arguments[0]) return taintedOrigin(ctx, e.arguments[0], depth + 1, false);
     return ctx.flow.source(e);
   }
-  if (ts.isPropertyAccessExpression(e) && e.name.text === 'href') {
+  if (isPropertyAccessExpression(e) && e.name.text === 'href') {
     const base = skipWrappers(e.expression);
-    if (ts.isNewExpression(base) || ts.isIdentifier(base)) return taintedOrigin(ctx, base as ts.Expression, depth + 1, false);
+    if (isNewExpression(base) || isIdentifier(base)) return taintedOrigin(ctx, base as ts.Expression, depth + 1, false);
   }
-  if (ts.isTemplateExpression(e) || (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
+  if (isTemplateExpression(e) || (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken)) {
     return originOfParts(ctx, stringParts(e), depth);
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b && b.kind === 'variable' && b.path.length === 0) {
       const w = valueAt(b, e);
@@ -341,7 +346,7 @@ function pathStarted(acc: string): boolean {
 
 function startsRelative(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  const head = ts.isTemplateExpression(x) ? x.head.text : stringValue(x);
+  const head = isTemplateExpression(x) ? x.head.text : stringValue(x);
   return head !== undefined && pathStarted(head);
 }
 
@@ -349,7 +354,7 @@ function constantString(e: ts.Expression): string | undefined {
   const s = stringValue(e);
   if (s !== undefined) return s;
   const x = skipWrappers(e);
-  if (!ts.isIdentifier(x)) return undefined;
+  if (!isIdentifier(x)) return undefined;
   const b = lookup(x.text, x);
   if (!b || b.kind !== 'variable' || b.path.length !== 0 || !b.init) return undefined;
   const list = b.declaration.parent;
@@ -373,8 +378,8 @@ function guardedBefore(call: ts.CallExpression, urlExpr: ts.Expression): boolean
     let hit = false;
     const visit = (x: ts.Node): void => {
       if (hit) return;
-      if (ts.isIdentifier(x) && names.has(x.text)) hit = true;
-      else if ((ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && names.has(x.getText())) hit = true;
+      if (isIdentifier(x) && names.has(x.text)) hit = true;
+      else if ((isPropertyAccessExpression(x) || isElementAccessExpression(x)) && names.has(x.getText())) hit = true;
       else ts.forEachChild(x, visit);
     };
     visit(n);
@@ -382,7 +387,7 @@ function guardedBefore(call: ts.CallExpression, urlExpr: ts.Expression): boolean
   };
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= call.pos) return;
-    if (ts.isIfStatement(n) && mentions(n.expression) && checksHost(n.expression)) {
+    if (isIfStatement(n) && mentions(n.expression) && checksHost(n.expression)) {
       // `if (!allowed(u)) return;` before the call, or `if (allowed(u)) { fetch(u) }` around it.
       const before = n.end <= call.pos && exits(n.thenStatement);
       const around = n.thenStatement.pos <= call.pos && call.end <= n.thenStatement.end && !isNegation(n.expression);
@@ -391,7 +396,7 @@ function guardedBefore(call: ts.CallExpression, urlExpr: ts.Expression): boolean
         return;
       }
     }
-    if (ts.isCallExpression(n) && n.end <= call.pos && GUARD_NAME.test(calleeName(n) ?? '') && n.arguments.some(mentions)) {
+    if (isCallExpression(n) && n.end <= call.pos && GUARD_NAME.test(calleeName(n) ?? '') && n.arguments.some(mentions)) {
       found = true;
       return;
     }
@@ -407,13 +412,13 @@ function referencedNames(urlExpr: ts.Expression): Set<string> {
   const add = (n: ts.Node, depth: number): void => {
     if (depth > 3) return;
     const x = skipWrappers(n);
-    if (ts.isIdentifier(x)) {
+    if (isIdentifier(x)) {
       names.add(x.text);
       const b = lookup(x.text, x);
       if (b && b.kind === 'variable' && b.init && b.path.length === 0) add(b.init, depth + 1);
       return;
     }
-    if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
+    if (isPropertyAccessExpression(x) || isElementAccessExpression(x)) {
       names.add(x.getText());
       return;
     }
@@ -425,13 +430,13 @@ function referencedNames(urlExpr: ts.Expression): Set<string> {
 
 function isNegation(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return ts.isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
+  return isPrefixUnaryExpression(x) && x.operator === SyntaxKind.ExclamationToken;
 }
 
 function exits(st: ts.Statement): boolean {
-  if (ts.isReturnStatement(st) || ts.isThrowStatement(st)) return true;
-  if (ts.isBlock(st)) return st.statements.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
-  if (ts.isExpressionStatement(st)) return ts.isCallExpression(st.expression) && calleeName(st.expression) === 'next';
+  if (isReturnStatement(st) || ts.isThrowStatement(st)) return true;
+  if (isBlock(st)) return st.statements.some((s) => isReturnStatement(s) || ts.isThrowStatement(s));
+  if (isExpressionStatement(st)) return isCallExpression(st.expression) && calleeName(st.expression) === 'next';
   return false;
 }
 
@@ -440,10 +445,10 @@ function checksHost(cond: ts.Expression): boolean {
   let hit = false;
   const visit = (x: ts.Node): void => {
     if (hit) return;
-    if (ts.isCallExpression(x)) {
+    if (isCallExpression(x)) {
       const n = calleeName(x) ?? '';
       if (GUARD_NAME.test(n) || ['has', 'includes', 'startsWith', 'endsWith', 'test'].includes(n)) hit = true;
-    } else if (ts.isPropertyAccessExpression(x) && ['hostname', 'host', 'origin', 'protocol'].includes(x.name.text)) {
+    } else if (isPropertyAccessExpression(x) && ['hostname', 'host', 'origin', 'protocol'].includes(x.name.text)) {
       hit = true;
     }
     if (!hit) ts.forEachChild(x, visit);
@@ -471,12 +476,12 @@ function checkGuardEvidence(
   if (o && (o.module === 'dns' || o.module === 'dns/promises') && isDnsName(name)) {
     const fn = enclosingFunction(call);
     if (fn && PRIVATE_RANGE_HINT.test(fn.getText())) {
-      const fname = fn.name && ts.isIdentifier(fn.name) ? fn.name.text : 'a helper';
+      const fname = fn.name && isIdentifier(fn.name) ? fn.name.text : 'a helper';
       guard(call, `${fname} resolves the host (dns.${name}) and refuses private ranges`);
     }
     return;
   }
-  if (SAFE_FETCH_NAME.test(name) && ts.isIdentifier(skipWrappers(call.expression))) {
+  if (SAFE_FETCH_NAME.test(name) && isIdentifier(skipWrappers(call.expression))) {
     guard(call, `outbound request goes through ${name}()`);
   }
 }

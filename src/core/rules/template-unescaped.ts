@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrowFunction, isBinaryExpression, isBlock, isCallExpression, isFunctionExpression, isIdentifier,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, propertyName } from '../ast';
 import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -67,7 +71,7 @@ export const rule: SourceRule = {
         safeWrapper(ctx, node);
         return;
       }
-      if (!ENGINE_FUNCTIONS.has(name) && !ts.isIdentifier(skipWrappers(node.expression))) return;
+      if (!ENGINE_FUNCTIONS.has(name) && !isIdentifier(skipWrappers(node.expression))) return;
       if (!(relevant ??= importsAny(ctx, ENGINE_MODULES))) return;
       const o = calleeOrigin(ctx, node);
       if (!o) return;
@@ -80,7 +84,7 @@ export const rule: SourceRule = {
       NewExpression: check,
       // <div dangerouslySetInnerHTML={{ __html: x }} />
       JsxAttribute(node: ts.JsxAttribute) {
-        if (!ts.isIdentifier(node.name) || node.name.text !== 'dangerouslySetInnerHTML') return;
+        if (!isIdentifier(node.name) || node.name.text !== 'dangerouslySetInnerHTML') return;
         const init = node.initializer;
         if (init && ts.isJsxExpression(init) && init.expression) innerHtml(ctx, node, init.expression);
       },
@@ -104,7 +108,7 @@ function noEscape(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression):
       const prop = v.parent;
       ctx.report(prop, {
         message: 'Handlebars noEscape: true renders every {{value}} as raw HTML (XSS): remove it and use {{{ }}} only for HTML you sanitized.',
-        fixes: ts.isPropertyAssignment(prop) ? removePropertyFix(ctx, prop) : [],
+        fixes: isPropertyAssignment(prop) ? removePropertyFix(ctx, prop) : [],
       });
     }
   }
@@ -138,31 +142,31 @@ function identityEscape(ctx: RuleContext, call: ts.CallExpression | ts.NewExpres
 
 function isIdentity(v: ts.Expression): boolean {
   const x = skipWrappers(v);
-  if (ts.isIdentifier(x) && x.text === 'String' && !lookup('String', x)) return true;
-  if (!ts.isArrowFunction(x) && !ts.isFunctionExpression(x)) return false;
+  if (isIdentifier(x) && x.text === 'String' && !lookup('String', x)) return true;
+  if (!isArrowFunction(x) && !isFunctionExpression(x)) return false;
   const p = x.parameters[0];
-  if (!p || !ts.isIdentifier(p.name)) return false;
+  if (!p || !isIdentifier(p.name)) return false;
   let ret: ts.Expression | undefined;
-  if (ts.isBlock(x.body)) {
+  if (isBlock(x.body)) {
     const only = x.body.statements.length === 1 ? x.body.statements[0] : undefined;
-    ret = only && ts.isReturnStatement(only) ? only.expression : undefined;
+    ret = only && isReturnStatement(only) ? only.expression : undefined;
   } else ret = x.body;
   if (!ret) return false;
   const r = skipWrappers(ret);
-  if (ts.isIdentifier(r)) return r.text === p.name.text;
+  if (isIdentifier(r)) return r.text === p.name.text;
   // (s) => String(s), (s) => `${s}`
-  if (ts.isCallExpression(r) && ts.isIdentifier(r.expression) && r.expression.text === 'String' && r.arguments.length === 1) {
+  if (isCallExpression(r) && isIdentifier(r.expression) && r.expression.text === 'String' && r.arguments.length === 1) {
     const a = skipWrappers(r.arguments[0]);
-    return ts.isIdentifier(a) && a.text === p.name.text;
+    return isIdentifier(a) && a.text === p.name.text;
   }
-  return ts.isTemplateExpression(r) && r.head.text === '' && r.templateSpans.length === 1 && r.templateSpans[0].literal.text === '';
+  return isTemplateExpression(r) && r.head.text === '' && r.templateSpans.length === 1 && r.templateSpans[0].literal.text === '';
 }
 
 /** new Handlebars.SafeString(req.body.bio), markSafe(req.query.msg): request data declared to be trusted HTML. */
 function safeWrapper(ctx: RuleContext, node: ts.CallExpression | ts.NewExpression): void {
   const arg = node.arguments?.[0];
   if (!arg) return;
-  const source = trace(ctx, arg, { sanitizes: (_c, e) => ts.isCallExpression(e) && SANITIZE_NAME.test(calleeName(e) ?? '') });
+  const source = trace(ctx, arg, { sanitizes: (_c, e) => isCallExpression(e) && SANITIZE_NAME.test(calleeName(e) ?? '') });
   if (!source) return;
   ctx.report(node, {
     message: `Request data (${sourceText(source)}) marked as safe HTML: it is rendered unescaped (XSS); pass the plain value and let the template escape it.`,
@@ -190,14 +194,14 @@ function isConstantHtml(e: ts.Expression, depth: number): boolean {
   if (depth > 4) return false;
   const x = skipWrappers(e) as ts.Expression;
   if (resolveString(x) !== undefined || ts.isNumericLiteral(x)) return true;
-  if (ts.isTemplateExpression(x)) return x.templateSpans.every((s) => isConstantHtml(s.expression, depth + 1));
-  if (ts.isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) return isConstantHtml(x.left, depth + 1) && isConstantHtml(x.right, depth + 1);
-  if (ts.isPropertyAccessExpression(x)) {
+  if (isTemplateExpression(x)) return x.templateSpans.every((s) => isConstantHtml(s.expression, depth + 1));
+  if (isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) return isConstantHtml(x.left, depth + 1) && isConstantHtml(x.right, depth + 1);
+  if (isPropertyAccessExpression(x)) {
     const base = skipWrappers(x.expression);
-    if (ts.isPropertyAccessExpression(base) && base.name.text === 'env' && ts.isIdentifier(base.expression) && base.expression.text === 'process') return true;
-    return ts.isIdentifier(base) && UPPER_CONST.test(base.text);
+    if (isPropertyAccessExpression(base) && base.name.text === 'env' && isIdentifier(base.expression) && base.expression.text === 'process') return true;
+    return isIdentifier(base) && UPPER_CONST.test(base.text);
   }
-  if (ts.isIdentifier(x)) {
+  if (isIdentifier(x)) {
     if (UPPER_CONST.test(x.text) || importedFromProject(x)) return true;
     const def = definingExpression(x);
     return def !== x && isConstantHtml(def, depth + 1);
@@ -213,20 +217,20 @@ function importedFromProject(id: ts.Identifier): boolean {
   const b = lookup(id.text, id);
   if (!b || b.kind !== 'import') return false;
   const spec = (b.declaration as ts.ImportDeclaration).moduleSpecifier;
-  return ts.isStringLiteral(spec) && (spec.text.startsWith('./') || spec.text.startsWith('../'));
+  return isStringLiteral(spec) && (spec.text.startsWith('./') || spec.text.startsWith('../'));
 }
 
 /** DOMPurify.sanitize(x), sanitizeHtml(x), xss(x), JSON.stringify(data) (JSON-LD), directly or through a variable. */
 function isSanitized(e: ts.Expression, depth: number): boolean {
   if (depth > 4) return false;
   const x = definingExpression(e);
-  if (ts.isCallExpression(x)) {
+  if (isCallExpression(x)) {
     const n = calleeName(x) ?? '';
     if (SANITIZE_NAME.test(n)) return true;
     const callee = skipWrappers(x.expression);
-    if (n === 'stringify' && ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'JSON') return true;
+    if (n === 'stringify' && isPropertyAccessExpression(callee) && isIdentifier(callee.expression) && callee.expression.text === 'JSON') return true;
     // purify.sanitize(x).toString(), sanitize(x).trim()
-    if (ts.isPropertyAccessExpression(callee) && ['toString', 'trim'].includes(n)) return isSanitized(callee.expression, depth + 1);
+    if (isPropertyAccessExpression(callee) && ['toString', 'trim'].includes(n)) return isSanitized(callee.expression, depth + 1);
   }
   if (ts.isAwaitExpression(x)) return isSanitized(x.expression, depth + 1);
   return false;
@@ -235,7 +239,7 @@ function isSanitized(e: ts.Expression, depth: number): boolean {
 /** Removes `noEscape: true,` from its object literal, keeping the rest of the line layout. */
 function removePropertyFix(ctx: RuleContext, prop: ts.PropertyAssignment): Fix[] {
   const obj = prop.parent;
-  if (!ts.isObjectLiteralExpression(obj)) return [];
+  if (!isObjectLiteralExpression(obj)) return [];
   const sf = ctx.sourceFile;
   const text = sf.text;
   const props = obj.properties;

@@ -1,4 +1,9 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrowFunction, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isFunctionExpression, isIdentifier, isImportDeclaration, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isStringLiteral, isStringLiteralLike, isTemplateExpression,
+  isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../ast';
 import { ensureImport } from '../fix';
@@ -135,10 +140,10 @@ function isStrongName(name: string): boolean {
 
 function operandName(expr: ts.Node): string | undefined {
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  if (ts.isElementAccessExpression(e)) return stringValue(e.argumentExpression);
-  if (ts.isCallExpression(e)) {
+  if (isIdentifier(e)) return e.text;
+  if (isPropertyAccessExpression(e)) return e.name.text;
+  if (isElementAccessExpression(e)) return stringValue(e.argumentExpression);
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     const obj = calleeObject(e);
     // req.get('x-signature'), req.header('x-api-key'), headers.get('x-hub-signature')
@@ -170,9 +175,9 @@ function isHarmlessOperand(e: ts.Node): boolean {
     default:
       break;
   }
-  if (ts.isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
-  if (ts.isPropertyAccessExpression(e)) return e.name.text === 'length' || e.name.text === 'byteLength';
-  if (ts.isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === SyntaxKind.ExclamationToken;
+  if (isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
+  if (isPropertyAccessExpression(e)) return e.name.text === 'length' || e.name.text === 'byteLength';
+  if (isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === SyntaxKind.ExclamationToken;
   return false;
 }
 
@@ -186,9 +191,9 @@ function strongShape(expr: ts.Node, secret: string | undefined): boolean {
   if (isRequestHeaderCall(expr)) return true;
   if (isDigest(expr, 0)) return true;
   const e = skipWrappers(expr);
-  if (ts.isPropertyAccessExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'env' &&
-    ts.isIdentifier(e.expression.expression) && e.expression.expression.text === 'process') return true;
-  if (secret && ts.isIdentifier(e)) {
+  if (isPropertyAccessExpression(e) && isPropertyAccessExpression(e.expression) && e.expression.name.text === 'env' &&
+    isIdentifier(e.expression.expression) && e.expression.expression.text === 'process') return true;
+  if (secret && isIdentifier(e)) {
     const b = lookup(e.text, e);
     if (b?.kind === 'parameter' && b.path.length === 0 && !isCallback(b.declaration.parent)) return true;
   }
@@ -197,14 +202,14 @@ function strongShape(expr: ts.Node, secret: string | undefined): boolean {
 
 /** `sessions.some((token) => …)`: a callback's parameter is an element being iterated, not a secret handed to a check. */
 function isCallback(fn: ts.Node | undefined): boolean {
-  return !!fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn);
+  return !!fn && (isArrowFunction(fn) || isFunctionExpression(fn)) && isCallExpression(fn.parent) && fn.parent.arguments.includes(fn);
 }
 
 
 /** `req.get('x')` inside a handler whose request is named differently still reads a header. */
 function isRequestHeaderCall(expr: ts.Node): boolean {
   const e = skipWrappers(expr);
-  if (!ts.isCallExpression(e)) return false;
+  if (!isCallExpression(e)) return false;
   const obj = calleeObject(e);
   return (calleeName(e) === 'get' || calleeName(e) === 'header') && !!obj && isRequestObject(skipWrappers(obj));
 }
@@ -212,7 +217,7 @@ function isRequestHeaderCall(expr: ts.Node): boolean {
 function isDigest(expr: ts.Node, depth: number): boolean {
   if (depth > 4) return false;
   const e = skipWrappers(expr);
-  if (ts.isCallExpression(e)) {
+  if (isCallExpression(e)) {
     const name = calleeName(e);
     if (name && DIGEST_CALLS.has(name)) return true;
     if (name && PASS_THROUGH.has(name)) {
@@ -221,27 +226,27 @@ function isDigest(expr: ts.Node, depth: number): boolean {
     }
     return false;
   }
-  if (ts.isIdentifier(e)) {
+  if (isIdentifier(e)) {
     const b = lookup(e.text, e);
     return !!b && b.kind === 'variable' && !!b.init && b.path.length === 0 && isDigest(b.init, depth + 1);
   }
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isBinaryExpression(e) && e.operatorToken.kind === SyntaxKind.PlusToken) {
     return isDigest(e.left, depth + 1) || isDigest(e.right, depth + 1);
   }
-  if (ts.isTemplateExpression(e)) return e.templateSpans.some((s) => isDigest(s.expression, depth + 1));
+  if (isTemplateExpression(e)) return e.templateSpans.some((s) => isDigest(s.expression, depth + 1));
   return false;
 }
 
 /** Operands that can be evaluated twice: names, property chains, `req.get('x')`. */
 function isPure(expr: ts.Node): boolean {
   const e = skipWrappers(expr);
-  if (ts.isIdentifier(e) || e.kind === SyntaxKind.ThisKeyword) return true;
-  if (ts.isPropertyAccessExpression(e)) return isPure(e.expression);
-  if (ts.isElementAccessExpression(e)) {
+  if (isIdentifier(e) || e.kind === SyntaxKind.ThisKeyword) return true;
+  if (isPropertyAccessExpression(e)) return isPure(e.expression);
+  if (isElementAccessExpression(e)) {
     const k = skipWrappers(e.argumentExpression);
-    return (ts.isStringLiteralLike(k) || ts.isNumericLiteral(k) || ts.isIdentifier(k)) && isPure(e.expression);
+    return (isStringLiteralLike(k) || ts.isNumericLiteral(k) || isIdentifier(k)) && isPure(e.expression);
   }
-  if (ts.isCallExpression(e)) return isRequestHeaderCall(e) && e.arguments.every((a) => ts.isStringLiteralLike(a));
+  if (isCallExpression(e)) return isRequestHeaderCall(e) && e.arguments.every((a) => isStringLiteralLike(a));
   return false;
 }
 
@@ -252,7 +257,7 @@ function cryptoAccess(ctx: RuleContext): { call: string; edit?: ReturnType<typeo
   let named: string | undefined;
   let esmNamespaceStyle = false;
   for (const st of sf.statements) {
-    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+    if (isImportDeclaration(st) && isStringLiteral(st.moduleSpecifier)) {
       const clause = st.importClause;
       const nb = clause?.namedBindings;
       if (nb && ts.isNamespaceImport(nb)) esmNamespaceStyle = true;
@@ -262,14 +267,14 @@ function cryptoAccess(ctx: RuleContext): { call: string; edit?: ReturnType<typeo
       if (nb && ts.isNamedImports(nb)) {
         for (const el of nb.elements) if ((el.propertyName ?? el.name).text === 'timingSafeEqual') named ??= el.name.text;
       }
-    } else if (ts.isVariableStatement(st)) {
+    } else if (isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
         if (!d.initializer || requiredModule(d.initializer) !== 'crypto') continue;
-        if (ts.isIdentifier(d.name)) namespace ??= d.name.text;
+        if (isIdentifier(d.name)) namespace ??= d.name.text;
         else if (ts.isObjectBindingPattern(d.name)) {
           for (const el of d.name.elements) {
-            const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
-            if (key === 'timingSafeEqual' && ts.isIdentifier(el.name)) named ??= el.name.text;
+            const key = el.propertyName && isIdentifier(el.propertyName) ? el.propertyName.text : isIdentifier(el.name) ? el.name.text : undefined;
+            if (key === 'timingSafeEqual' && isIdentifier(el.name)) named ??= el.name.text;
           }
         }
       }

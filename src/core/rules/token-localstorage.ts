@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
+  isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { calleeName, calleeObject, dottedName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import type { SourceRule } from '../types';
@@ -95,10 +99,10 @@ export const rule: SourceRule = {
       BinaryExpression(node: ts.BinaryExpression) {
         if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
         const left = node.left;
-        if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) return;
+        if (!isPropertyAccessExpression(left) && !isElementAccessExpression(left)) return;
         const storage = dottedName(left.expression);
         if (!storage || !STORAGES.has(storage)) return;
-        if (ts.isPropertyAccessExpression(left)) judge(node, storage, undefined, left.name.text, node.right);
+        if (isPropertyAccessExpression(left)) judge(node, storage, undefined, left.name.text, node.right);
         else judge(node, storage, left.argumentExpression, undefined, node.right);
       },
     };
@@ -110,24 +114,24 @@ function isInert(value: ts.Expression): boolean {
   const v = skipWrappers(value);
   if (stringValue(v) !== undefined || ts.isNumericLiteral(v)) return true;
   if (v.kind === SyntaxKind.NullKeyword || v.kind === SyntaxKind.TrueKeyword || v.kind === SyntaxKind.FalseKeyword) return true;
-  return ts.isIdentifier(v) && v.text === 'undefined';
+  return isIdentifier(v) && v.text === 'undefined';
 }
 
 /** The literal text of a template key: `${prefix}:token` → ':token'. */
 function templateText(node: ts.Node): string | undefined {
   const e = skipWrappers(node);
-  if (!ts.isTemplateExpression(e)) return undefined;
+  if (!isTemplateExpression(e)) return undefined;
   return [e.head.text, ...e.templateSpans.map((s) => s.literal.text)].join(' ');
 }
 
 /** `JSON.stringify({ accessToken, user })`: an object literal with a token-named property. */
 function objectHoldsToken(value: ts.Expression): boolean {
   let v = skipWrappers(value);
-  if (ts.isCallExpression(v) && calleeName(v) === 'stringify' && v.arguments[0]) v = skipWrappers(v.arguments[0]);
-  if (!ts.isObjectLiteralExpression(v)) return false;
+  if (isCallExpression(v) && calleeName(v) === 'stringify' && v.arguments[0]) v = skipWrappers(v.arguments[0]);
+  if (!isObjectLiteralExpression(v)) return false;
   return v.properties.some((p) => {
-    if (ts.isShorthandPropertyAssignment(p)) return isTokenName(p.name.text);
-    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+    if (isShorthandPropertyAssignment(p)) return isTokenName(p.name.text);
+    if (isPropertyAssignment(p) && (isIdentifier(p.name) || isStringLiteral(p.name))) {
       return isTokenName(p.name.text) && !isInert(p.initializer);
     }
     return false;

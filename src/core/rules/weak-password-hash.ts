@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  isPropertyAccessExpression, isTemplateExpression, SyntaxKind, ts,
+} from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { dottedName, numberValue, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
@@ -54,17 +57,17 @@ export function isPasswordName(name: string | undefined): boolean {
 function carriesPassword(expr: ts.Node, depth = 0): boolean {
   if (depth > 5) return false;
   expr = skipWrappers(expr);
-  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) return isPasswordName(nameOfTarget(expr));
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
+  if (isIdentifier(expr) || isPropertyAccessExpression(expr) || isElementAccessExpression(expr)) return isPasswordName(nameOfTarget(expr));
+  if (isBinaryExpression(expr) && expr.operatorToken.kind === SyntaxKind.PlusToken) {
     return carriesPassword(expr.left, depth + 1) || carriesPassword(expr.right, depth + 1);
   }
-  if (ts.isTemplateExpression(expr)) return expr.templateSpans.some((s) => carriesPassword(s.expression, depth + 1));
-  if (ts.isCallExpression(expr)) {
+  if (isTemplateExpression(expr)) return expr.templateSpans.some((s) => carriesPassword(s.expression, depth + 1));
+  if (isCallExpression(expr)) {
     const callee = skipWrappers(expr.expression);
     const d = dottedName(callee);
     if ((d === 'Buffer.from' || d === 'String') && expr.arguments[0]) return carriesPassword(expr.arguments[0], depth + 1);
     // password.normalize('NFKC'), password.trim()
-    if (ts.isPropertyAccessExpression(callee) && /^(normalize|trim|toString)$/.test(callee.name.text)) return carriesPassword(callee.expression, depth + 1);
+    if (isPropertyAccessExpression(callee) && /^(normalize|trim|toString)$/.test(callee.name.text)) return carriesPassword(callee.expression, depth + 1);
   }
   return false;
 }
@@ -75,7 +78,7 @@ function numericSource(expr: ts.Node | undefined): { value: number; node: ts.Nod
   expr = skipWrappers(expr);
   const v = numberValue(expr);
   if (v !== undefined) return { value: v, node: expr };
-  if (ts.isIdentifier(expr)) {
+  if (isIdentifier(expr)) {
     const b = lookup(expr.text, expr);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     const list = b.declaration.parent;
@@ -91,16 +94,16 @@ function numericSource(expr: ts.Node | undefined): { value: number; node: ts.Nod
 function hashFactory(ctx: RuleContext, receiver: ts.Node): { call: ts.CallExpression; alg: string; hmac: boolean } | undefined {
   let r = skipWrappers(receiver);
   // const h = crypto.createHash('md5'); h.update(password)
-  if (ts.isIdentifier(r)) {
+  if (isIdentifier(r)) {
     const b = lookup(r.text, r);
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     r = skipWrappers(b.init);
   }
   // createHash('sha256').update(salt).update(password): walk back over earlier updates.
-  while (ts.isCallExpression(r) && ts.isPropertyAccessExpression(r.expression) && r.expression.name.text === 'update') {
+  while (isCallExpression(r) && isPropertyAccessExpression(r.expression) && r.expression.name.text === 'update') {
     r = skipWrappers(r.expression.expression);
   }
-  if (!ts.isCallExpression(r)) return undefined;
+  if (!isCallExpression(r)) return undefined;
   const alg = stringValue(r.arguments[0]);
   if (!alg) return undefined;
   const o = ctx.modules.callee(r);
@@ -178,12 +181,12 @@ export const rule: SourceRule = {
         const args = node.arguments;
         if (args.length === 0) return;
         const callee = skipWrappers(node.expression);
-        const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+        const method = isPropertyAccessExpression(callee) ? callee.name.text : isIdentifier(callee) ? callee.text : undefined;
         if (method === undefined) return;
 
         // crypto.createHash('sha256').update(password)
         if (method === 'update') {
-          if (!ts.isPropertyAccessExpression(callee) || !carriesPassword(args[0])) return;
+          if (!isPropertyAccessExpression(callee) || !carriesPassword(args[0])) return;
           const factory = hashFactory(ctx, callee.expression);
           if (!factory || !FAST_DIGESTS.test(factory.alg)) return;
           fact(node);

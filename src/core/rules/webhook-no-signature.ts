@@ -1,4 +1,8 @@
-import { ts } from '../ts';
+import {
+  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
+  ts,
+} from '../ts';
 import { textHasAnyCase, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, descendantsInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
 import { requestPart, isRequestObject } from '../flow';
@@ -113,7 +117,7 @@ export const rule: SourceRule = {
       },
       VariableDeclaration: mayName
         ? (node: ts.VariableDeclaration) => {
-          if (!ts.isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
+          if (!isIdentifier(node.name) || !node.initializer || !isWebhookHandlerName(node.name.text)) return;
           const fn = resolveHandler(node.initializer);
           if (fn) named.push({ fn, anchor: node.name, name: node.name.text });
         }
@@ -252,8 +256,8 @@ function verifyingMiddleware(w: Walked, m: ts.Expression): boolean {
   const e = skipWrappers(m);
   const name = nameOf(e);
   if (name && VERIFY_NAME.test(name)) return true;
-  const target = ts.isCallExpression(e) ? e.expression : e;
-  const full = ts.isPropertyAccessExpression(target) ? target.getText() : '';
+  const target = isCallExpression(e) ? e.expression : e;
+  const full = isPropertyAccessExpression(target) ? target.getText() : '';
   if (full && VERIFY_NAME.test(full)) return true;
   const origin = w.ctx.modules.origin(target);
   return !!origin && SIGNED_WEBHOOK_MODULES.has(origin.module) && origin.module !== 'stripe';
@@ -275,7 +279,7 @@ const SIGNATURE_HEADER_HINT = /sig|hmac|token|secret|key|auth/i;
 
 /** `req.headers['stripe-signature']`, `req.get('X-Hub-Signature-256')`, `req.header('x-signature')`. */
 function signatureHeaderRead(n: ts.Node): string | undefined {
-  if (ts.isCallExpression(n)) {
+  if (isCallExpression(n)) {
     const name = calleeName(n);
     const obj = calleeObject(n);
     if ((name === 'get' || name === 'header') && obj && isRequestObject(skipWrappers(obj))) {
@@ -284,11 +288,11 @@ function signatureHeaderRead(n: ts.Node): string | undefined {
     }
     return undefined;
   }
-  if (ts.isElementAccessExpression(n) || ts.isPropertyAccessExpression(n)) {
+  if (isElementAccessExpression(n) || isPropertyAccessExpression(n)) {
     const inner = skipWrappers(n.expression);
     const part = requestPart(inner);
     if (!part || part.part !== 'headers') return undefined;
-    const h = ts.isPropertyAccessExpression(n) ? n.name.text : stringValue(n.argumentExpression);
+    const h = isPropertyAccessExpression(n) ? n.name.text : stringValue(n.argumentExpression);
     return h && isSignatureHeader(h) ? h : undefined;
   }
   return undefined;
@@ -309,7 +313,7 @@ function judge(w: Walked, route: RouteCall): Verdict {
 }
 
 function judgeFunction(w: Walked, fn: HandlerFn): Verdict {
-  const reqName = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
+  const reqName = fn.parameters[0] && isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
   if (!reqName) return { kind: 'unknown' };
   return scan(w, fn, reqName, 0) ?? { kind: 'unverified' };
 }
@@ -432,21 +436,21 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
 
 /** The parameter name a local function gives to the request it is called with. */
 function paramAt(fn: HandlerFn, call: ts.CallExpression, reqName: string): string {
-  const i = call.arguments.findIndex((a) => ts.isIdentifier(skipWrappers(a)) && (skipWrappers(a) as ts.Identifier).text === reqName);
+  const i = call.arguments.findIndex((a) => isIdentifier(skipWrappers(a)) && (skipWrappers(a) as ts.Identifier).text === reqName);
   const p = i >= 0 ? fn.parameters[i] : undefined;
-  return p && ts.isIdentifier(p.name) ? p.name.text : '\0';
+  return p && isIdentifier(p.name) ? p.name.text : '\0';
 }
 
 /** `req`, `req.headers`, `{ headers: req.headers }`. */
 function handsOverRequest(arg: ts.Node, reqName: string): boolean {
   const a = skipWrappers(arg);
-  if (ts.isIdentifier(a)) return a.text === reqName;
-  if (ts.isPropertyAccessExpression(a) && ts.isIdentifier(a.expression) && a.expression.text === reqName) {
+  if (isIdentifier(a)) return a.text === reqName;
+  if (isPropertyAccessExpression(a) && isIdentifier(a.expression) && a.expression.text === reqName) {
     return a.name.text === 'headers' || a.name.text === 'rawBody';
   }
-  if (ts.isObjectLiteralExpression(a)) {
-    return a.properties.some((p) => (ts.isPropertyAssignment(p) && handsOverRequest(p.initializer, reqName)) ||
-      (ts.isShorthandPropertyAssignment(p) && p.name.text === reqName));
+  if (isObjectLiteralExpression(a)) {
+    return a.properties.some((p) => (isPropertyAssignment(p) && handsOverRequest(p.initializer, reqName)) ||
+      (isShorthandPropertyAssignment(p) && p.name.text === reqName));
   }
   return false;
 }
@@ -454,10 +458,10 @@ function handsOverRequest(arg: ts.Node, reqName: string): boolean {
 /** `res.json(x)`, `next(err)`: calls that answer rather than process. */
 function isResponseCall(call: ts.CallExpression, fn: HandlerFn): boolean {
   const resParam = fn.parameters[1];
-  const resName = resParam && ts.isIdentifier(resParam.name) ? resParam.name.text : 'res';
+  const resName = resParam && isIdentifier(resParam.name) ? resParam.name.text : 'res';
   let base: ts.Node = call.expression;
-  while (ts.isPropertyAccessExpression(base) || ts.isCallExpression(base)) base = base.expression;
-  return ts.isIdentifier(base) && (base.text === resName || base.text === 'next' || base.text === 'console');
+  while (isPropertyAccessExpression(base) || isCallExpression(base)) base = base.expression;
+  return isIdentifier(base) && (base.text === resName || base.text === 'next' || base.text === 'console');
 }
 
 /** A `timingSafeEqual` whose function also computes an HMAC. */
@@ -466,7 +470,7 @@ function hmacNearby(w: Walked, node: ts.Node): boolean {
   if (!fn) return false;
   // Runs during the shared walk, before the rest of fn is collected: a text test rules out most functions.
   if (!mayContain(w.ctx.text, fn, 'createHmac') && !w.escapes()) return false;
-  return !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'createHmac');
+  return !!find(fn, (n) => isCallExpression(n) && calleeName(n) === 'createHmac');
 }
 
 /** A timestamp read and compared with the clock in the function (during the walk). */
@@ -488,8 +492,8 @@ function mayContain(text: string, node: ts.Node, word: string): boolean {
 }
 
 function checksTimestamp(fn: ts.Node): boolean {
-  return !!find(fn, (n) => (ts.isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (ts.isStringLiteral(n) && /timestamp/i.test(n.text))) &&
-    !!find(fn, (n) => ts.isCallExpression(n) && calleeName(n) === 'now');
+  return !!find(fn, (n) => (isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (isStringLiteral(n) && /timestamp/i.test(n.text))) &&
+    !!find(fn, (n) => isCallExpression(n) && calleeName(n) === 'now');
 }
 
 /** The route's handler (or a local function it calls) checks the delivery's timestamp (in onEnd: the walk is done). */
@@ -498,7 +502,7 @@ function timestampChecked(w: Walked, route: RouteCall): boolean {
   const fn = last ? resolveHandler(last) : undefined;
   // checksTimestamp's two tests are independent: the collected calls answer the second cheaply.
   return !!fn && mayCheckTimestamp(w, fn) && callNamedIn(w, fn, 'now') &&
-    !!find(fn, (n) => (ts.isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (ts.isStringLiteral(n) && /timestamp/i.test(n.text)));
+    !!find(fn, (n) => (isIdentifier(n) && /timestamp|tolerance/i.test(n.text)) || (isStringLiteral(n) && /timestamp/i.test(n.text)));
 }
 
 function enclosingFn(node: ts.Node): ts.Node | undefined {

@@ -1,4 +1,7 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isCallExpression, isIdentifier, isImportDeclaration, isPropertyAccessExpression, isStringLiteral,
+  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+} from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, eol, indentAt, stringValue } from '../ast';
 import { calleeMayComeFrom } from '../modules';
@@ -42,7 +45,7 @@ export const rule: SourceRule = {
     return {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
-        if (ts.isPropertyAccessExpression(e)) {
+        if (isPropertyAccessExpression(e)) {
           const name = e.name.text;
           // app.disable('x-powered-by') / app.set('x-powered-by', false)
           if ((name === 'disable' || name === 'set') && stringValue(node.arguments[0])?.toLowerCase() === 'x-powered-by') {
@@ -56,10 +59,10 @@ export const rule: SourceRule = {
           }
           return;
         }
-        if (!ts.isIdentifier(e) && !ts.isCallExpression(e)) return;
+        if (!isIdentifier(e) && !isCallExpression(e)) return;
         // Only two outcomes: helmet() seen (needs its specifier), or `const app = express()`.
         const decl = node.parent;
-        const declared = ts.isVariableDeclaration(decl) && decl.initializer === node && ts.isIdentifier(decl.name);
+        const declared = isVariableDeclaration(decl) && decl.initializer === node && isIdentifier(decl.name);
         if (!declared && (helmet || !mayHelmet)) return;
         if (!mayCome(e)) return;
         const o = ctx.modules.callee(node);
@@ -85,7 +88,7 @@ export const rule: SourceRule = {
 /** `const app = express();` gains a following `app.disable('x-powered-by');`. */
 function fixFor(sf: ts.SourceFile, decl: ts.VariableDeclaration): Fix[] {
   const statement = decl.parent?.parent;
-  if (!statement || !ts.isVariableStatement(statement) || !ts.isIdentifier(decl.name)) return [];
+  if (!statement || !isVariableStatement(statement) || !isIdentifier(decl.name)) return [];
   const text = sf.text;
   const quote = quoteStyle(sf);
   const line = `${decl.name.text}.disable(${quote}x-powered-by${quote});`;
@@ -100,12 +103,12 @@ function fixFor(sf: ts.SourceFile, decl: ts.VariableDeclaration): Fix[] {
 function quoteStyle(sf: ts.SourceFile): string {
   for (const st of sf.statements) {
     let lit: ts.Node | undefined;
-    if (ts.isImportDeclaration(st)) lit = st.moduleSpecifier;
-    else if (ts.isVariableStatement(st)) {
+    if (isImportDeclaration(st)) lit = st.moduleSpecifier;
+    else if (isVariableStatement(st)) {
       const init = st.declarationList.declarations[0]?.initializer;
-      if (init && ts.isCallExpression(init) && calleeName(init) === 'require') lit = init.arguments[0];
+      if (init && isCallExpression(init) && calleeName(init) === 'require') lit = init.arguments[0];
     }
-    if (lit && ts.isStringLiteral(lit)) return sf.text[lit.getStart(sf)] === '"' ? '"' : "'";
+    if (lit && isStringLiteral(lit)) return sf.text[lit.getStart(sf)] === '"' ? '"' : "'";
   }
   return "'";
 }

@@ -1,4 +1,8 @@
-import { SyntaxKind, ts } from '../ts';
+import {
+  isArrayLiteralExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  isNewExpression, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  SyntaxKind, ts,
+} from '../ts';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
 import { enclosingFunction } from '../scopes';
@@ -77,7 +81,7 @@ export const rule: SourceRule = {
       if (!name) return;
       if (TYPE_METHODS.has(name) || HEADER_METHODS.has(name)) {
         const r = chainRoot(node);
-        if (ts.isIdentifier(r)) setters.push({ call: node, root: r.text });
+        if (isIdentifier(r)) setters.push({ call: node, root: r.text });
         return;
       }
       if (node.arguments.length === 0 || !SINK_NAMES.has(name)) return;
@@ -87,16 +91,16 @@ export const rule: SourceRule = {
       const type = contentTypeAt(node, recv, root, setters);
       if (type === 'other') return;
       // Express's res.send(string) defaults to text/html; Node's write/end and Fastify's reply.send do not.
-      const htmlDefault = name === 'send' && !(ts.isIdentifier(root) && root.text === 'reply');
+      const htmlDefault = name === 'send' && !(isIdentifier(root) && root.text === 'reply');
       check(ctx, node, node.arguments[0], type === 'html' || htmlDefault, type === 'html');
     };
     // Koa: ctx.body = `<p>${ctx.query.q}</p>`
     const onAssignment = (node: ts.BinaryExpression): void => {
       if (node.operatorToken.kind !== SyntaxKind.EqualsToken) return;
       const left = node.left;
-      if (!ts.isPropertyAccessExpression(left) || left.name.text !== 'body') return;
+      if (!isPropertyAccessExpression(left) || left.name.text !== 'body') return;
       const root = skipWrappers(left.expression);
-      if (!ts.isIdentifier(root) || !KOA_NAME.test(root.text)) return;
+      if (!isIdentifier(root) || !KOA_NAME.test(root.text)) return;
       const built = builtString(node.right);
       if (!built || !built.literals[0].trimStart().startsWith('<')) return;
       check(ctx, node, node.right, false, false);
@@ -141,9 +145,9 @@ function report(ctx: RuleContext, sink: ts.Node, source: Source, exprs: ts.Expre
 /** A single value read from the request (a field, a header), not a whole part, an object or an array: those go out as JSON. */
 function isScalarRead(ctx: RuleContext, arg: ts.Expression): boolean {
   const def = definingExpression(arg);
-  if (ts.isObjectLiteralExpression(def) || ts.isArrayLiteralExpression(def) || ts.isNewExpression(def)) return false;
+  if (isObjectLiteralExpression(def) || isArrayLiteralExpression(def) || isNewExpression(def)) return false;
   if (ctx.flow.wholeSource(arg)) return false;
-  return ts.isPropertyAccessExpression(def) || ts.isElementAccessExpression(def) || ts.isIdentifier(def) || ts.isCallExpression(def);
+  return isPropertyAccessExpression(def) || isElementAccessExpression(def) || isIdentifier(def) || isCallExpression(def);
 }
 
 function isEscapeName(n: string): boolean {
@@ -154,7 +158,7 @@ function isEscapeName(n: string): boolean {
 
 const XSS_TRACE: TraceOptions = {
   sanitizes(_ctx, e) {
-    if (!ts.isCallExpression(e)) return false;
+    if (!isCallExpression(e)) return false;
     const n = calleeName(e) ?? '';
     if (isEscapeName(n)) return true;
     // x.replace(/</g, '&lt;'): a hand-written entity escape.
@@ -175,14 +179,14 @@ interface TypeSetter {
 function contentTypeAt(sink: ts.CallExpression, recv: ts.Expression, root: ts.Node, setters: TypeSetter[]): ContentType {
   let type: ContentType;
   // res.type('text/plain').send(x), res.status(200).set('Content-Type', 'text/html').send(x)
-  for (let e = skipWrappers(recv); ts.isCallExpression(e); ) {
+  for (let e = skipWrappers(recv); isCallExpression(e); ) {
     const t = typeSetBy(e);
     if (t !== undefined) return t;
     const c = skipWrappers(e.expression);
-    if (!ts.isPropertyAccessExpression(c)) break;
+    if (!isPropertyAccessExpression(c)) break;
     e = skipWrappers(c.expression);
   }
-  if (!ts.isIdentifier(root)) return undefined;
+  if (!isIdentifier(root)) return undefined;
   const fn = enclosingFunction(sink);
   const body = fn && (fn as ts.FunctionLikeDeclaration).body;
   if (!body) return undefined;
@@ -210,9 +214,9 @@ function typeSetBy(call: ts.CallExpression): ContentType {
   if (header !== undefined) return header.toLowerCase() === 'content-type' ? classify(args[1]) : undefined;
   for (const a of args) {
     const obj = skipWrappers(a);
-    if (!ts.isObjectLiteralExpression(obj)) continue;
+    if (!isObjectLiteralExpression(obj)) continue;
     for (const p of obj.properties) {
-      if (ts.isPropertyAssignment(p) && propertyName(p.name)?.toLowerCase() === 'content-type') return classify(p.initializer);
+      if (isPropertyAssignment(p) && propertyName(p.name)?.toLowerCase() === 'content-type') return classify(p.initializer);
     }
   }
   return undefined;
