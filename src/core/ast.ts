@@ -1,7 +1,7 @@
 import {
-  isArrowFunction, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  forEachChild, isArrowFunction, isBinaryExpression, isCallExpression, isElementAccessExpression,
   isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration,
-  isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isPropertyAssignment,
+  isNoSubstitutionTemplateLiteral, isNumericLiteral, isPropertyAccessExpression, isPropertyAssignment,
   isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isTemplateExpression,
   SyntaxKind, ts,
 } from './ts';
@@ -20,7 +20,7 @@ export function stringValue(node: ts.Node | undefined): string | undefined {
 export function numberValue(node: ts.Node | undefined): number | undefined {
   if (!node) return undefined;
   node = skipWrappers(node);
-  if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
+  if (isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
   if (isBinaryExpression(node)) return arithmetic(node.operatorToken.kind, numberValue(node.left), numberValue(node.right));
   return undefined;
 }
@@ -40,7 +40,7 @@ export function arithmetic(op: ts.SyntaxKind, l: number | undefined, r: number |
 /** The name of a property: identifier, string or numeric literal key. */
 export function propertyName(name: ts.PropertyName | ts.MemberName | undefined): string | undefined {
   if (!name) return undefined;
-  if (isIdentifier(name) || ts.isPrivateIdentifier(name) || isStringLiteral(name) || ts.isNumericLiteral(name)) {
+  if (isIdentifier(name) || ts.isPrivateIdentifier(name) || isStringLiteral(name) || isNumericLiteral(name)) {
     return name.text;
   }
   return undefined;
@@ -237,9 +237,9 @@ export function lineOf(node: ts.Node): number {
 export function forEachDescendant(node: ts.Node, fn: (n: ts.Node) => boolean | void): void {
   const visit = (n: ts.Node): void => {
     if (fn(n) === true) return;
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(node, visit);
+  forEachChild(node, visit);
 }
 
 /** True when some descendant satisfies the predicate. */
@@ -251,9 +251,9 @@ export function containsNode(node: ts.Node, pred: (n: ts.Node) => boolean): bool
       found = true;
       return;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(node, visit);
+  forEachChild(node, visit);
   return found;
 }
 

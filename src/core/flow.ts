@@ -1,10 +1,11 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
-  isElementAccessExpression, isExpressionStatement, isFunctionDeclaration, isFunctionExpression,
-  isIdentifier, isIfStatement, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
-  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
-  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteralLike, isTemplateExpression,
-  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
+  isCallExpression, isConditionalExpression, isElementAccessExpression, isExpressionStatement,
+  isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement, isMethodDeclaration,
+  isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment,
+  isSpreadAssignment, isStringLiteralLike, isTemplateExpression, isVariableDeclaration,
+  isVariableStatement, SyntaxKind, ts,
 } from './ts';
 import { dottedName, routeCall } from './ast';
 import { requiredModule, skipWrappers } from './modules';
@@ -294,7 +295,7 @@ class Tracker {
     }
     if (isTemplateExpression(expr)) return this.first(expr.templateSpans.map((s) => s.expression), depth);
     if (isBinaryExpression(expr)) return this.fromBinary(expr, depth);
-    if (ts.isConditionalExpression(expr)) return this.first([expr.whenTrue, expr.whenFalse], depth);
+    if (isConditionalExpression(expr)) return this.first([expr.whenTrue, expr.whenFalse], depth);
     if (isObjectLiteralExpression(expr)) {
       const values: ts.Node[] = [];
       for (const p of expr.properties) {
@@ -818,9 +819,9 @@ function returnExpressions(fn: FunctionNode): ts.Expression[] {
         return;
       }
       if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
-      ts.forEachChild(n, visit);
+      forEachChild(n, visit);
     };
-    ts.forEachChild(body, visit);
+    forEachChild(body, visit);
   }
   list = out;
   returnsCache.set(fn, list);
@@ -1005,7 +1006,7 @@ function caseGuards(clause: ts.CaseClause, key: GuardKey): boolean {
 
 function isLiteral(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  return isStringLiteralLike(x) || ts.isNumericLiteral(x) || x.kind === SyntaxKind.TrueKeyword || x.kind === SyntaxKind.FalseKeyword || x.kind === SyntaxKind.NullKeyword;
+  return isStringLiteralLike(x) || isNumericLiteral(x) || x.kind === SyntaxKind.TrueKeyword || x.kind === SyntaxKind.FalseKeyword || x.kind === SyntaxKind.NullKeyword;
 }
 
 const branchCache = new NodeCache<ts.Node, { true?: ts.Expression[]; false?: ts.Expression[] }>();
@@ -1127,7 +1128,7 @@ function typeofCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefi
 
 function indexOfCheck(a: ts.Expression, b: ts.Expression): ts.Expression | undefined {
   const x = skipWrappers(b);
-  const minusOne = isPrefixUnaryExpression(x) && x.operator === SyntaxKind.MinusToken && ts.isNumericLiteral(x.operand) && x.operand.text === '1';
+  const minusOne = isPrefixUnaryExpression(x) && x.operator === SyntaxKind.MinusToken && isNumericLiteral(x.operand) && x.operand.text === '1';
   return minusOne ? indexOfCall(a) : undefined;
 }
 

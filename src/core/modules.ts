@@ -1,7 +1,8 @@
 import {
-  isBinaryExpression, isCallExpression, isElementAccessExpression, isExpressionStatement,
-  isIdentifier, isImportDeclaration, isNewExpression, isPropertyAccessExpression, isStringLiteral,
-  isStringLiteralLike, isVariableStatement, kindTable, SyntaxKind, ts,
+  forEachChild, isBinaryExpression, isCallExpression, isElementAccessExpression,
+  isExpressionStatement, isIdentifier, isImportDeclaration, isNewExpression,
+  isPropertyAccessExpression, isStringLiteral, isStringLiteralLike, isVariableStatement, kindTable,
+  SyntaxKind, ts,
 } from './ts';
 import { NodeCache } from './file-caches';
 import { lookup, type Binding } from './scopes';
@@ -352,9 +353,9 @@ function listNodes(sf: ts.SourceFile): ts.Node[] {
   const out: ts.Node[] = [];
   const visit = (n: ts.Node): void => {
     out.push(n);
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(sf, visit);
+  forEachChild(sf, visit);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import {
   isBinaryExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isImportDeclaration,
-  isStringLiteral, isVariableStatement, kindTable, SyntaxKind, ts,
+  isNumericLiteral, isSourceFile, isStringLiteral, isVariableStatement, kindTable, SyntaxKind, ts,
 } from './ts';
 import { NodeCache } from './file-caches';
 
@@ -216,7 +216,7 @@ function addBindingName(
 }
 
 function propertyKey(name: ts.PropertyName | ts.BindingName): string | undefined {
-  if (isIdentifier(name) || isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  if (isIdentifier(name) || isStringLiteral(name) || isNumericLiteral(name)) return name.text;
   return undefined;
 }
 
@@ -334,7 +334,7 @@ function listChildAtTarget(list: ts.NodeArray<ts.Node>): true | undefined {
 
 export function enclosingFunctionOrFile(node: ts.Node): ts.Node {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
+    if (ts.isFunctionLike(n) || isSourceFile(n)) return n;
   }
   return node.getSourceFile();
 }

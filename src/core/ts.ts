@@ -19,8 +19,9 @@ export import ts = tsMorph.ts;
 export const SyntaxKind = ts.SyntaxKind;
 
 /**
- * The type guards the rules call most, read once, for the same reason: `ts.isIdentifier(n)` was a
- * getter call and then the guard. The rarer guards are still called through `ts`.
+ * The type guards the rules call most, and forEachChild, read once for the same reason:
+ * `ts.isIdentifier(n)` was a getter call and then the guard. The rarer guards are still called
+ * through `ts`.
  */
 export const {
   isIdentifier,
@@ -51,6 +52,12 @@ export const {
   isImportDeclaration,
   isSpreadAssignment,
   isIfStatement,
+  isConditionalExpression,
+  isAwaitExpression,
+  isAsExpression,
+  isSourceFile,
+  isNumericLiteral,
+  forEachChild,
 } = ts;
 
 /** A lookup table over every syntax kind, 1 at the given ones: one indexed load where a Set needs a hash. */

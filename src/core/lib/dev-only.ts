@@ -1,6 +1,6 @@
 import {
   isBinaryExpression, isCallExpression, isIdentifier, isIfStatement, isNoSubstitutionTemplateLiteral,
-  isPrefixUnaryExpression, isPropertyAccessExpression, isStringLiteral, SyntaxKind, ts,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isSourceFile, isStringLiteral, SyntaxKind, ts,
 } from '../ts';
 import { skipWrappers } from '../modules';
 
@@ -17,7 +17,7 @@ import { skipWrappers } from '../modules';
  */
 export function inDevOnlyBranch(node: ts.Node): boolean {
   let child: ts.Node = node;
-  for (let p = node.parent; p && !ts.isSourceFile(p); child = p, p = p.parent) {
+  for (let p = node.parent; p && !isSourceFile(p); child = p, p = p.parent) {
     if (!isIfStatement(p) || child === p.expression) continue;
     const says = environmentOf(p.expression);
     if (says === undefined) continue;

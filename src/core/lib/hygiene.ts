@@ -1,8 +1,8 @@
 import {
-  isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
-  isIdentifier, isIfStatement, isNewExpression, isObjectLiteralExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isStringLiteralLike,
-  SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression,
+  isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isNumericLiteral,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isShorthandPropertyAssignment, isSourceFile, isStringLiteralLike, SyntaxKind, ts,
 } from '../ts';
 import { arithmetic, calleeName, dottedName, getPropertyValue, numberValue, propertyName, stringValue } from '../ast';
 import { skipWrappers, type Origin } from '../modules';
@@ -86,7 +86,7 @@ export function ifsBefore(fn: ts.Node, at: ts.Node, cond: (c: ts.Expression) => 
     if (n.pos >= at.pos) return;
     if (n !== fn && ts.isFunctionLike(n)) return;
     if (isIfStatement(n) && n.end <= at.pos && cond(n.expression)) out.push(n);
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(fn);
   return out;
@@ -107,7 +107,7 @@ export function comparesAbove(cond: ts.Node, subject: (e: ts.Expression) => bool
       if (greater && subject(skipWrappers(n.left) as ts.Expression) && isBound(n.right)) found = true;
       else if (less && subject(skipWrappers(n.right) as ts.Expression) && isBound(n.left)) found = true;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(cond);
   return found;
@@ -163,7 +163,7 @@ export function enclosingFn(node: ts.Node): ts.SignatureDeclaration | undefined 
 export function enclosingStatement(node: ts.Node): ts.Statement | undefined {
   for (let n: ts.Node | undefined = node; n; n = n.parent) {
     const p = n.parent;
-    if (p && (isBlock(p) || ts.isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseClause(p) || ts.isDefaultClause(p))) {
+    if (p && (isBlock(p) || isSourceFile(p) || ts.isModuleBlock(p) || ts.isCaseClause(p) || ts.isDefaultClause(p))) {
       return n as ts.Statement;
     }
   }
@@ -223,7 +223,7 @@ export function sensitiveModels(ctx: RuleContext): Map<string, ModelInfo> {
   };
   const visit = (n: ts.Node): void => {
     if (depth > 6) return;
-    if (c.note(n)) ts.forEachChild(n, child);
+    if (c.note(n)) forEachChild(n, child);
   };
   for (const st of ctx.sourceFile.statements) visit(st);
   return c.result();
@@ -517,7 +517,7 @@ function note(out: Learned, model: string | undefined, arg: ts.Expression | unde
     if (name === 'exclude' && isArrayLiteralExpression(v)) {
       for (const x of v.elements) if (isSensitiveField(stringValue(x) ?? '')) add(stringValue(x)!);
     } else if (isSensitiveField(name)) {
-      const off = v.kind === SyntaxKind.FalseKeyword || (ts.isNumericLiteral(v) && v.text === '0');
+      const off = v.kind === SyntaxKind.FalseKeyword || (isNumericLiteral(v) && v.text === '0');
       if (off || (key === 'omit' && v.kind === SyntaxKind.TrueKeyword)) add(name);
     }
   }

@@ -1,8 +1,9 @@
 import {
-  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
-  isFunctionDeclaration, isIdentifier, isIfStatement, isImportDeclaration, isNewExpression,
-  isNoSubstitutionTemplateLiteral, isPrefixUnaryExpression, isPropertyAccessExpression,
-  isReturnStatement, isStringLiteral, isTemplateExpression, isVariableStatement, SyntaxKind, ts,
+  forEachChild, isBinaryExpression, isBlock, isCallExpression, isConditionalExpression,
+  isElementAccessExpression, isExpressionStatement, isFunctionDeclaration, isIdentifier,
+  isIfStatement, isImportDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isStringLiteral,
+  isTemplateExpression, isVariableStatement, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, dottedName, eol, stringValue } from '../ast';
 import { requestPart, type Source } from '../flow';
@@ -110,7 +111,7 @@ function walk(ctx: RuleContext, expr: ts.Node, opts: TraceOptions, depth: number
         return undefined;
     }
   }
-  if (ts.isConditionalExpression(e)) {
+  if (isConditionalExpression(e)) {
     // `isSafe(x) ? x : '/'`: the branch holding the value is the validated one.
     if (validatingCondition(e.condition) && mentionsAny(e.condition, namesIn(e.whenTrue, e.whenFalse))) return undefined;
     return first(ctx, [e.whenTrue, e.whenFalse], opts, depth, state);
@@ -204,7 +205,7 @@ export function validatingCondition(cond: ts.Expression): boolean {
         }
       }
     }
-    if (!hit) ts.forEachChild(x, visit);
+    if (!hit) forEachChild(x, visit);
   };
   visit(cond);
   return hit;
@@ -247,7 +248,7 @@ export function namesIn(...exprs: ts.Node[]): Set<string> {
       add(x.expression, depth + 1);
       return;
     }
-    ts.forEachChild(x, (c) => add(c, depth + 1));
+    forEachChild(x, (c) => add(c, depth + 1));
   };
   for (const e of exprs) add(e, 0);
   // `req`/`res` alone say nothing about which value was checked.
@@ -266,7 +267,7 @@ export function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean 
       const d = dottedName(x);
       if (d && names.has(d)) hit = true;
     }
-    if (!hit) ts.forEachChild(x, visit);
+    if (!hit) forEachChild(x, visit);
   };
   visit(node);
   return hit;
@@ -302,7 +303,7 @@ function guardIn(body: ts.Node, sink: ts.Node, names: ReadonlySet<string>, condi
         return;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(body);
   return found;

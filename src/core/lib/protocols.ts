@@ -1,8 +1,8 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
   isElementAccessExpression, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral,
-  isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression,
-  SyntaxKind, ts,
+  isParenthesizedExpression, isPropertyAccessExpression, isSourceFile, isStringLiteral,
+  isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, calleeObject, dottedName, isFunctionLike, stringValue } from '../ast';
 import { requestPart } from '../flow';
@@ -329,7 +329,7 @@ export function mentionsState(node: ts.Node): boolean {
       found = true;
       return;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(node);
   return found;
@@ -339,7 +339,7 @@ export function mentionsState(node: ts.Node): boolean {
 export function enclosingFunctionOrFile(node: ts.Node): ts.Node {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
     if (isFunctionLike(n) || isArrowFunction(n)) return n;
-    if (ts.isSourceFile(n)) return n;
+    if (isSourceFile(n)) return n;
   }
   return node.getSourceFile();
 }

@@ -1,7 +1,7 @@
 import {
   isBinaryExpression, isCallExpression, isIdentifier, isIfStatement, isNewExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isVariableDeclaration,
-  SyntaxKind, ts,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isSourceFile,
+  isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, calleeObject, routeCall, type RouteCall, isFunctionLike } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
@@ -86,7 +86,7 @@ function adminPathGuard(literal: ts.StringLiteral): ts.Node | undefined {
   if (!testsRequestPath(literal)) return undefined;
   // `const requireAdmin = req.path…('/admin')`: that name holds the path test, not a role.
   const pathTest = new Set<string>();
-  for (let n: ts.Node | undefined = literal.parent; n && !ts.isSourceFile(n); n = n.parent) {
+  for (let n: ts.Node | undefined = literal.parent; n && !isSourceFile(n); n = n.parent) {
     if (isVariableDeclaration(n) && isIdentifier(n.name)) pathTest.add(n.name.text);
     if (!isFunctionLike(n)) continue;
     return checksRoleInside(n, pathTest) ? n : undefined;

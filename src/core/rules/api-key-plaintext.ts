@@ -1,5 +1,5 @@
 import {
-  isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
+  forEachChild, isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
   isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment,
   isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
@@ -245,7 +245,7 @@ function savesAfter(fn: ts.Node, at: ts.Node): boolean {
       const name = calleeName(n);
       if (name && /^(save|update|updateOne|persist|flush|commit|persistAndFlush|put|set)$/.test(name)) found = true;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(fn);
   return found;

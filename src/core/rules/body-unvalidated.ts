@@ -1,8 +1,8 @@
 import {
-  isArrayLiteralExpression, isCallExpression, isElementAccessExpression, isFunctionDeclaration,
-  isIdentifier, isImportDeclaration, isNewExpression, isObjectLiteralExpression,
-  isPropertyAccessExpression, isStringLiteral, isStringLiteralLike, isVariableDeclaration,
-  isVariableStatement, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isCallExpression, isElementAccessExpression,
+  isFunctionDeclaration, isIdentifier, isImportDeclaration, isNewExpression, isNumericLiteral,
+  isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isStringLiteralLike,
+  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, descendantsInWalk, isHttpMethodName, propertyName, type RouteCall } from '../ast';
@@ -204,14 +204,14 @@ export function validationInHandler(ctx: RuleContext, fn: HandlerFn, cache: Map<
         found = v;
         return;
       }
-      if (!rejects && (n.arguments ?? []).some((a) => ts.isNumericLiteral(a) && (a.text === '400' || a.text === '422'))) rejects = true;
+      if (!rejects && (n.arguments ?? []).some((a) => isNumericLiteral(a) && (a.text === '400' || a.text === '422'))) rejects = true;
       const name = calleeName(n);
       if (name && /^(?:is[A-Z]\w*|BadRequest\w*)$/.test(name)) {
         if (name.startsWith('BadRequest')) rejects = true;
         else typeofCheck = true;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);
   cache.set(fn, found ?? null);
@@ -278,7 +278,7 @@ function firstRead(ctx: RuleContext, fn: HandlerFn): { node: ts.Node; part: stri
         }
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);
   return best;
@@ -343,7 +343,7 @@ function listedValidation(
 
 /** A 400 or 422 literal among the arguments (a loop: this runs for every call of every judged handler). */
 function hasBadRequestStatus(args: ts.NodeArray<ts.Expression>): boolean {
-  for (const a of args) if (ts.isNumericLiteral(a) && (a.text === '400' || a.text === '422')) return true;
+  for (const a of args) if (isNumericLiteral(a) && (a.text === '400' || a.text === '422')) return true;
   return false;
 }
 

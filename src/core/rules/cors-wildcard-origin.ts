@@ -1,8 +1,9 @@
 import {
-  isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
-  isFunctionDeclaration, isIdentifier, isIfStatement, isMethodDeclaration, isNewExpression,
-  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
-  isStringLiteral, isStringLiteralLike, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression,
+  isConditionalExpression, isElementAccessExpression, isFunctionDeclaration, isIdentifier,
+  isIfStatement, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isStringLiteral,
+  isStringLiteralLike, SyntaxKind, ts,
 } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, containsNode, dottedName, getProperty, getPropertyValue, hasSpread, isFunctionLike, propertyName, stringValue } from '../ast';
@@ -200,7 +201,7 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
     const calls: ts.CallExpression[] = [];
     const visit = (n: ts.Node): void => {
       if (isCallExpression(n) && isIdentifier(n.expression) && n.expression.text === cb) calls.push(n);
-      ts.forEachChild(n, visit);
+      forEachChild(n, visit);
     };
     visit(body);
     if (calls.length > 0) {
@@ -221,9 +222,9 @@ function classifyOriginFunction(fn: ts.SignatureDeclaration): OriginKind {
     const visit = (n: ts.Node): void => {
       if (isFunctionLike(n)) return;
       if (isReturnStatement(n) && n.expression) returns.push(n.expression);
-      ts.forEachChild(n, visit);
+      forEachChild(n, visit);
     };
-    ts.forEachChild(body, visit);
+    forEachChild(body, visit);
   }
   if (returns.length === 0) return 'unknown';
   const echoes = (r: ts.Expression): boolean => {
@@ -251,7 +252,7 @@ function isUndefined(n: ts.Node): boolean {
 
 /** Any condition in the function: an if, a ternary or a lookup-style call. */
 function containsGuard(body: ts.Node): boolean {
-  return containsNode(body, (n) => isIfStatement(n) || ts.isConditionalExpression(n) || (isCallExpression(n) && GUARD_METHODS.has(calleeName(n) ?? '')));
+  return containsNode(body, (n) => isIfStatement(n) || isConditionalExpression(n) || (isCallExpression(n) && GUARD_METHODS.has(calleeName(n) ?? '')));
 }
 
 const GUARD_METHODS: ReadonlySet<string> = new Set(['includes', 'has', 'test', 'indexOf', 'some', 'find', 'match', 'exec', 'startsWith', 'endsWith', 'get']);

@@ -1,7 +1,7 @@
 import {
   isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
-  isElementAccessExpression, isFunctionExpression, isIdentifier, isIfStatement,
-  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isConditionalExpression, isElementAccessExpression, isFunctionExpression, isIdentifier,
+  isIfStatement, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
   isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment,
   isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
@@ -229,7 +229,7 @@ function guardAt(sink: ts.Node, scope: Scope): Guard {
       if (g === 'env') return 'env';
       if (g === 'type' && (child === n.thenStatement || isStatusCheck(n.expression))) guard = 'type';
     }
-    if (ts.isConditionalExpression(n) && child !== n.condition) {
+    if (isConditionalExpression(n) && child !== n.condition) {
       const g = guardOf(n.condition);
       if (g === 'env') return 'env';
       if (g === 'type') guard = 'type';
@@ -344,7 +344,7 @@ function leakIn(scope: Scope, expr: ts.Node, guard: Guard, depth: number): strin
     }
     return undefined;
   }
-  if (ts.isConditionalExpression(e)) {
+  if (isConditionalExpression(e)) {
     const g = guardOf(e.condition);
     if (g === 'env') return undefined;
     const inner = g ?? guard;

@@ -1,6 +1,6 @@
 import {
-  isBinaryExpression, isIdentifier, isIfStatement, isPropertyAssignment, isVariableDeclaration,
-  SyntaxKind, ts,
+  isBinaryExpression, isConditionalExpression, isIdentifier, isIfStatement, isPropertyAssignment,
+  isSourceFile, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { fileMayCreateGraphqlServer, graphqlServerOf, isTestOrSampleFile, isTrue, type GraphqlServer } from '../lib/protocols';
@@ -89,9 +89,9 @@ function report(ctx: RuleContext, server: GraphqlServer, key: string, value: ts.
 
 /** True when the value sits under an `if` or a `?:` that checks the environment. */
 function isEnvGuarded(value: ts.Node): boolean {
-  for (let n: ts.Node | undefined = value.parent; n && !ts.isSourceFile(n); n = n.parent) {
+  for (let n: ts.Node | undefined = value.parent; n && !isSourceFile(n); n = n.parent) {
     if (isIfStatement(n) && ENV_GUARD.test(n.expression.getText())) return true;
-    if (ts.isConditionalExpression(n) && ENV_GUARD.test(n.condition.getText())) return true;
+    if (isConditionalExpression(n) && ENV_GUARD.test(n.condition.getText())) return true;
     if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && ENV_GUARD.test(n.left.getText())) return true;
     // A server built by `createDevServer()` / `devGraphql()`: the function's name says where it runs.
     if (ts.isFunctionLike(n)) {

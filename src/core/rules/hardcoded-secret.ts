@@ -1,8 +1,9 @@
 import {
-  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
-  isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isParenthesizedExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
-  isStringLiteralLike, isVariableDeclaration, SyntaxKind, ts,
+  isArrayLiteralExpression, isAsExpression, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral,
+  isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isStringLiteralLike,
+  isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
@@ -48,7 +49,7 @@ function splitName(name: string): string[] {
 /** The name a value is given: variable, property, assignment target, parameter or class field. */
 export function nameOfTarget(node: ts.Node): string | undefined {
   if (isIdentifier(node) || ts.isPrivateIdentifier(node)) return node.text;
-  if (isStringLiteral(node) || ts.isNumericLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (isStringLiteral(node) || isNumericLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (isPropertyAccessExpression(node)) return node.name.text;
   if (isElementAccessExpression(node)) return stringValue(node.argumentExpression);
   return undefined;
@@ -411,7 +412,7 @@ export const rule: SourceRule = {
         const envName = envVarName(p.left);
         if (envName === undefined) return;
         let outer: ts.Node = p;
-        while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+        while (isParenthesizedExpression(outer.parent) || isAsExpression(outer.parent)) outer = outer.parent;
         const name = storedName(outer);
         if (!isSecretNameHere(envName) && !isSecretNameHere(name)) return;
         report(node, `Hard-coded fallback for secret ${envName}: when the variable is unset the app silently runs with this known value; fail at startup instead.`);

@@ -1,10 +1,10 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
-  isElementAccessExpression, isExpressionStatement, isFunctionDeclaration, isFunctionExpression,
-  isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
-  isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteralLike,
-  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isAsExpression, isAwaitExpression,
+  isBinaryExpression, isCallExpression, isElementAccessExpression, isExpressionStatement,
+  isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration, isNewExpression,
+  isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
+  isStringLiteralLike, isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import {
   calleeName, calleeObject, dottedName, HTTP_METHODS, propertyName, routeCall, stringValue, EQUALITY_OPERATORS, isHttpMethodName, isNullish, type RouteCall,
@@ -332,7 +332,7 @@ export function callsNextOnward(fn: HandlerFn): boolean {
       found = true;
       return;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);
   return found;
@@ -390,7 +390,7 @@ export function containsPrincipal(node: ts.Node, budget = { n: 200 }): boolean {
   if (--budget.n < 0) return false;
   if ((isPropertyAccessExpression(node) || isIdentifier(node) || isCallExpression(node)) && isPrincipalDerived(node)) return true;
   let found = false;
-  ts.forEachChild(node, (c) => {
+  forEachChild(node, (c) => {
     if (!found && containsPrincipal(c, budget)) found = true;
   });
   return found;
@@ -445,7 +445,7 @@ export function summarizeHandler(fn: HandlerFn, cache: Map<ts.Node, HandlerSumma
         return;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);
   cache.set(fn, s);
@@ -455,7 +455,7 @@ export function summarizeHandler(fn: HandlerFn, cache: Map<ts.Node, HandlerSumma
 function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
   const args = call.arguments ?? [];
   // res.status(403), sendStatus(403), ctx.throw(403), createError(403), new HttpError(403)
-  if (args.some((a) => ts.isNumericLiteral(a) && a.text === '403')) return true;
+  if (args.some((a) => isNumericLiteral(a) && a.text === '403')) return true;
   const name = calleeName(call);
   if (name && AUTHZ_CALL.test(name)) return true;
   if (isCallExpression(call) && name && COMPARE_METHODS.has(name)) {
@@ -473,7 +473,7 @@ function decidesAccess(call: ts.CallExpression | ts.NewExpression): boolean {
 
 function isLiteral(n: ts.Node): boolean {
   n = skipWrappers(n);
-  return isStringLiteralLike(n) || ts.isNumericLiteral(n) || n.kind === SyntaxKind.TrueKeyword || n.kind === SyntaxKind.FalseKeyword ||
+  return isStringLiteralLike(n) || isNumericLiteral(n) || n.kind === SyntaxKind.TrueKeyword || n.kind === SyntaxKind.FalseKeyword ||
     n.kind === SyntaxKind.NullKeyword;
 }
 
@@ -670,7 +670,7 @@ function chainScope(call: ts.CallExpression): string | undefined {
     const p = top.parent;
     if (p && isPropertyAccessExpression(p) && p.expression === top && p.parent && isCallExpression(p.parent) && p.parent.expression === p) {
       top = p.parent;
-    } else if (p && (ts.isAwaitExpression(p) || isParenthesizedExpression(p)) && p.parent && isPropertyAccessExpression(p.parent)) {
+    } else if (p && (isAwaitExpression(p) || isParenthesizedExpression(p)) && p.parent && isPropertyAccessExpression(p.parent)) {
       top = p as ts.Expression;
     } else break;
   }
@@ -714,7 +714,7 @@ function resultVariable(call: ts.CallExpression): string | undefined {
     const p: ts.Node | undefined = n.parent;
     if (!p) return undefined;
     if (isVariableDeclaration(p)) return p.initializer === n && isIdentifier(p.name) ? p.name.text : undefined;
-    if (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p)) n = p;
+    if (isAwaitExpression(p) || isParenthesizedExpression(p) || isAsExpression(p) || ts.isNonNullExpression(p)) n = p;
     else if (isPropertyAccessExpression(p) && p.expression === n && p.parent && isCallExpression(p.parent)) n = p.parent;
     else return undefined;
   }
@@ -724,7 +724,7 @@ function resultVariable(call: ts.CallExpression): string | undefined {
 function mentions(node: ts.Node, name: string): boolean {
   if (isIdentifier(node)) return node.text === name;
   let found = false;
-  ts.forEachChild(node, (c) => {
+  forEachChild(node, (c) => {
     if (!found && mentions(c, name)) found = true;
   });
   return found;
@@ -757,7 +757,7 @@ function relatesToPrincipal(fn: HandlerFn, lookupCall: ts.CallExpression, mutati
         return;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(fn.body);
   return found;

@@ -1,9 +1,10 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
-  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
-  isImportDeclaration, isMethodDeclaration, isParenthesizedExpression, isPrefixUnaryExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isStringLiteral,
-  isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isAsExpression, isAwaitExpression,
+  isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression,
+  isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement, isImportDeclaration,
+  isMethodDeclaration, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isReturnStatement, isStringLiteral, isVariableDeclaration,
+  isVariableStatement, SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { numberValue, propertyName, stringValue } from '../ast';
@@ -130,7 +131,7 @@ function isRandomish(e: ts.Node, depth = 0): boolean {
 
 function containsMathRandom(node: ts.Node): boolean {
   if (isMathRandom(node)) return true;
-  return ts.forEachChild(node, (c) => (containsMathRandom(c) ? true : undefined)) === true;
+  return forEachChild(node, (c) => (containsMathRandom(c) ? true : undefined)) === true;
 }
 
 /** Grows `Math.random()` through scaling, offsets and rounding: `Math.floor(Math.random() * 900000) + 100000`. */
@@ -235,7 +236,7 @@ function sinkOf(start: ts.Node): Sink {
   for (let steps = 0; steps < 30; steps++) {
     const p = cur.parent;
     if (!p) return { kind: 'none' };
-    if (isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isAwaitExpression(p) || ts.isSatisfiesExpression(p)) {
+    if (isParenthesizedExpression(p) || isAsExpression(p) || ts.isNonNullExpression(p) || isAwaitExpression(p) || ts.isSatisfiesExpression(p)) {
       cur = p;
       continue;
     }
@@ -252,7 +253,7 @@ function sinkOf(start: ts.Node): Sink {
       cur = p;
       continue;
     }
-    if (ts.isConditionalExpression(p)) {
+    if (isConditionalExpression(p)) {
       if (p.condition === cur) return { kind: 'safe' };
       direct = false;
       cur = p;

@@ -1,9 +1,10 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
-  isElementAccessExpression, isIdentifier, isIfStatement, isObjectLiteralExpression,
-  isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isStringLiteralLike,
-  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isAsExpression, isAwaitExpression,
+  isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression,
+  isIdentifier, isIfStatement, isObjectLiteralExpression, isParenthesizedExpression,
+  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
+  isShorthandPropertyAssignment, isSourceFile, isStringLiteralLike, isTemplateExpression,
+  isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { lookup } from '../scopes';
@@ -94,7 +95,7 @@ const verifyCache = new NodeCache<ts.Node, boolean>();
 
 /** True when a function around the call (any level) also verifies a token: decode-then-verify (pick a key by `kid`) is the safe shape. */
 function verifiesAround(node: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node.parent; n && !ts.isSourceFile(n); n = n.parent) {
+  for (let n: ts.Node | undefined = node.parent; n && !isSourceFile(n); n = n.parent) {
     if (!ts.isFunctionLike(n)) continue;
     let v = verifyCache.get(n);
     if (v === undefined) {
@@ -117,9 +118,9 @@ function containsVerifyCall(fn: ts.Node): boolean {
         return;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(fn, visit);
+  forEachChild(fn, visit);
   return found;
 }
 
@@ -128,8 +129,8 @@ function outermost(node: ts.Node): ts.Node {
   let n = node;
   while (
     n.parent &&
-    (isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) ||
-      ts.isAwaitExpression(n.parent) || ts.isSatisfiesExpression(n.parent) || ts.isTypeAssertionExpression(n.parent))
+    (isParenthesizedExpression(n.parent) || isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) ||
+      isAwaitExpression(n.parent) || ts.isSatisfiesExpression(n.parent) || ts.isTypeAssertionExpression(n.parent))
   ) {
     n = n.parent;
   }
@@ -236,9 +237,9 @@ function referencesUse(declared: ts.Identifier, after?: ts.Node): ts.Node | unde
         if (found) return;
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(container, visit);
+  forEachChild(container, visit);
   return found;
 }
 
@@ -252,7 +253,7 @@ function isReference(id: ts.Identifier): boolean {
 
 function scopeContainer(node: ts.Node): ts.Node {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
+    if (ts.isFunctionLike(n) || isSourceFile(n)) return n;
   }
   return node.getSourceFile();
 }
@@ -262,7 +263,7 @@ function inCondition(node: ts.Node): boolean {
   let child: ts.Node = node;
   for (let n: ts.Node | undefined = node.parent; n; child = n, n = n.parent) {
     if (isIfStatement(n)) return n.expression === child;
-    if (ts.isConditionalExpression(n)) return n.condition === child;
+    if (isConditionalExpression(n)) return n.condition === child;
     if (ts.isWhileStatement(n)) return n.expression === child;
     if (isPrefixUnaryExpression(n) || isParenthesizedExpression(n) || isBinaryExpression(n) ||
       isPropertyAccessExpression(n) || isElementAccessExpression(n) || isCallExpression(n) || ts.isNonNullExpression(n)) continue;

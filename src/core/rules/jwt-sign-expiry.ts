@@ -1,7 +1,7 @@
 import {
-  isBinaryExpression, isCallExpression, isIdentifier, isNewExpression, isParenthesizedExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isTemplateExpression, isVariableDeclaration,
-  SyntaxKind, ts,
+  isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isIdentifier,
+  isNewExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, dottedName, eol, isFunctionLike, numberValue, propertyName, stringValue } from '../ast';
 import { preferredQuote } from '../fix';
@@ -222,12 +222,12 @@ function tokenKind(call: ts.Node, payload: ResolvedObject | undefined, key: ts.N
 /** What the signed token is stored in: `const refreshToken = …`, `{ accessToken: … }`, `this.token = …`, `res.cookie('refresh', …)`. */
 function assignmentTarget(node: ts.Node): string | undefined {
   let n: ts.Node = node;
-  while (n.parent && (isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  while (n.parent && (isParenthesizedExpression(n.parent) || isAwaitExpression(n.parent) || isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   // jose: new SignJWT(...).….sign(key): climb the chain to its end.
   while (n.parent && ((isPropertyAccessExpression(n.parent) && n.parent.expression === n) || (isCallExpression(n.parent) && n.parent.expression === n))) {
     n = n.parent;
   }
-  while (n.parent && (isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  while (n.parent && (isParenthesizedExpression(n.parent) || isAwaitExpression(n.parent) || isAsExpression(n.parent))) n = n.parent;
   const p = n.parent;
   if (!p) return undefined;
   if (isVariableDeclaration(p) && isIdentifier(p.name)) return p.name.text;

@@ -1,8 +1,9 @@
 import {
-  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
-  isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
-  isStringLiteral, isVariableDeclaration, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isIdentifier, isMethodDeclaration, isNewExpression,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isVariableDeclaration,
+  SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { memoWords } from '../lib/words';
@@ -159,9 +160,9 @@ function writesIn(container: ts.Node): Map<string, ts.Node[]> {
       const target = skipWrappers(n.arguments[0]);
       if (isIdentifier(target)) add(target.text, n);
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(container, visit);
+  forEachChild(container, visit);
   index = m;
   writeIndex.set(container, index);
   return index;

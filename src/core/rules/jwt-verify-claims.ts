@@ -1,5 +1,5 @@
 import {
-  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  forEachChild, isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
   isPropertyAccessExpression, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
@@ -97,7 +97,7 @@ function claimsComparedAfter(call: ts.Node): Set<Claim> {
         }
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(scope);
   return found;

@@ -1,7 +1,7 @@
 import {
-  isBinaryExpression, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral,
-  isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral,
-  isVariableDeclaration, SyntaxKind, ts,
+  isAsExpression, isAwaitExpression, isBinaryExpression, isIdentifier, isNewExpression,
+  isNoSubstitutionTemplateLiteral, isParenthesizedExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isStringLiteral, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, dottedName, propertyName, stringValue } from '../ast';
@@ -128,7 +128,7 @@ export const rule: SourceRule = {
       const env = envVarName(node.left);
       if (env === undefined) return;
       let outer: ts.Node = node;
-      while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+      while (isParenthesizedExpression(outer.parent) || isAsExpression(outer.parent)) outer = outer.parent;
       if (!isJwtSecretName(env) && !isJwtSecretName(storedName(outer))) return;
       judge({ literal: right, fallback: true, direct: false }, 'JWT');
     };
@@ -218,7 +218,7 @@ function coveredByHardcodedSecret(k: KeyLiteral): boolean {
     const env = envVarName(p.left);
     if (env === undefined) return false;
     let outer: ts.Node = p;
-    while (isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+    while (isParenthesizedExpression(outer.parent) || isAsExpression(outer.parent)) outer = outer.parent;
     return isSecretName(env) || isSecretName(storedName(outer));
   }
   const name = storedName(lit);
@@ -231,7 +231,7 @@ function isRefreshSign(call: ts.CallExpression): boolean {
   const fn = enclosingFunctionName(call);
   if (fn) names.push(fn);
   let p: ts.Node = call.parent;
-  while (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p)) p = p.parent;
+  while (isAwaitExpression(p) || isParenthesizedExpression(p) || isAsExpression(p)) p = p.parent;
   if (isVariableDeclaration(p) && isIdentifier(p.name)) names.push(p.name.text);
   if (isPropertyAssignment(p)) names.push(propertyName(p.name) ?? '');
   return names.some((n) => nameWords(n).includes('refresh'));

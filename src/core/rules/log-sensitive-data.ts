@@ -1,8 +1,9 @@
 import {
-  isArrayLiteralExpression, isBinaryExpression, isCallExpression, isElementAccessExpression,
-  isFunctionDeclaration, isIdentifier, isMethodDeclaration, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
-  isStringLiteral, isStringLiteralLike, isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isBinaryExpression, isCallExpression,
+  isElementAccessExpression, isFunctionDeclaration, isIdentifier, isMethodDeclaration,
+  isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isStringLiteralLike,
+  isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
 import { dottedName, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
@@ -372,7 +373,7 @@ function isEnumMember(expr: ts.Node): boolean {
 /** An identifier bound to a const string literal: `const token = 'n/a'` is no secret. */
 function isConstLiteral(expr: ts.Node): boolean {
   expr = skipWrappers(expr);
-  if (isStringLiteralLike(expr) || ts.isNumericLiteral(expr)) return true;
+  if (isStringLiteralLike(expr) || isNumericLiteral(expr)) return true;
   if (!isIdentifier(expr)) return false;
   const b = lookup(expr.text, expr);
   if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return false;
@@ -412,8 +413,8 @@ function credentialFunction(fn: ts.Node): boolean {
       return;
     }
     if (ts.isFunctionLike(n) && n !== fn) return;
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
-  ts.forEachChild(fn, visit);
+  forEachChild(fn, visit);
   return found;
 }

@@ -1,9 +1,10 @@
 import {
   isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
   isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
-  isMethodDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression,
-  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment,
-  isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration, SyntaxKind, ts,
+  isMethodDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral,
+  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration,
+  SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall, isNullish } from '../ast';
@@ -341,7 +342,7 @@ function errorOutcome(expr: ts.Node, into: Outcome): void {
   if (!name || PLAIN_ERRORS.has(name)) return;
   for (const a of e.arguments ?? []) {
     const v = skipWrappers(a);
-    if (ts.isNumericLiteral(v)) setStatus(into, v);
+    if (isNumericLiteral(v)) setStatus(into, v);
     else setMessage(into, v);
   }
   into.status ??= name;
@@ -365,13 +366,13 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
       const c = n as ts.CallExpression;
       const name = calleeName(c);
       const a0 = c.arguments[0] ? skipWrappers(c.arguments[0]) : undefined;
-      if (name && STATUS_NAMES.has(name) && a0 && ts.isNumericLiteral(a0)) setStatus(out, a0);
+      if (name && STATUS_NAMES.has(name) && a0 && isNumericLiteral(a0)) setStatus(out, a0);
       else if (name && SEND_NAMES.has(name)) {
         setMessage(out, a0);
       } else if (name === 'throw' && calleeObject(c)) {
         for (const a of c.arguments) {
           const v = skipWrappers(a);
-          if (ts.isNumericLiteral(v)) setStatus(out, v);
+          if (isNumericLiteral(v)) setStatus(out, v);
           else setMessage(out, v);
         }
       } else if (name === 'next' && a0) {
@@ -386,7 +387,7 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
       if (b.operatorToken.kind === SyntaxKind.EqualsToken && isPropertyAccessExpression(b.left)) {
         const prop = b.left.name.text;
         const v = skipWrappers(b.right);
-        if ((prop === 'status' || prop === 'statusCode') && ts.isNumericLiteral(v)) setStatus(out, v);
+        if ((prop === 'status' || prop === 'statusCode') && isNumericLiteral(v)) setStatus(out, v);
         else if (prop === 'body') setMessage(out, v);
       }
     }
@@ -548,7 +549,7 @@ function isNothing(n: ts.Node): boolean {
   const e = skipWrappers(n);
   if (e.kind === SyntaxKind.NullKeyword) return true;
   if (isIdentifier(e) && e.text === 'undefined') return true;
-  if (ts.isNumericLiteral(e) && e.text === '0') return true;
+  if (isNumericLiteral(e) && e.text === '0') return true;
   return false;
 }
 

@@ -1,7 +1,7 @@
 import {
-  isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression,
+  forEachChild, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression,
   isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
-  isShorthandPropertyAssignment, isSpreadAssignment, ts,
+  isShorthandPropertyAssignment, isSourceFile, isSpreadAssignment, ts,
 } from '../ts';
 import { calleeName, calleeObject, dottedName, isHttpMethodName, propertyName } from '../ast';
 import type { Source } from '../flow';
@@ -158,7 +158,7 @@ function isSavedLater(target: ts.Identifier): boolean {
 function savedLaterScope(target: ts.Identifier): ts.Node | undefined {
   if (!lookup(target.text, target)) return undefined;
   let fn: ts.Node | undefined = target.parent;
-  while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+  while (fn && !ts.isFunctionLike(fn) && !isSourceFile(fn)) fn = fn.parent;
   return fn;
 }
 
@@ -184,7 +184,7 @@ function savedCalls(fn: ts.Node): Map<string, number> {
         for (const a of n.arguments) note(a, n.pos);
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(fn);
   return last;

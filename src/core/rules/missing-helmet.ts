@@ -1,7 +1,7 @@
 import {
-  isElementAccessExpression, isIdentifier, isParenthesizedExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, isVariableDeclaration,
-  isVariableStatement, SyntaxKind, ts,
+  isAsExpression, isElementAccessExpression, isIdentifier, isParenthesizedExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment,
+  isStringLiteralLike, isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { eol, indentAt } from '../ast';
@@ -151,7 +151,7 @@ function mayServe(sf: ts.SourceFile, app: ts.CallExpression): boolean {
     const id = identifierAt(sf, i);
     if (!id || id === decl.name) continue;
     let use: ts.Node = id;
-    while (use.parent && (isParenthesizedExpression(use.parent) || ts.isAsExpression(use.parent) || ts.isNonNullExpression(use.parent))) use = use.parent;
+    while (use.parent && (isParenthesizedExpression(use.parent) || isAsExpression(use.parent) || ts.isNonNullExpression(use.parent))) use = use.parent;
     const p = use.parent;
     if (!p) continue;
     if (isPropertyAccessExpression(p) && p.expression === use) {

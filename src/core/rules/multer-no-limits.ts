@@ -1,5 +1,5 @@
 import {
-  isCallExpression, isIdentifier, isPropertyAccessExpression, isPropertyAssignment,
+  forEachChild, isCallExpression, isIdentifier, isPropertyAccessExpression, isPropertyAssignment,
   isVariableDeclaration, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
@@ -100,7 +100,7 @@ function multiFile(ctx: RuleContext, call: ts.CallExpression): boolean {
       found = true;
       return;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(ctx.sourceFile);
   return found;

@@ -1,9 +1,9 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
-  isElementAccessExpression, isFunctionExpression, isIdentifier, isNewExpression,
-  isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral,
-  isTemplateExpression, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isCallExpression,
+  isConditionalExpression, isElementAccessExpression, isFunctionExpression, isIdentifier,
+  isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
+  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, calleeObject, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
@@ -390,7 +390,7 @@ function isEscaped(expr: ts.Expression, depth: number): boolean {
 
 function isConstant(e: ts.Expression): boolean {
   const v = skipWrappers(e);
-  return isStringLiteral(v) || isNoSubstitutionTemplateLiteral(v) || ts.isNumericLiteral(v) || isFunctionExpression(v) || isArrowFunction(v);
+  return isStringLiteral(v) || isNoSubstitutionTemplateLiteral(v) || isNumericLiteral(v) || isFunctionExpression(v) || isArrowFunction(v);
 }
 
 /** `req.body`, `const f = req.query`, `const { page, ...filter } = req.query`. */
@@ -443,7 +443,7 @@ function rawRequestValue(ctx: RuleContext, expr: ts.Expression, depth: number): 
     }
     return undefined;
   }
-  if (ts.isConditionalExpression(e)) return rawRequestValue(ctx, e.whenTrue, depth + 1) ?? rawRequestValue(ctx, e.whenFalse, depth + 1);
+  if (isConditionalExpression(e)) return rawRequestValue(ctx, e.whenTrue, depth + 1) ?? rawRequestValue(ctx, e.whenFalse, depth + 1);
   if (isBinaryExpression(e) && (e.operatorToken.kind === SyntaxKind.BarBarToken || e.operatorToken.kind === SyntaxKind.QuestionQuestionToken)) {
     return rawRequestValue(ctx, e.left, depth + 1) ?? rawRequestValue(ctx, e.right, depth + 1);
   }
@@ -496,7 +496,7 @@ function validatedBeforeUse(ctx: RuleContext, sink: ts.CallExpression, problems:
     } else if (ts.isTypeOfExpression(n) && texts.has(skipWrappers(n.expression).getText())) {
       found = true;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(body);
   return found;

@@ -1,5 +1,5 @@
 import {
-  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  forEachChild, isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier,
   isObjectLiteralExpression, isPropertyAccessExpression, isVariableDeclaration, ts,
 } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
@@ -263,7 +263,7 @@ function callbackReads(fn: HandlerFn): CallbackReads {
     }
     if (isBinaryExpression(n) && EQUALITY_OPERATORS.has(n.operatorToken.kind) && (isStateExpr(n.left) || isStateExpr(n.right))) out.stateCompared = true;
     if (isCallExpression(n) && n.arguments.some(isStateExpr) && /equal|verify|check|valid|compare/i.test(calleeName(n) ?? '')) out.stateCompared = true;
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   if (fn.body) visit(fn.body);
   return out;

@@ -1,4 +1,4 @@
-import { isObjectLiteralExpression, ts } from '../ts';
+import { forEachChild, isObjectLiteralExpression, ts } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, propertyName, stringValue } from '../ast';
 import { isTestOrSampleFile, stringPartVisitors, type StringPart } from '../lib/protocols';
@@ -104,7 +104,7 @@ function inTrivia(sf: ts.SourceFile, pos: number): boolean {
   let node: ts.Node = sf;
   for (let depth = 0; depth < 200; depth++) {
     let next: ts.Node | undefined;
-    ts.forEachChild(node, (c) => {
+    forEachChild(node, (c) => {
       if (!next && c.pos <= pos && pos < c.end) next = c;
     });
     if (!next) break;

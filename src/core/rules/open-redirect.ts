@@ -1,7 +1,7 @@
 import {
-  isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier, isNewExpression,
-  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isTemplateExpression,
-  SyntaxKind, ts,
+  isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression,
+  isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { textHas, textHasAnyCase } from '../lib/text-hints';
 import { calleeName, calleeObject, propertyName, stringValue } from '../ast';
@@ -143,7 +143,7 @@ function isKoaContext(recv: ts.Expression): boolean {
 /** A status code: a number, or a name that says so. */
 function isStatus(e: ts.Expression): boolean {
   const x = skipWrappers(e);
-  if (ts.isNumericLiteral(x)) return true;
+  if (isNumericLiteral(x)) return true;
   if (isPropertyAccessExpression(x) || isIdentifier(x)) return /status|code|found|moved|redirect|permanent/i.test(x.getText());
   return false;
 }
@@ -207,7 +207,7 @@ function redirectSource(ctx: RuleContext, expr: ts.Expression, depth: number): S
     // An absolute first argument overrides any base.
     return redirectSource(ctx, e.arguments[0], depth + 1);
   }
-  if (ts.isConditionalExpression(e)) {
+  if (isConditionalExpression(e)) {
     if (validatingCondition(e.condition) && mentionsAny(e.condition, namesIn(e.whenTrue, e.whenFalse))) return undefined;
     return redirectSource(ctx, e.whenTrue, depth + 1) ?? redirectSource(ctx, e.whenFalse, depth + 1);
   }

@@ -1,7 +1,7 @@
 import {
-  isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression,
-  isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment,
-  isShorthandPropertyAssignment, SyntaxKind, ts,
+  forEachChild, isBinaryExpression, isCallExpression, isConditionalExpression, isIdentifier,
+  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { comparesAbove, constNumber, enclosingFn, exits, ifsBefore, isTestOrSampleFile, valueAt } from '../lib/hygiene';
@@ -152,7 +152,7 @@ function classify(ctx: RuleContext, expr: ts.Expression, use: ts.Node, depth: nu
   if (isPrefixUnaryExpression(e) && (e.operator === SyntaxKind.PlusToken || e.operator === SyntaxKind.TildeToken)) {
     return classify(ctx, e.operand, use, depth + 1);
   }
-  if (ts.isConditionalExpression(e)) {
+  if (isConditionalExpression(e)) {
     // limit > 100 ? 100 : limit
     if (comparesAbove(e.condition, () => true) || comparesBelow(e.condition)) return { kind: 'capped', node: e };
     return firstOf(ctx, [e.whenTrue, e.whenFalse], use, depth);
@@ -192,7 +192,7 @@ function assignsTo(st: ts.Statement, name: string): boolean {
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.EqualsToken && isIdentifier(n.left) && n.left.text === name) found = true;
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(st);
   return found;

@@ -1,7 +1,7 @@
 import {
-  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
-  isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment,
-  isShorthandPropertyAssignment, isStringLiteralLike, SyntaxKind, ts,
+  isAsExpression, isAwaitExpression, isCallExpression, isElementAccessExpression, isIdentifier,
+  isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression,
+  isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, isHttpMethodName, propertyName } from '../ast';
@@ -213,7 +213,7 @@ function targetName(n: ts.Node): string | undefined {
   for (let i = 0; i < 4; i++) {
     const p = cur.parent;
     if (!p) return undefined;
-    if (ts.isAwaitExpression(p) || isParenthesizedExpression(p) || ts.isAsExpression(p)) cur = p;
+    if (isAwaitExpression(p) || isParenthesizedExpression(p) || isAsExpression(p)) cur = p;
     else if (isPropertyAccessExpression(p) && p.expression === cur && isCallExpression(p.parent) && p.parent.expression === p) cur = p.parent;
     else break;
   }

@@ -1,7 +1,8 @@
 import {
-  isCallExpression, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment,
-  isStringLiteralLike, isVariableDeclaration, SyntaxKind, ts,
+  forEachChild, isCallExpression, isIdentifier, isMethodDeclaration, isNewExpression,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteralLike, isVariableDeclaration,
+  SyntaxKind, ts,
 } from '../ts';
 import { textHas } from '../lib/text-hints';
 import { calleeName, dottedName, getPropertyValue, stringValue } from '../ast';
@@ -378,7 +379,7 @@ function secretReads(scope: ts.Node): Map<string, string> {
         }
       }
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(scope);
   return out;

@@ -1,6 +1,7 @@
 import {
   isBlock, isCallExpression, isExpressionStatement, isIdentifier, isObjectLiteralExpression,
-  isPropertyAccessExpression, isVariableDeclaration, isVariableStatement, SyntaxKind, ts,
+  isPropertyAccessExpression, isSourceFile, isVariableDeclaration, isVariableStatement, SyntaxKind,
+  ts,
 } from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
 import { calleeName, dottedName, eol, getPropertyValue, indentAt } from '../ast';
@@ -180,5 +181,5 @@ function fixFor(ctx: RuleContext, call: ts.CallExpression, receiver: ts.Expressi
 }
 
 function isBlockLike(n: ts.Node | undefined): boolean {
-  return !!n && (isBlock(n) || ts.isSourceFile(n) || ts.isModuleBlock(n));
+  return !!n && (isBlock(n) || isSourceFile(n) || ts.isModuleBlock(n));
 }

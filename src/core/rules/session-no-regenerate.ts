@@ -1,7 +1,7 @@
 import {
-  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
-  isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isReturnStatement,
-  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
+  isAwaitExpression, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
+  isExpressionStatement, isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression,
+  isReturnStatement, isStringLiteral, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, eol, indentAt, isFunctionLike } from '../ast';
@@ -236,11 +236,11 @@ function fixFor(ctx: RuleContext, fn: HandlerFn, first: ts.Statement, reqName: s
     walk(list[k], (n) => {
       if ((isTemplateExpression(n) || isNoSubstitutionTemplateLiteral(n) || isStringLiteral(n)) && n.getText(sf).includes('\n')) multilineString = true;
       if (isFunctionLike(n)) return true;
-      if (ts.isAwaitExpression(n)) awaits = true;
+      if (isAwaitExpression(n)) awaits = true;
       return false;
     });
     const st = list[k];
-    if (isExpressionStatement(st) && ts.isAwaitExpression(st.expression)) awaits = true;
+    if (isExpressionStatement(st) && isAwaitExpression(st.expression)) awaits = true;
   }
   if (multilineString) return [];
   const nl = eol(text);

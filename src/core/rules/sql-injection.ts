@@ -1,9 +1,9 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
-  isElementAccessExpression, isFunctionExpression, isIdentifier, isImportDeclaration,
-  isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPrefixUnaryExpression,
-  isPropertyAccessExpression, isStringLiteral, isTemplateExpression, isVariableStatement, SyntaxKind,
-  ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
+  isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionExpression,
+  isIdentifier, isImportDeclaration, isNoSubstitutionTemplateLiteral, isNumericLiteral,
+  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isStringLiteral,
+  isTemplateExpression, isVariableStatement, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, calleeObject, getPropertyValue, propertyName, stringValue } from '../ast';
 import { words } from './login-user-enumeration';
@@ -362,9 +362,9 @@ function appendsTo(b: Binding): ts.BinaryExpression[] {
   if (escaped >= 0 && escaped < container.end) {
     const visit = (n: ts.Node): void => {
       if (isBinaryExpression(n) && n.operatorToken.kind === SyntaxKind.PlusEqualsToken && isIdentifier(n.left) && n.left.text === name) list!.push(n);
-      ts.forEachChild(n, visit);
+      forEachChild(n, visit);
     };
-    ts.forEachChild(container, visit);
+    forEachChild(container, visit);
   } else {
     // The container's own text (a slice, not a copy): a search past its end would scan the rest of the file.
     const own = text.slice(container.pos, container.end);
@@ -440,7 +440,7 @@ function isStringy(e: ts.Expression, depth = 0): boolean {
 function flatten(node: ts.Node, out: BuiltString, depth: number): void {
   const e = skipWrappers(node) as ts.Expression;
   const last = (): number => out.literals.length - 1;
-  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e)) {
+  if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e) || isNumericLiteral(e)) {
     out.literals[last()] += e.text;
     return;
   }
@@ -553,7 +553,7 @@ export function isSafeValue(expr: ts.Expression, depth: number): boolean {
   }
   if (isPrefixUnaryExpression(e)) return true; // +x, -x, !x, ~x are numbers or booleans
   if (isTemplateExpression(e)) return e.templateSpans.every((s) => isSafeValue(s.expression, depth + 1));
-  if (ts.isConditionalExpression(e)) return isSafeValue(e.whenTrue, depth + 1) && isSafeValue(e.whenFalse, depth + 1);
+  if (isConditionalExpression(e)) return isSafeValue(e.whenTrue, depth + 1) && isSafeValue(e.whenFalse, depth + 1);
   if (isBinaryExpression(e)) {
     switch (e.operatorToken.kind) {
       case SyntaxKind.PlusToken:
@@ -682,7 +682,7 @@ function isPlaceholderText(node: ts.Node | undefined, params: Set<string>): bool
 
 function isIndexArithmetic(expr: ts.Expression, params: Set<string>): boolean {
   const e = skipWrappers(expr) as ts.Expression;
-  if (ts.isNumericLiteral(e)) return true;
+  if (isNumericLiteral(e)) return true;
   if (isIdentifier(e)) return params.has(e.text) || isSafeValue(e, 0);
   if (isBinaryExpression(e)) return isIndexArithmetic(e.left, params) && isIndexArithmetic(e.right, params);
   if (isPropertyAccessExpression(e)) return e.name.text === 'length';

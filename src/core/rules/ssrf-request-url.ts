@@ -1,8 +1,8 @@
 import {
-  isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression, isExpressionStatement,
-  isIdentifier, isIfStatement, isImportDeclaration, isNewExpression, isObjectLiteralExpression,
-  isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isStringLiteral,
-  isTemplateExpression, SyntaxKind, ts,
+  forEachChild, isBinaryExpression, isBlock, isCallExpression, isElementAccessExpression,
+  isExpressionStatement, isIdentifier, isIfStatement, isImportDeclaration, isNewExpression,
+  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement,
+  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, calleeObject, eol, getPropertyValue, stringValue } from '../ast';
 import { ensureImport } from '../fix';
@@ -380,7 +380,7 @@ function guardedBefore(call: ts.CallExpression, urlExpr: ts.Expression): boolean
       if (hit) return;
       if (isIdentifier(x) && names.has(x.text)) hit = true;
       else if ((isPropertyAccessExpression(x) || isElementAccessExpression(x)) && names.has(x.getText())) hit = true;
-      else ts.forEachChild(x, visit);
+      else forEachChild(x, visit);
     };
     visit(n);
     return hit;
@@ -400,7 +400,7 @@ function guardedBefore(call: ts.CallExpression, urlExpr: ts.Expression): boolean
       found = true;
       return;
     }
-    ts.forEachChild(n, visit);
+    forEachChild(n, visit);
   };
   visit(body);
   return found;
@@ -422,7 +422,7 @@ function referencedNames(urlExpr: ts.Expression): Set<string> {
       names.add(x.getText());
       return;
     }
-    ts.forEachChild(x, (c) => add(c, depth + 1));
+    forEachChild(x, (c) => add(c, depth + 1));
   };
   add(urlExpr, 0);
   return names;
@@ -451,7 +451,7 @@ function checksHost(cond: ts.Expression): boolean {
     } else if (isPropertyAccessExpression(x) && ['hostname', 'host', 'origin', 'protocol'].includes(x.name.text)) {
       hit = true;
     }
-    if (!hit) ts.forEachChild(x, visit);
+    if (!hit) forEachChild(x, visit);
   };
   visit(cond);
   return hit;

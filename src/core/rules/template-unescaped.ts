@@ -1,7 +1,8 @@
 import {
-  isArrowFunction, isBinaryExpression, isBlock, isCallExpression, isFunctionExpression, isIdentifier,
-  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement,
-  isStringLiteral, isTemplateExpression, SyntaxKind, ts,
+  isArrowFunction, isAwaitExpression, isBinaryExpression, isBlock, isCallExpression,
+  isFunctionExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isStringLiteral,
+  isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, propertyName } from '../ast';
 import { skipWrappers } from '../modules';
@@ -193,7 +194,7 @@ function innerHtml(ctx: RuleContext, at: ts.Node, value: ts.Expression): void {
 function isConstantHtml(e: ts.Expression, depth: number): boolean {
   if (depth > 4) return false;
   const x = skipWrappers(e) as ts.Expression;
-  if (resolveString(x) !== undefined || ts.isNumericLiteral(x)) return true;
+  if (resolveString(x) !== undefined || isNumericLiteral(x)) return true;
   if (isTemplateExpression(x)) return x.templateSpans.every((s) => isConstantHtml(s.expression, depth + 1));
   if (isBinaryExpression(x) && x.operatorToken.kind === SyntaxKind.PlusToken) return isConstantHtml(x.left, depth + 1) && isConstantHtml(x.right, depth + 1);
   if (isPropertyAccessExpression(x)) {
@@ -232,7 +233,7 @@ function isSanitized(e: ts.Expression, depth: number): boolean {
     // purify.sanitize(x).toString(), sanitize(x).trim()
     if (isPropertyAccessExpression(callee) && ['toString', 'trim'].includes(n)) return isSanitized(callee.expression, depth + 1);
   }
-  if (ts.isAwaitExpression(x)) return isSanitized(x.expression, depth + 1);
+  if (isAwaitExpression(x)) return isSanitized(x.expression, depth + 1);
   return false;
 }
 

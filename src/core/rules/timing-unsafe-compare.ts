@@ -1,6 +1,6 @@
 import {
   isArrowFunction, isBinaryExpression, isCallExpression, isElementAccessExpression,
-  isFunctionExpression, isIdentifier, isImportDeclaration, isPrefixUnaryExpression,
+  isFunctionExpression, isIdentifier, isImportDeclaration, isNumericLiteral, isPrefixUnaryExpression,
   isPropertyAccessExpression, isStringLiteral, isStringLiteralLike, isTemplateExpression,
   isVariableStatement, SyntaxKind, ts,
 } from '../ts';
@@ -177,7 +177,7 @@ function isHarmlessOperand(e: ts.Node): boolean {
   }
   if (isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
   if (isPropertyAccessExpression(e)) return e.name.text === 'length' || e.name.text === 'byteLength';
-  if (isPrefixUnaryExpression(e)) return ts.isNumericLiteral(e.operand) || e.operator === SyntaxKind.ExclamationToken;
+  if (isPrefixUnaryExpression(e)) return isNumericLiteral(e.operand) || e.operator === SyntaxKind.ExclamationToken;
   return false;
 }
 
@@ -244,7 +244,7 @@ function isPure(expr: ts.Node): boolean {
   if (isPropertyAccessExpression(e)) return isPure(e.expression);
   if (isElementAccessExpression(e)) {
     const k = skipWrappers(e.argumentExpression);
-    return (isStringLiteralLike(k) || ts.isNumericLiteral(k) || isIdentifier(k)) && isPure(e.expression);
+    return (isStringLiteralLike(k) || isNumericLiteral(k) || isIdentifier(k)) && isPure(e.expression);
   }
   if (isCallExpression(e)) return isRequestHeaderCall(e) && e.arguments.every((a) => isStringLiteralLike(a));
   return false;

@@ -1,7 +1,7 @@
 import {
-  isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
-  isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
-  isTemplateExpression, SyntaxKind, ts,
+  isCallExpression, isElementAccessExpression, isIdentifier, isNumericLiteral,
+  isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment,
+  isShorthandPropertyAssignment, isStringLiteral, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, calleeObject, dottedName, stringValue } from '../ast';
 import { skipWrappers } from '../modules';
@@ -112,7 +112,7 @@ export const rule: SourceRule = {
 /** Values that cannot be a token: literals, `null`, `undefined`, booleans, numbers. */
 function isInert(value: ts.Expression): boolean {
   const v = skipWrappers(value);
-  if (stringValue(v) !== undefined || ts.isNumericLiteral(v)) return true;
+  if (stringValue(v) !== undefined || isNumericLiteral(v)) return true;
   if (v.kind === SyntaxKind.NullKeyword || v.kind === SyntaxKind.TrueKeyword || v.kind === SyntaxKind.FalseKeyword) return true;
   return isIdentifier(v) && v.text === 'undefined';
 }
