@@ -215,7 +215,7 @@ const WRAPPER_KINDS = kindTable([
  * `require` calls, and every variable declaration's spine starts.
  */
 export function calleeMayComeFrom(
-  ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] },
+  ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[]; kinds?: Uint16Array },
   wanted: ReadonlySet<string> | ((module: string) => boolean),
 ): (expr: ts.Node) => boolean {
   // A set of module names, or a test of one (`drizzle-orm/node-postgres` for a package's subpaths).
@@ -289,15 +289,20 @@ const IMPORT_DECLARATION = SyntaxKind.ImportDeclaration;
 const CALL_EXPRESSION = SyntaxKind.CallExpression;
 const VARIABLE_DECLARATION = SyntaxKind.VariableDeclaration;
 
-function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[] }): CarrierIndex {
+function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[]; kinds?: Uint16Array }): CarrierIndex {
   const sf = ctx.sourceFile;
   let index = carrierIndexes.get(sf);
   if (index) return index;
   index = { seeds: [], derived: new Map() };
   const { seeds, derived } = index;
   const leaves: ts.Identifier[] = [];
-  for (const node of ctx.nodes ?? listNodes(sf)) {
-    switch (node.kind) {
+  const nodes = ctx.nodes && ctx.kinds ? ctx.nodes : listNodes(sf);
+  const kinds = ctx.nodes && ctx.kinds ? ctx.kinds : Uint16Array.from(nodes, (n) => n.kind);
+  for (let i = 0; i < nodes.length; i++) {
+    const kind = kinds[i];
+    if (kind !== IMPORT_DECLARATION && kind !== CALL_EXPRESSION && kind !== VARIABLE_DECLARATION) continue;
+    const node = nodes[i];
+    switch (kind) {
       case IMPORT_DECLARATION: {
         // Anywhere: the parser keeps misplaced ones.
         const decl = node as ts.ImportDeclaration;

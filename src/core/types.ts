@@ -155,6 +155,8 @@ export interface RuleContext {
    * body, instead of collecting nodes as the walk passes.
    */
   readonly nodes: readonly ts.Node[];
+  /** `kinds[i] === nodes[i].kind`, for passes over the list: `node.kind` is a slow (megamorphic) read. */
+  readonly kinds: Uint16Array;
   /**
    * True when any of the names occurs as an identifier anywhere in the file
    * (a variable, a property name after a dot, an import name). The parser

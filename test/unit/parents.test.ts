@@ -46,7 +46,12 @@ function forEachChildOrder(root: ts.Node): ts.Node[] {
 
 function bound(file: string, text: string): { tree: ts.SourceFile; listed: ts.Node[] } {
   const tree = parse(file, text, false);
-  return { tree, listed: bindParents(tree) };
+  const walk = bindParents(tree);
+  assert.equal(walk.kinds.length, walk.nodes.length, `${file}: one kind per listed node`);
+  walk.nodes.forEach((n, i) => {
+    if (walk.kinds[i] !== n.kind) assert.fail(`${file}: kinds[${i}] is not the kind of node ${i}`);
+  });
+  return { tree, listed: walk.nodes };
 }
 
 function assertSameTree(file: string, text: string): void {
@@ -102,6 +107,13 @@ describe('parent pointers set by the analyzer', () => {
     const files = sourceFilesUnder(FIXTURES);
     assert.ok(files.length > 100, `expected the fixture suites, found ${files.length} files`);
     for (const file of files) assertSameTree(file, fs.readFileSync(file, 'utf8'));
+  });
+
+  it('match on code denser than the list is sized for (more than one node per 4 characters)', () => {
+    const text = `const x = [${'a,'.repeat(6000)}];\n`;
+    const { listed } = bound('src/dense.js', text);
+    assert.ok(listed.length > text.length / 4 + 16, `the case must outgrow the estimate (${listed.length} nodes)`);
+    assertSameTree('src/dense.js', text);
   });
 
   it('match on JSDoc-heavy code, where tags have their own subtrees', () => {

@@ -311,16 +311,19 @@ function mayReadRequest(node: ts.PropertyAccessExpression | ts.ElementAccessExpr
 
 /** validationInHandler over `run`, `fn`'s descendants in the walk's node list; `handChecked` as its walk would set it. */
 function listedValidation(
-  nodes: readonly ts.Node[], run: { from: number; to: number }, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
+  ctx: RuleContext, run: { from: number; to: number }, fn: HandlerFn, validate: (call: ts.CallExpression) => Validation | undefined,
 ): { found?: Validation; handChecked: boolean } {
   const body = fn.body;
   if (!body) return { handChecked: false };
+  const { nodes, kinds } = ctx;
   let typeofCheck = false;
   let rejects = false;
   for (let i = run.from; i < run.to; i++) {
+    // The kind first, from the walk's table: most nodes are of none of the three.
+    const k = kinds[i];
+    if (k !== K.TypeOfExpression && k !== K.CallExpression && k !== K.NewExpression) continue;
     const n = nodes[i];
     if (!inside(n, body)) continue; // parameters, return type
-    const k = n.kind;
     if (k === K.TypeOfExpression) typeofCheck = true;
     else if (k === K.CallExpression || k === K.NewExpression) {
       const c = n as ts.CallExpression | ts.NewExpression;
@@ -355,16 +358,18 @@ function listedFirstRead(ctx: RuleContext, run: { from: number; to: number }, fn
   const take = (node: ts.Node, part: string): void => {
     if (!best || node.pos < best.node.pos) best = { node, part };
   };
-  const nodes = ctx.nodes;
+  const { nodes, kinds } = ctx;
   // firstRead does not descend below a `req.body` access it took: its descendants are skipped.
   let skip: ts.Node | undefined;
   for (let i = run.from; i < run.to; i++) {
+    // Only four kinds act, and the checks below only ever skip: the kind goes first.
+    const k = kinds[i];
+    if (k !== K.PropertyAccessExpression && k !== K.ElementAccessExpression && k !== K.VariableDeclaration && k !== K.CallExpression) continue;
     const n = nodes[i];
     if (!inside(n, body)) continue;
     if (skip && inside(n, skip)) continue;
     // firstRead prunes by position: a node (and so its subtree) starting after the best read is not visited.
     if (best && n.pos > best.node.pos) continue;
-    const k = n.kind;
     if (k === K.PropertyAccessExpression || k === K.ElementAccessExpression) {
       if (!mayReadRequest(n as ts.PropertyAccessExpression | ts.ElementAccessExpression)) continue;
       const obj = skipWrappers((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
@@ -509,7 +514,7 @@ export const rule: SourceRule = {
           let read: { node: ts.Node; part: string } | undefined;
           if (run) {
             // The handler's run in the walk's node list stands in for validationInHandler's and firstRead's walks.
-            const inBody = onRoute ? undefined : listedValidation(ctx.nodes, run, fn, validate);
+            const inBody = onRoute ? undefined : listedValidation(ctx, run, fn, validate);
             const v = onRoute ?? inBody!.found;
             if (v) {
               evidence(v);

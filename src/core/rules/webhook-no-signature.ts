@@ -350,10 +350,13 @@ function mayActInScan(n: ts.PropertyAccessExpression | ts.ElementAccessExpressio
   return inner.kind === K.ElementAccessExpression;
 }
 
-/** The nodes under `fn`, as an index range [from, to) of a walk-order list (scan() skips kinds it does not act on). */
-function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; from: number; to: number } {
+/**
+ * The nodes under `fn`, as an index range [from, to) of a walk-order list with each node's kind
+ * beside it (scan() skips kinds it does not act on, and reads the kind from the table first).
+ */
+function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; kinds: Uint16Array; from: number; to: number } {
   const run = descendantsInWalk(w.ctx.nodes, fn);
-  if (run) return { nodes: w.ctx.nodes, ...run };
+  if (run) return { nodes: w.ctx.nodes, kinds: w.ctx.kinds, ...run };
   // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
   const nodes: ts.Node[] = [];
   walk(fn, (n) => {
@@ -362,15 +365,14 @@ function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; from: numbe
       if (mayActInScan(n as ts.PropertyAccessExpression)) nodes.push(n);
     }
   });
-  return { nodes, from: 0, to: nodes.length };
+  return { nodes, kinds: Uint16Array.from(nodes, (n) => n.kind), from: 0, to: nodes.length };
 }
 
 /** A call named `name` inside `fn` (a calleeName test over the collected run). */
 function callNamedIn(w: Walked, fn: ts.Node, name: string): boolean {
-  const { nodes, from, to } = runOf(w, fn);
+  const { nodes, kinds, from, to } = runOf(w, fn);
   for (let i = from; i < to; i++) {
-    const n = nodes[i];
-    if (n.kind === K.CallExpression && calleeName(n as ts.CallExpression) === name) return true;
+    if (kinds[i] === K.CallExpression && calleeName(nodes[i] as ts.CallExpression) === name) return true;
   }
   return false;
 }
@@ -381,10 +383,12 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
   let strong: Verdict | undefined;
   let header: Verdict | undefined;
   let unknown = false;
-  const { nodes, from, to } = runOf(w, fn);
+  const { nodes, kinds, from, to } = runOf(w, fn);
   for (let i = from; i < to && !strong; i++) {
+    const k = kinds[i];
+    if (k !== K.CallExpression && k !== K.PropertyAccessExpression && k !== K.ElementAccessExpression) continue;
     const n = nodes[i];
-    if (n.kind === K.CallExpression) {
+    if (k === K.CallExpression) {
       const c = n as ts.CallExpression;
       const name = calleeName(c);
       if (name && VERIFY_NAME.test(name)) {
@@ -420,7 +424,7 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
         // The whole request or its headers go to code in another file: cannot tell.
         unknown = true;
       }
-    } else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
+    } else {
       // A header or rawBody access (see mayActInScan); other accesses do nothing here.
       if (!mayActInScan(n as ts.PropertyAccessExpression | ts.ElementAccessExpression)) continue;
       const h = signatureHeaderRead(n);
