@@ -278,8 +278,13 @@ export function calleeMayComeFrom(
 interface CarrierIndex {
   /** Per import declaration or `require` call: the module and the names bound from it. */
   seeds: { module: string; names: string[] }[];
-  /** name → names of the variables whose initializer's spine starts at an identifier of that name. */
-  derived: Map<string, string[]>;
+  /** The variable declarations with an initializer, for `derived`. */
+  declarations: ts.VariableDeclaration[];
+  /**
+   * name → names of the variables whose initializer's spine starts at an identifier of that name.
+   * Built on the first question: a file that imports none of a rule's modules never asks.
+   */
+  derived?: Map<string, string[]>;
 }
 
 const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
@@ -293,9 +298,8 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
   const sf = ctx.sourceFile;
   let index = carrierIndexes.get(sf);
   if (index) return index;
-  index = { seeds: [], derived: new Map() };
-  const { seeds, derived } = index;
-  const leaves: ts.Identifier[] = [];
+  index = { seeds: [], declarations: [] };
+  const { seeds, declarations } = index;
   const nodes = ctx.nodes && ctx.kinds ? ctx.nodes : listNodes(sf);
   const kinds = ctx.nodes && ctx.kinds ? ctx.kinds : Uint16Array.from(nodes, (n) => n.kind);
   for (let i = 0; i < nodes.length; i++) {
@@ -326,21 +330,9 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         seeds.push({ module: m, names });
         break;
       }
-      case VARIABLE_DECLARATION: {
-        const init = (node as ts.VariableDeclaration).initializer;
-        if (!init) break;
-        leaves.length = 0;
-        spineStarts(init, leaves);
-        if (leaves.length === 0) break;
-        const names: string[] = [];
-        addBoundNames((node as ts.VariableDeclaration).name, names);
-        for (const id of leaves) {
-          const list = derived.get(id.text);
-          if (list) list.push(...names);
-          else derived.set(id.text, [...names]);
-        }
+      case VARIABLE_DECLARATION:
+        if ((node as ts.VariableDeclaration).initializer) declarations.push(node as ts.VariableDeclaration);
         break;
-      }
     }
   }
   carrierIndexes.set(sf, index);
@@ -348,7 +340,25 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
 }
 
 function derivedNames(index: CarrierIndex, name: string): readonly string[] {
-  return index.derived.get(name) ?? NO_NAMES;
+  return (index.derived ??= derivedIndex(index.declarations)).get(name) ?? NO_NAMES;
+}
+
+function derivedIndex(declarations: readonly ts.VariableDeclaration[]): Map<string, string[]> {
+  const derived = new Map<string, string[]>();
+  const leaves: ts.Identifier[] = [];
+  for (const d of declarations) {
+    leaves.length = 0;
+    spineStarts(d.initializer!, leaves);
+    if (leaves.length === 0) continue;
+    const names: string[] = [];
+    addBoundNames(d.name, names);
+    for (const id of leaves) {
+      const list = derived.get(id.text);
+      if (list) for (const n of names) list.push(n);
+      else derived.set(id.text, names.slice());
+    }
+  }
+  return derived;
 }
 
 const NO_NAMES: readonly string[] = [];
@@ -380,7 +390,9 @@ function addBoundNames(name: ts.BindingName, into: string[]): void {
  * argument, a comma's right side, wrappers). A list, not recursion: calls nest arbitrarily deep.
  */
 function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
-  const pending: ts.Node[] = [init];
+  const pending = spinePending;
+  pending.length = 0;
+  pending.push(init);
   while (pending.length > 0) {
     let e = pending.pop()!;
     for (;;) {
@@ -416,6 +428,8 @@ function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
     }
   }
 }
+
+const spinePending: ts.Node[] = [];
 
 /** Up the spine from `node`; a variable initialized by it names a carrier. */
 function climbToDeclaration(node: ts.Node, into: string[]): void {
