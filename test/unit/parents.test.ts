@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ts } from '../../src/core/ts';
-import { bindParents, parse } from '../../src/core/analyze';
+import { bindParents, parse, parseForAnalysis, scriptKindFor } from '../../src/core/analyze';
 import { descendantsInWalk, indexInWalk } from '../../src/core/ast';
 import { syntheticRouterFile } from '../../scripts/corpus';
 import { FIXTURES } from '../helpers';
@@ -114,6 +114,24 @@ describe('parent pointers set by the analyzer', () => {
     const { listed } = bound('src/dense.js', text);
     assert.ok(listed.length > text.length / 4 + 16, `the case must outgrow the estimate (${listed.length} nodes)`);
     assertSameTree('src/dense.js', text);
+  });
+
+  it('match on the analyzer\'s own parse, which leaves JSDoc comments unparsed', () => {
+    const files = sourceFilesUnder(FIXTURES);
+    let withDocs = 0;
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      if (text.includes('/**')) withDocs++;
+      const tree = parseForAnalysis(file, text);
+      const walk = bindParents(tree);
+      const reference = ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, scriptKindFor(file));
+      assert.deepEqual(shapeOf(tree), shapeOf(reference), file);
+      assert.deepEqual(walk.nodes, forEachChildOrder(tree), `${file}: listed order`);
+      // JSDoc aside, the same tree as the default parse: the walk meets the same kinds at the same places.
+      const full = parse(file, text, false);
+      assert.deepEqual(forEachChildOrder(tree).map((n) => [n.kind, n.pos, n.end]), forEachChildOrder(full).map((n) => [n.kind, n.pos, n.end]), `${file}: same walk as with JSDoc`);
+    }
+    assert.ok(withDocs > 0, 'some fixtures carry JSDoc');
   });
 
   it('match on JSDoc-heavy code, where tags have their own subtrees', () => {
