@@ -119,7 +119,8 @@ let listedKinds: Uint16Array = NO_KINDS;
 let count = 0;
 let current: ts.Node | undefined;
 
-function bindAndList(child: ts.Node): void {
+/** Sets `child`'s parent, lists it with its kind and makes it the current node; returns the node it replaces. */
+function enter(child: ts.Node): ts.Node | undefined {
   (child as { parent: ts.Node }).parent = current!;
   if (count === listedKinds.length) {
     const grown = new Uint16Array(2 * count);
@@ -130,6 +131,11 @@ function bindAndList(child: ts.Node): void {
   listed[count++] = child;
   const parent = current;
   current = child;
+  return parent;
+}
+
+function bindAndList(child: ts.Node): void {
+  const parent = enter(child);
   forEachChild(child, bindAndList);
   const docs = (child as { jsDoc?: ts.Node[] }).jsDoc;
   if (docs !== undefined) {
@@ -144,16 +150,7 @@ function bindAndList(child: ts.Node): void {
 
 /** bindAndList for a tree parsed without JSDoc: no `jsDoc` property to look for on every node. */
 function bindAndListWithoutDocs(child: ts.Node): void {
-  (child as { parent: ts.Node }).parent = current!;
-  if (count === listedKinds.length) {
-    const grown = new Uint16Array(2 * count);
-    grown.set(listedKinds);
-    listedKinds = grown;
-  }
-  listedKinds[count] = child.kind;
-  listed[count++] = child;
-  const parent = current;
-  current = child;
+  const parent = enter(child);
   forEachChild(child, bindAndListWithoutDocs);
   current = parent;
 }

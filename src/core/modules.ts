@@ -396,21 +396,14 @@ function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
   while (pending.length > 0) {
     let e = pending.pop()!;
     for (;;) {
+      if (THROUGH_EXPRESSION[e.kind] === 1) {
+        e = (e as ts.PropertyAccessExpression).expression;
+        continue;
+      }
       switch (e.kind) {
         case SyntaxKind.Identifier:
           into.push(e as ts.Identifier);
           break;
-        case SyntaxKind.ParenthesizedExpression:
-        case SyntaxKind.AwaitExpression:
-        case SyntaxKind.AsExpression:
-        case SyntaxKind.NonNullExpression:
-        case SyntaxKind.SatisfiesExpression:
-        case SyntaxKind.TypeAssertionExpression:
-        case SyntaxKind.PropertyAccessExpression:
-        case SyntaxKind.ElementAccessExpression:
-        case SyntaxKind.NewExpression:
-          e = (e as ts.PropertyAccessExpression).expression;
-          continue;
         case SyntaxKind.CallExpression: {
           const first = (e as ts.CallExpression).arguments[0];
           if (first) pending.push(first);
@@ -431,23 +424,24 @@ function spineStarts(init: ts.Node, into: ts.Identifier[]): void {
 
 const spinePending: ts.Node[] = [];
 
+/** The spine goes through these kinds by their `expression` (wrappers, accesses, `new`), in both directions. */
+const THROUGH_EXPRESSION = kindTable([
+  SyntaxKind.ParenthesizedExpression, SyntaxKind.AwaitExpression, SyntaxKind.AsExpression, SyntaxKind.NonNullExpression,
+  SyntaxKind.SatisfiesExpression, SyntaxKind.TypeAssertionExpression, SyntaxKind.PropertyAccessExpression,
+  SyntaxKind.ElementAccessExpression, SyntaxKind.NewExpression,
+]);
+
 /** Up the spine from `node`; a variable initialized by it names a carrier. */
 function climbToDeclaration(node: ts.Node, into: string[]): void {
   for (let c = node; ;) {
     const p = c.parent;
     if (!p) return;
+    if (THROUGH_EXPRESSION[p.kind] === 1) {
+      if ((p as ts.PropertyAccessExpression).expression !== c) return;
+      c = p;
+      continue;
+    }
     switch (p.kind) {
-      case SyntaxKind.ParenthesizedExpression:
-      case SyntaxKind.AwaitExpression:
-      case SyntaxKind.AsExpression:
-      case SyntaxKind.NonNullExpression:
-      case SyntaxKind.SatisfiesExpression:
-      case SyntaxKind.TypeAssertionExpression:
-      case SyntaxKind.PropertyAccessExpression:
-      case SyntaxKind.ElementAccessExpression:
-      case SyntaxKind.NewExpression:
-        if ((p as ts.PropertyAccessExpression).expression !== c) return;
-        break;
       case SyntaxKind.CallExpression:
         if ((p as ts.CallExpression).expression !== c && (p as ts.CallExpression).arguments[0] !== c) return;
         break;
