@@ -1,4 +1,4 @@
-import { SyntaxKind, ts } from './ts';
+import { forEachChild, SyntaxKind, ts } from './ts';
 import { Flow } from './flow';
 import { withFileCaches } from './file-caches';
 import { ModuleResolver } from './modules';
@@ -169,10 +169,8 @@ class TimeBudgetExceeded extends Error {}
 type Handler = (node: ts.Node) => void;
 
 /** The numeric kind of each visitor name (`CallExpression` → SyntaxKind.CallExpression). */
-const KIND_OF = ts.SyntaxKind as unknown as Readonly<Record<VisitedKind, number | undefined>>;
+const KIND_OF = SyntaxKind as unknown as Readonly<Record<VisitedKind, number | undefined>>;
 
-/** Held once: ts-morph's `ts` members are getters, and the walk calls this for every node. */
-const forEachChild = ts.forEachChild;
 
 /**
  * Analyzes one file: parse once, one pass setting parents and listing the nodes,

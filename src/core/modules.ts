@@ -289,25 +289,19 @@ interface CarrierIndex {
 
 const carrierIndexes = new NodeCache<ts.SourceFile, CarrierIndex>();
 
-// The kinds carrierIndex's pass asks every node about, read once: `ts.SyntaxKind` is a getter on the bundled namespace.
-const IMPORT_DECLARATION = SyntaxKind.ImportDeclaration;
-const CALL_EXPRESSION = SyntaxKind.CallExpression;
-const VARIABLE_DECLARATION = SyntaxKind.VariableDeclaration;
-
 function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node[]; kinds?: Uint16Array }): CarrierIndex {
   const sf = ctx.sourceFile;
   let index = carrierIndexes.get(sf);
   if (index) return index;
   index = { seeds: [], declarations: [] };
   const { seeds, declarations } = index;
-  const nodes = ctx.nodes && ctx.kinds ? ctx.nodes : listNodes(sf);
-  const kinds = ctx.nodes && ctx.kinds ? ctx.kinds : Uint16Array.from(nodes, (n) => n.kind);
+  const { nodes, kinds } = ctx.nodes && ctx.kinds ? { nodes: ctx.nodes, kinds: ctx.kinds } : listNodes(sf);
   for (let i = 0; i < nodes.length; i++) {
     const kind = kinds[i];
-    if (kind !== IMPORT_DECLARATION && kind !== CALL_EXPRESSION && kind !== VARIABLE_DECLARATION) continue;
+    if (kind !== SyntaxKind.ImportDeclaration && kind !== SyntaxKind.CallExpression && kind !== SyntaxKind.VariableDeclaration) continue;
     const node = nodes[i];
     switch (kind) {
-      case IMPORT_DECLARATION: {
+      case SyntaxKind.ImportDeclaration: {
         // Anywhere: the parser keeps misplaced ones.
         const decl = node as ts.ImportDeclaration;
         const clause = decl.importClause;
@@ -322,7 +316,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         seeds.push({ module: normalizeModule(decl.moduleSpecifier.text), names });
         break;
       }
-      case CALL_EXPRESSION: {
+      case SyntaxKind.CallExpression: {
         const m = requiredModule(node);
         if (m === undefined) break;
         const names: string[] = [];
@@ -330,7 +324,7 @@ function carrierIndex(ctx: { sourceFile: ts.SourceFile; nodes?: readonly ts.Node
         seeds.push({ module: m, names });
         break;
       }
-      case VARIABLE_DECLARATION:
+      case SyntaxKind.VariableDeclaration:
         if ((node as ts.VariableDeclaration).initializer) declarations.push(node as ts.VariableDeclaration);
         break;
     }
@@ -363,15 +357,15 @@ function derivedIndex(declarations: readonly ts.VariableDeclaration[]): Map<stri
 
 const NO_NAMES: readonly string[] = [];
 
-/** Every node under `sf` in walk order, for a caller without the walk's list (a test, a tool). */
-function listNodes(sf: ts.SourceFile): ts.Node[] {
-  const out: ts.Node[] = [];
+/** Every node under `sf` in walk order with its kind, for a caller without the walk's list (a test, a tool). */
+function listNodes(sf: ts.SourceFile): { nodes: ts.Node[]; kinds: Uint16Array } {
+  const nodes: ts.Node[] = [];
   const visit = (n: ts.Node): void => {
-    out.push(n);
+    nodes.push(n);
     forEachChild(n, visit);
   };
   forEachChild(sf, visit);
-  return out;
+  return { nodes, kinds: Uint16Array.from(nodes, (n) => n.kind) };
 }
 
 function addBoundNames(name: ts.BindingName, into: string[]): void {

@@ -1,6 +1,7 @@
 import {
-  isBinaryExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isImportDeclaration,
-  isNumericLiteral, isSourceFile, isStringLiteral, isVariableStatement, kindTable, SyntaxKind, ts,
+  forEachChild, isBinaryExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier,
+  isImportDeclaration, isNumericLiteral, isSourceFile, isStringLiteral, isVariableStatement,
+  kindTable, SyntaxKind, ts,
 } from './ts';
 import { NodeCache } from './file-caches';
 
@@ -303,7 +304,6 @@ export function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | un
 }
 
 // identifierAt's descent state, in module variables so that each level needs no closures.
-const forEachChild = ts.forEachChild;
 let target = 0;
 let found: ts.Node | undefined;
 

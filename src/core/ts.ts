@@ -62,7 +62,7 @@ export const {
 
 /** A lookup table over every syntax kind, 1 at the given ones: one indexed load where a Set needs a hash. */
 export function kindTable(kinds: readonly ts.SyntaxKind[]): Uint8Array {
-  const table = new Uint8Array(ts.SyntaxKind.Count);
+  const table = new Uint8Array(SyntaxKind.Count);
   for (const k of kinds) table[k] = 1;
   return table;
 }

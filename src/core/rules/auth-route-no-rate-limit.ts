@@ -39,7 +39,6 @@ const LIMITER_MODULE_LIST: readonly string[] = [...LIMITER_MODULES];
 const LIMITER_WORDS: readonly string[] = ['rate-limit', 'limiter', 'express-slow-down', 'express-brute', 'ratelimit', '@nestjs/throttler', 'bottleneck'];
 /** Matches exactly the texts that contain one of APP_MODULES. */
 const APP_MODULE_TEXT = new RegExp(APP_MODULES.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'));
-const SK = ts.SyntaxKind;
 
 /** Route frameworks: a file importing one of these declares server routes, not client calls. */
 const SERVER_MODULES: ReadonlySet<string> = new Set([
@@ -168,7 +167,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         const e = node.expression;
         // Cheap name filter first: only `x.<method>(…)`, `x.use`, `x.register` and plain calls that may build apps or limiters.
-        if (e.kind === SK.PropertyAccessExpression) {
+        if (e.kind === SyntaxKind.PropertyAccessExpression) {
           const name = (e as ts.PropertyAccessExpression).name.text;
           if (name === 'register') {
             const plugin = node.arguments[0];
@@ -194,7 +193,7 @@ export const rule: SourceRule = {
           if (name === 'create' || name === 'createServer') appCandidates.push(node);
           return;
         }
-        if (e.kind === SK.Identifier || e.kind === SK.CallExpression) {
+        if (e.kind === SyntaxKind.Identifier || e.kind === SyntaxKind.CallExpression) {
           appCandidates.push(node);
           noteLimiterCreation(node);
         }
@@ -259,7 +258,7 @@ export const rule: SourceRule = {
 
     function noteLimiterCreation(node: ts.CallExpression | ts.NewExpression): void {
       const callee = skipWrappers(node.expression);
-      if (callee.kind !== SK.Identifier || !mayCreateLimiter() || !mayLimit(callee)) return;
+      if (callee.kind !== SyntaxKind.Identifier || !mayCreateLimiter() || !mayLimit(callee)) return;
       const o = ctx.modules.callee(node);
       if (!o || !LIMITER_MODULES.has(o.module) || o.path.length > 1) return;
       // Decorators and generic job limiters are not HTTP limiters being created.
@@ -515,7 +514,7 @@ function functionOf(e: ts.Node): ts.FunctionLikeDeclaration | undefined {
 
 function usesLimiter(lim: LimiterCtx, body: ts.Node): boolean {
   return containsNode(body, (n) => {
-    if (n.kind !== SK.CallExpression) return false;
+    if (n.kind !== SyntaxKind.CallExpression) return false;
     const call = n as ts.CallExpression;
     const name = dottedName(call.expression);
     if (name && LIMITER_CALL_NAME.test(name)) return true;

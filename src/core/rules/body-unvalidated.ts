@@ -293,7 +293,6 @@ function firstRead(ctx: RuleContext, fn: HandlerFn): { node: ts.Node; part: stri
 // same early exits, nested functions included. Reading the engine's list also
 // spares the walk a visitor per node kind these judgements act on.
 
-const K = ts.SyntaxKind;
 
 /**
  * `n` lies inside `body` (body itself included). The kinds the judgements act on are never
@@ -306,7 +305,7 @@ function inside(n: ts.Node, body: ts.Node): boolean {
 /** firstRead's PropertyAccess/ElementAccess case can act only when the object is an identifier or an access. */
 function mayReadRequest(node: ts.PropertyAccessExpression | ts.ElementAccessExpression): boolean {
   const k = skipWrappers(node.expression).kind;
-  return k === K.Identifier || k === K.PropertyAccessExpression || k === K.ElementAccessExpression;
+  return k === SyntaxKind.Identifier || k === SyntaxKind.PropertyAccessExpression || k === SyntaxKind.ElementAccessExpression;
 }
 
 /** validationInHandler over `run`, `fn`'s descendants in the walk's node list; `handChecked` as its walk would set it. */
@@ -321,13 +320,13 @@ function listedValidation(
   for (let i = run.from; i < run.to; i++) {
     // The kind first, from the walk's table: most nodes are of none of the three.
     const k = kinds[i];
-    if (k !== K.TypeOfExpression && k !== K.CallExpression && k !== K.NewExpression) continue;
+    if (k !== SyntaxKind.TypeOfExpression && k !== SyntaxKind.CallExpression && k !== SyntaxKind.NewExpression) continue;
     const n = nodes[i];
     if (!inside(n, body)) continue; // parameters, return type
-    if (k === K.TypeOfExpression) typeofCheck = true;
-    else if (k === K.CallExpression || k === K.NewExpression) {
+    if (k === SyntaxKind.TypeOfExpression) typeofCheck = true;
+    else if (k === SyntaxKind.CallExpression || k === SyntaxKind.NewExpression) {
       const c = n as ts.CallExpression | ts.NewExpression;
-      if (k === K.CallExpression) {
+      if (k === SyntaxKind.CallExpression) {
         const v = validate(c as ts.CallExpression);
         if (v) return { found: v, handChecked: false };
       }
@@ -364,13 +363,13 @@ function listedFirstRead(ctx: RuleContext, run: { from: number; to: number }, fn
   for (let i = run.from; i < run.to; i++) {
     // Only four kinds act, and the checks below only ever skip: the kind goes first.
     const k = kinds[i];
-    if (k !== K.PropertyAccessExpression && k !== K.ElementAccessExpression && k !== K.VariableDeclaration && k !== K.CallExpression) continue;
+    if (k !== SyntaxKind.PropertyAccessExpression && k !== SyntaxKind.ElementAccessExpression && k !== SyntaxKind.VariableDeclaration && k !== SyntaxKind.CallExpression) continue;
     const n = nodes[i];
     if (!inside(n, body)) continue;
     if (skip && inside(n, skip)) continue;
     // firstRead prunes by position: a node (and so its subtree) starting after the best read is not visited.
     if (best && n.pos > best.node.pos) continue;
-    if (k === K.PropertyAccessExpression || k === K.ElementAccessExpression) {
+    if (k === SyntaxKind.PropertyAccessExpression || k === SyntaxKind.ElementAccessExpression) {
       if (!mayReadRequest(n as ts.PropertyAccessExpression | ts.ElementAccessExpression)) continue;
       const obj = skipWrappers((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
       const part = requestPart(obj);
@@ -383,13 +382,13 @@ function listedFirstRead(ctx: RuleContext, run: { from: number; to: number }, fn
         const whole = ctx.flow.wholeSource(obj);
         if (whole && whole.part === 'body') take(n, 'body');
       }
-    } else if (k === K.VariableDeclaration) {
+    } else if (k === SyntaxKind.VariableDeclaration) {
       const d = n as ts.VariableDeclaration;
       if (!isIdentifier(d.name) && d.initializer) {
         const part = requestPart(skipWrappers(d.initializer));
         if (part && part.part === 'body') take(d.initializer, 'body');
       }
-    } else if (k === K.CallExpression) {
+    } else if (k === SyntaxKind.CallExpression) {
       const c = n as ts.CallExpression;
       if (isPropertyAccessExpression(c.expression) && DB_QUERY_METHODS.has(c.expression.name.text)) {
         for (const a of c.arguments) {

@@ -1,9 +1,9 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
-  isConditionalExpression, isElementAccessExpression, isFunctionExpression, isIdentifier,
-  isIfStatement, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
-  isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment,
-  isTemplateExpression, SyntaxKind, ts,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
+  isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionExpression,
+  isIdentifier, isIfStatement, isObjectLiteralExpression, isPrefixUnaryExpression,
+  isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment,
+  isSpreadAssignment, isTemplateExpression, SyntaxKind, ts,
 } from '../ts';
 import { calleeName, dottedName, propertyName } from '../ast';
 import { preferredQuote } from '../fix';
@@ -143,8 +143,6 @@ function responseNames(node: ts.Node): { res: Set<string>; koa: Set<string> } {
   return { res, koa };
 }
 
-/** Held once: `ts` members are getters, and scan calls this for every node. */
-const forEachChild = ts.forEachChild;
 
 interface Leak {
   sink: ts.Node;

@@ -80,7 +80,6 @@ export interface ResolvedObject {
 }
 
 const MAX_RESOLVE_DEPTH = 6;
-const SK = ts.SyntaxKind;
 
 /**
  * The object literal an expression evaluates to, within this file: the literal
@@ -122,7 +121,7 @@ export function resolveObject(expr: ts.Node | undefined, depth = 0): ResolvedObj
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion below answers undefined for any other initializer: no assignment search for those.
     const initKind = skipWrappers(b.init).kind;
-    if (initKind !== SK.ObjectLiteralExpression && initKind !== SK.Identifier) return undefined;
+    if (initKind !== SyntaxKind.ObjectLiteralExpression && initKind !== SyntaxKind.Identifier) return undefined;
     // Reassigned (`opts = other`) after declaration: we cannot tell which value reaches the use.
     if (assignmentsTo(b).length > 0) return undefined;
     const base = resolveObject(b.init, depth + 1);
@@ -206,7 +205,7 @@ export function resolveArray(expr: ts.Node | undefined, depth = 0): ts.ArrayLite
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion answers undefined for any other initializer: no assignment search for those.
     const initKind = skipWrappers(b.init).kind;
-    if (initKind !== SK.ArrayLiteralExpression && initKind !== SK.Identifier) return undefined;
+    if (initKind !== SyntaxKind.ArrayLiteralExpression && initKind !== SyntaxKind.Identifier) return undefined;
     if (assignmentsTo(b).length > 0) return undefined;
     return resolveArray(b.init, depth + 1);
   }
@@ -224,7 +223,7 @@ export function resolveString(expr: ts.Node | undefined, depth = 0): string | un
     if (!b || b.kind !== 'variable' || !b.init || b.path.length > 0) return undefined;
     // The recursion answers undefined for any other initializer: no assignment search for those.
     const initKind = skipWrappers(b.init).kind;
-    if (initKind !== SK.StringLiteral && initKind !== SK.NoSubstitutionTemplateLiteral && initKind !== SK.Identifier) return undefined;
+    if (initKind !== SyntaxKind.StringLiteral && initKind !== SyntaxKind.NoSubstitutionTemplateLiteral && initKind !== SyntaxKind.Identifier) return undefined;
     if (assignmentsTo(b).length > 0) return undefined;
     return resolveString(b.init, depth + 1);
   }

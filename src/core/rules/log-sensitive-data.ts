@@ -143,7 +143,6 @@ export function isSensitiveName(name: string | undefined): boolean {
   return prev !== undefined && SENSITIVE_PAIRS.has(`${prev} ${last}`);
 }
 
-const SK = ts.SyntaxKind;
 
 const WHOLE_PARTS: ReadonlySet<string> = new Set(['body', 'headers', 'cookies', 'signedCookies']);
 
@@ -299,7 +298,7 @@ export const rule: SourceRule = {
       CallExpression(node: ts.CallExpression) {
         // requiredModule answers only for a callee that is the identifier `require`.
         const e = node.expression;
-        if (e.kind === SK.Identifier && (e as ts.Identifier).text === 'require') {
+        if (e.kind === SyntaxKind.Identifier && (e as ts.Identifier).text === 'require') {
           const req = requiredModule(node);
           if (req) {
             noteLoggingModule(req, node);

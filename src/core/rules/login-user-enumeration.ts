@@ -1,8 +1,8 @@
 import {
-  isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock, isCallExpression,
-  isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isIfStatement,
-  isMethodDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral,
-  isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
+  forEachChild, isArrayLiteralExpression, isArrowFunction, isBinaryExpression, isBlock,
+  isCallExpression, isElementAccessExpression, isFunctionDeclaration, isFunctionExpression,
+  isIdentifier, isIfStatement, isMethodDeclaration, isNewExpression, isNoSubstitutionTemplateLiteral,
+  isNumericLiteral, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression,
   isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration,
   SyntaxKind, ts,
 } from '../ts';
@@ -114,9 +114,6 @@ export function middlewareOf(route: RouteCall): ts.Expression[] {
   return out;
 }
 
-/** Held once: `ts` members are getters, and the walks below call this for every node. */
-const forEachChild = ts.forEachChild;
-const K = ts.SyntaxKind;
 
 /** Walks `root`'s descendants (nested functions included) calling `fn`; true from `fn` skips the subtree. */
 export function walk(root: ts.Node, fn: (n: ts.Node) => boolean | void): void {
@@ -130,7 +127,7 @@ export function walk(root: ts.Node, fn: (n: ts.Node) => boolean | void): void {
 /** isFunctionLike by kind (no `ts.isX` getters): this runs on every node of some walks. */
 function isFunctionKind(n: ts.Node): boolean {
   const k = n.kind;
-  return k === K.FunctionExpression || k === K.ArrowFunction || k === K.FunctionDeclaration || k === K.MethodDeclaration;
+  return k === SyntaxKind.FunctionExpression || k === SyntaxKind.ArrowFunction || k === SyntaxKind.FunctionDeclaration || k === SyntaxKind.MethodDeclaration;
 }
 
 /** The first descendant satisfying `pred`. */
@@ -222,7 +219,7 @@ export function loginHandlerVisitors(sink: (h: LoginHandler) => void): Visitors 
       if (name && isLoginFnName(name)) named(name, node, node.name);
     },
     VariableDeclaration(node: ts.VariableDeclaration) {
-      if (node.name.kind !== K.Identifier || !node.initializer || !isLoginFnName(node.name.text)) return;
+      if (node.name.kind !== SyntaxKind.Identifier || !node.initializer || !isLoginFnName(node.name.text)) return;
       named(node.name.text, resolveHandler(node.initializer), node.name);
     },
     PropertyAssignment(node: ts.PropertyAssignment) {
@@ -359,10 +356,10 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
   const visit = (n: ts.Node): void => {
     if (isFunctionKind(n)) return;
     const k = n.kind;
-    if (k === K.ThrowStatement) {
+    if (k === SyntaxKind.ThrowStatement) {
       const t = n as ts.ThrowStatement;
       if (t.expression) errorOutcome(t.expression, out);
-    } else if (k === K.CallExpression) {
+    } else if (k === SyntaxKind.CallExpression) {
       const c = n as ts.CallExpression;
       const name = calleeName(c);
       const a0 = c.arguments[0] ? skipWrappers(c.arguments[0]) : undefined;
@@ -382,7 +379,7 @@ function outcomeOf(branch: ts.Node): Outcome | undefined {
         out.status ??= 'false';
         setMessage(out, c.arguments[2]);
       }
-    } else if (k === K.BinaryExpression) {
+    } else if (k === SyntaxKind.BinaryExpression) {
       const b = n as ts.BinaryExpression;
       if (b.operatorToken.kind === SyntaxKind.EqualsToken && isPropertyAccessExpression(b.left)) {
         const prop = b.left.name.text;
@@ -600,8 +597,8 @@ export function countingSignal(ctx: RuleContext, fn: ts.Node | undefined, middle
   return find(fn, (node) => {
     // Kinds first (no `ts.isX` getters): the predicate sees every node of the handler.
     const k = node.kind;
-    if (k !== K.PrefixUnaryExpression && k !== K.PostfixUnaryExpression && k !== K.BinaryExpression &&
-      k !== K.PropertyAssignment && k !== K.CallExpression) return false;
+    if (k !== SyntaxKind.PrefixUnaryExpression && k !== SyntaxKind.PostfixUnaryExpression && k !== SyntaxKind.BinaryExpression &&
+      k !== SyntaxKind.PropertyAssignment && k !== SyntaxKind.CallExpression) return false;
     const n = node as ts.Node;
     if (isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
       if (n.operator !== SyntaxKind.PlusPlusToken) return false;

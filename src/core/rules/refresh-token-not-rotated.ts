@@ -1,6 +1,6 @@
 import {
-  isAsExpression, isAwaitExpression, isCallExpression, isElementAccessExpression, isIdentifier,
-  isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression,
+  forEachChild, isAsExpression, isAwaitExpression, isCallExpression, isElementAccessExpression,
+  isIdentifier, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression,
   isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteralLike, SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyCase } from '../lib/text-hints';
@@ -161,8 +161,6 @@ function summarize(ctx: RuleContext, fn: ts.Node): Summary {
   return s;
 }
 
-/** Held once: `ts` members are getters, and summarize calls this for every node. */
-const forEachChild = ts.forEachChild;
 const CALL = SyntaxKind.CallExpression;
 const NEW = SyntaxKind.NewExpression;
 const BINARY = SyntaxKind.BinaryExpression;

@@ -1,7 +1,7 @@
 import {
   isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression,
   isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral,
-  ts,
+  SyntaxKind, ts,
 } from '../ts';
 import { textHasAnyCase, textHasAnyOf } from '../lib/text-hints';
 import { calleeName, calleeObject, descendantsInWalk, isFunctionLike, propertyName, routeCall, stringValue, type RouteCall } from '../ast';
@@ -336,7 +336,6 @@ interface Walked {
   escapes: () => boolean;
 }
 
-const K = ts.SyntaxKind;
 
 /**
  * The accesses scan() can act on: `x.rawBody`, and reads of a `headers` part
@@ -344,10 +343,10 @@ const K = ts.SyntaxKind;
  * or element access). Other accesses do nothing there.
  */
 function mayActInScan(n: ts.PropertyAccessExpression | ts.ElementAccessExpression): boolean {
-  if (n.kind === K.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') return true;
+  if (n.kind === SyntaxKind.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') return true;
   const inner = skipWrappers(n.expression);
-  if (inner.kind === K.PropertyAccessExpression) return (inner as ts.PropertyAccessExpression).name.text === 'headers';
-  return inner.kind === K.ElementAccessExpression;
+  if (inner.kind === SyntaxKind.PropertyAccessExpression) return (inner as ts.PropertyAccessExpression).name.text === 'headers';
+  return inner.kind === SyntaxKind.ElementAccessExpression;
 }
 
 /**
@@ -360,8 +359,8 @@ function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; kinds: Uint
   // Not met by the walk (cannot happen for a node of this file): collect its descendants the same way.
   const nodes: ts.Node[] = [];
   walk(fn, (n) => {
-    if (n.kind === K.CallExpression) nodes.push(n);
-    else if (n.kind === K.PropertyAccessExpression || n.kind === K.ElementAccessExpression) {
+    if (n.kind === SyntaxKind.CallExpression) nodes.push(n);
+    else if (n.kind === SyntaxKind.PropertyAccessExpression || n.kind === SyntaxKind.ElementAccessExpression) {
       if (mayActInScan(n as ts.PropertyAccessExpression)) nodes.push(n);
     }
   });
@@ -372,7 +371,7 @@ function runOf(w: Walked, fn: ts.Node): { nodes: readonly ts.Node[]; kinds: Uint
 function callNamedIn(w: Walked, fn: ts.Node, name: string): boolean {
   const { nodes, kinds, from, to } = runOf(w, fn);
   for (let i = from; i < to; i++) {
-    if (kinds[i] === K.CallExpression && calleeName(nodes[i] as ts.CallExpression) === name) return true;
+    if (kinds[i] === SyntaxKind.CallExpression && calleeName(nodes[i] as ts.CallExpression) === name) return true;
   }
   return false;
 }
@@ -386,9 +385,9 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
   const { nodes, kinds, from, to } = runOf(w, fn);
   for (let i = from; i < to && !strong; i++) {
     const k = kinds[i];
-    if (k !== K.CallExpression && k !== K.PropertyAccessExpression && k !== K.ElementAccessExpression) continue;
+    if (k !== SyntaxKind.CallExpression && k !== SyntaxKind.PropertyAccessExpression && k !== SyntaxKind.ElementAccessExpression) continue;
     const n = nodes[i];
-    if (k === K.CallExpression) {
+    if (k === SyntaxKind.CallExpression) {
       const c = n as ts.CallExpression;
       const name = calleeName(c);
       if (name && VERIFY_NAME.test(name)) {
@@ -412,7 +411,7 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
         const h = signatureHeaderRead(c);
         if (h) header ??= { kind: 'verified', node: c, what: `the ${h} header`, evidence: false };
       }
-      const local = depth === 0 && c.expression.kind === K.Identifier ? resolveHandler(c.expression) : undefined;
+      const local = depth === 0 && c.expression.kind === SyntaxKind.Identifier ? resolveHandler(c.expression) : undefined;
       if (local && local !== fn) {
         // A local helper: read it too, with the request under its own parameter name.
         const inner = scan(w, local, paramAt(local, c, reqName), depth + 1);
@@ -430,7 +429,7 @@ function scan(w: Walked, fn: HandlerFn, reqName: string, depth: number): Verdict
       const h = signatureHeaderRead(n);
       if (h) header ??= { kind: 'verified', node: n, what: `the ${h} header`, evidence: false };
       // req.rawBody exists for signature checks done elsewhere.
-      if (n.kind === K.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') unknown = true;
+      if (n.kind === SyntaxKind.PropertyAccessExpression && (n as ts.PropertyAccessExpression).name.text === 'rawBody') unknown = true;
     }
   }
   if (strong) return strong;
