@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -70,8 +71,9 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar.show();
   };
 
-  const analyzeDocument = (doc: vscode.TextDocument): void => {
-    if (!LANGUAGES.has(doc.languageId)) return analyzeConfigDocument(doc);
+  /** Analyzes a document's text (or, once it is closed, the file's text on disk) and publishes its diagnostics. */
+  const analyzeDocument = (doc: vscode.TextDocument, text = doc.getText()): void => {
+    if (!LANGUAGES.has(doc.languageId)) return analyzeConfigDocument(doc, text);
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     const state = stateFor(folder);
     const rel = state?.relative(doc.uri.fsPath) ?? path.basename(doc.uri.path);
@@ -79,22 +81,42 @@ export function activate(context: vscode.ExtensionContext): void {
       diagnostics.delete(doc.uri);
       return;
     }
-    const result = loadCore().analyzeInFolder(state, rel, doc.getText());
+    const result = loadCore().analyzeInFolder(state, rel, text);
     const findings = state ? state.findingsFor(rel) : result.findings;
     diagnostics.set(doc.uri, result.skipped ? [] : findings.map((f) => toDiagnostic(f, doc.uri)));
     updateStatus();
     schedulePost();
   };
 
-  const analyzeConfigDocument = (doc: vscode.TextDocument): void => {
+  const analyzeConfigDocument = (doc: vscode.TextDocument, text: string): void => {
     if (doc.uri.scheme !== 'file') return;
     const state = stateFor(vscode.workspace.getWorkspaceFolder(doc.uri));
     const rel = state?.relative(doc.uri.fsPath);
     if (!state || !rel || !loadCore().isConfigFile(rel) || state.isExcluded(rel)) return;
-    const result = state.analyzeConfigText(rel, doc.getText());
-    diagnostics.set(doc.uri, result.findings.map((f) => toDiagnostic(f, doc.uri)));
+    state.analyzeConfigText(rel, text);
+    // Every finding on the file, not only those of the rules that read it: no-lockfile sits on
+    // package.json, env-not-gitignored on .gitignore; and the baseline applies as in the scan.
+    diagnostics.set(doc.uri, state.configFindingsFor(rel).map((f) => toDiagnostic(f, doc.uri)));
     updateStatus();
     schedulePost();
+  };
+
+  /**
+   * After a workspace scan a closed file keeps its findings, as the checklist does: judged again from
+   * the disk, since the closed editor may have held unsaved changes. Extensions open and close
+   * documents without the user too (package.json is one). Without a scan, only open files are shown.
+   */
+  const documentClosed = (doc: vscode.TextDocument): void => {
+    const state = doc.uri.scheme === 'file' ? stateFor(vscode.workspace.getWorkspaceFolder(doc.uri)) : undefined;
+    if (!state?.lastScan || state.relative(doc.uri.fsPath) === undefined) return void diagnostics.delete(doc.uri);
+    let text: string;
+    try {
+      text = fs.readFileSync(doc.uri.fsPath, 'utf8');
+    } catch {
+      // Deleted (onDidDeleteFiles updates the checklist) or unreadable: nothing to show for it.
+      return void diagnostics.delete(doc.uri);
+    }
+    analyzeDocument(doc, text);
   };
 
   // The checklist view follows saves within a second, from cached per-file results.
@@ -117,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): void {
       clearTimeout(timers.get(key));
       timers.set(key, setTimeout(() => analyzeDocument(e.document), ON_TYPE_DELAY_MS));
     }),
-    vscode.workspace.onDidCloseTextDocument((doc) => diagnostics.delete(doc.uri)),
+    vscode.workspace.onDidCloseTextDocument((doc) => documentClosed(doc)),
     vscode.workspace.onDidDeleteFiles((e) => {
       for (const uri of e.files) {
         diagnostics.delete(uri);
@@ -131,7 +153,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('preflight')) return;
       for (const folder of vscode.workspace.workspaceFolders ?? []) states.get(folder.uri.toString())?.reload(settingsFor(folder));
-      vscode.workspace.textDocuments.forEach(analyzeDocument);
+      vscode.workspace.textDocuments.forEach((doc) => analyzeDocument(doc));
     }),
     vscode.workspace.onDidChangeWorkspaceFolders((e) => {
       for (const f of e.removed) states.delete(f.uri.toString());
@@ -148,7 +170,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!state || !folder) return;
     state.reload(settingsFor(folder));
     if (state.configError) void vscode.window.showWarningMessage(`Preflight: ${state.configError}`);
-    vscode.workspace.textDocuments.forEach(analyzeDocument);
+    vscode.workspace.textDocuments.forEach((doc) => analyzeDocument(doc));
   };
   context.subscriptions.push(configWatcher, configWatcher.onDidChange(reloadFolderOf), configWatcher.onDidCreate(reloadFolderOf), configWatcher.onDidDelete(reloadFolderOf));
 

@@ -1,6 +1,7 @@
 /**
  * End-to-end: the packaged extension in a real VS Code (code-server), driven
- * like a user through headless Chromium. Checks the Problems panel, a quick
+ * like a user through headless Chromium. Checks the Problems panel (on open
+ * and closed files), the checklist view against the CLI, a sign-off, a quick
  * fix from the lightbulb menu, and a pf- snippet. Screenshots go to
  * test-results/e2e/.
  *
@@ -55,7 +56,9 @@ async function openFile(page: Page, rel: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(rel);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
+  // Enter opens the first row: wait until the search has put the file there, above recently opened ones.
+  const first = page.locator('.quick-input-widget .monaco-list-row').first();
+  await poll(`quick open to list ${rel} first`, async () => (await first.innerText()).includes(path.basename(rel)));
   await page.keyboard.press('Enter');
   await page.locator(`.tab.active[aria-label*="${path.basename(rel)}"]`).first().waitFor();
   // Quick open leaves the focus in the opened editor.
@@ -168,6 +171,31 @@ async function main(): Promise<void> {
           });
           if (expected['security-headers'] !== 'fail') throw new Error('expected the security headers row to fail before the fix');
           await shot(p, '1b-checklist-view');
+        },
+      },
+      {
+        name: 'an opened and closed package.json keeps its no-lockfile diagnostic, a closed app.js its own',
+        run: async (p) => {
+          // Opening a config file re-judges the rules that read it; the others' findings on it
+          // (no-lockfile is a project rule's) stay. package.json also gets opened in the background
+          // (the status bar once counted 80 problems to the CLI's 81 before any check opened it).
+          await openFile(p, 'package.json');
+          await p.keyboard.press('Control+Shift+M');
+          const panel = p.locator('.markers-panel');
+          await panel.waitFor({ timeout: 30_000 });
+          const filter = p.locator('.markers-panel-action-filter input, .viewpane-filter input').first();
+          await filter.fill('lockfile');
+          await poll('the no-lockfile diagnostic on package.json', async () => (await panel.innerText()).includes('No lockfile committed'));
+          await shot(p, '1c-package-json');
+          // Closed files keep the scan's findings, as the checklist does.
+          await runCommand(p, 'View: Close All Editors');
+          await p.locator('.tab').first().waitFor({ state: 'detached', timeout: 30_000 });
+          await p.waitForTimeout(500);
+          for (const [term, text] of [['lockfile', 'No lockfile committed'], ['helmet', 'Express app without helmet()']]) {
+            await filter.fill(term);
+            await poll(`"${text}" in the Problems panel with every editor closed`, async () => (await panel.innerText()).includes(text));
+          }
+          await filter.fill('');
         },
       },
       {

@@ -114,6 +114,9 @@ describe('extension adapter (no VS Code)', () => {
       for (const rel of ['package.json', '.gitignore']) state.analyzeConfigText(rel, fs.readFileSync(path.join(dir, rel), 'utf8'));
       assert.deepEqual(onFile('package.json'), before.pkg);
       assert.deepEqual(onFile('.gitignore'), before.ignore);
+      // What the editor shows on the open file: the same findings as the scan's, project rules' included.
+      assert.deepEqual(state.configFindingsFor('package.json').map((f) => f.ruleId).sort(), before.pkg);
+      assert.deepEqual(state.configFindingsFor('.gitignore').map((f) => f.ruleId).sort(), before.ignore);
       assert.equal(state.checklist().find((r) => r.id === 'dependencies')!.status, 'fail');
       // The rules that do read the file follow the open text: a non-root USER clears dockerfile-root-user.
       const docker = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
