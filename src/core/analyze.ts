@@ -119,24 +119,29 @@ let listedKinds: Uint16Array = NO_KINDS;
 let count = 0;
 let current: ts.Node | undefined;
 
-/** Sets `child`'s parent, lists it with its kind and makes it the current node; returns the node it replaces. */
-function enter(child: ts.Node): ts.Node | undefined {
+/** Identifiers, keywords, literals and punctuation: the kinds `forEachChild` finds no children in. */
+const LAST_TOKEN = SyntaxKind.LastToken;
+
+/** Sets `child`'s parent and lists it with its kind; returns the kind. */
+function enter(child: ts.Node): number {
   (child as { parent: ts.Node }).parent = current!;
   if (count === listedKinds.length) {
     const grown = new Uint16Array(2 * count);
     grown.set(listedKinds);
     listedKinds = grown;
   }
-  listedKinds[count] = child.kind;
+  const kind = child.kind;
+  listedKinds[count] = kind;
   listed[count++] = child;
-  const parent = current;
-  current = child;
-  return parent;
+  return kind;
 }
 
 function bindAndList(child: ts.Node): void {
-  const parent = enter(child);
-  forEachChild(child, bindAndList);
+  // A token has no children to look for; JSDoc is looked for on every node, as TypeScript's pass does.
+  const kind = enter(child);
+  const parent = current;
+  current = child;
+  if (kind > LAST_TOKEN) forEachChild(child, bindAndList);
   const docs = (child as { jsDoc?: ts.Node[] }).jsDoc;
   if (docs !== undefined) {
     for (const doc of docs) {
@@ -150,7 +155,10 @@ function bindAndList(child: ts.Node): void {
 
 /** bindAndList for a tree parsed without JSDoc: no `jsDoc` property to look for on every node. */
 function bindAndListWithoutDocs(child: ts.Node): void {
-  const parent = enter(child);
+  // Tokens (about half the nodes: identifiers, literals, keywords) have no children: no call to look for them.
+  if (enter(child) <= LAST_TOKEN) return;
+  const parent = current;
+  current = child;
   forEachChild(child, bindAndListWithoutDocs);
   current = parent;
 }
