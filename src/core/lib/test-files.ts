@@ -7,8 +7,16 @@ const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|mocks?|spec|e2e|cypress
 
 /** Tests, mocks, fixtures, e2e suites, stories and test helpers (`testhelp.js`, `test-utils.ts`): they sign throw-away tokens and compare fake secrets on purpose. */
 export function isTestFile(file: string): boolean {
-  return TEST_FILE.test(file.replace(/\\/g, '/'));
+  // Every rule asks it of the file being analyzed: the last answer is kept.
+  if (file !== lastTestFile) {
+    lastTestFile = file;
+    lastTestAnswer = TEST_FILE.test(file.replace(/\\/g, '/'));
+  }
+  return lastTestAnswer;
 }
+
+let lastTestFile: string | undefined;
+let lastTestAnswer = false;
 
 const SAMPLE_FILE = /(^|\/)(seeds?|seeders?|examples?|demo)\/|\.(mock|fixture|seed)\.[cm]?[jt]sx?$/i;
 

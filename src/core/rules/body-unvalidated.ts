@@ -139,10 +139,22 @@ function validationGate(ctx: RuleContext, call: ts.CallExpression, imports: Read
   if (call.arguments.length === 0) return undefined;
   const name = calleeName(call);
   if (!name) return undefined;
-  const named = (PARSE_METHODS.has(name) && !AMBIGUOUS_METHODS.has(name)) || REQUEST_HELPERS.has(name) || /validat|sanitiz/i.test(name);
-  if (!named && !rootedAtValidationImport(imports ?? validationImportsOf(ctx.sourceFile), call.expression)) return undefined;
+  if (!isValidationName(name) && !rootedAtValidationImport(imports ?? validationImportsOf(ctx.sourceFile), call.expression)) return undefined;
   return name;
 }
+
+/** A callee name that says validation by itself. Asked of every call's name: the answers are kept, within a bound. */
+function isValidationName(name: string): boolean {
+  let yes = validationNameAnswers.get(name);
+  if (yes === undefined) {
+    if (validationNameAnswers.size >= 4096) validationNameAnswers.clear();
+    yes = (PARSE_METHODS.has(name) && !AMBIGUOUS_METHODS.has(name)) || REQUEST_HELPERS.has(name) || /validat|sanitiz/i.test(name);
+    validationNameAnswers.set(name, yes);
+  }
+  return yes;
+}
+
+const validationNameAnswers = new Map<string, boolean>();
 
 /** Local names bound to validation-library imports at the top of a file: `z`, `Joi`, `isEmail`, `v`. */
 const validationNames = new NodeCache<ts.SourceFile, Set<string>>();

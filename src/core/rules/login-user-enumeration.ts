@@ -22,9 +22,19 @@ import { maySpellWithEscapes } from '../lib/gates';
 export type HandlerFn = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDeclaration | ts.MethodDeclaration;
 
 /** `expectedSig` → ['expected', 'sig']; `x-hub-signature-256` → ['x', 'hub', 'signature', '256']; `API_KEY` → ['api', 'key']. */
-export function words(name: string): string[] {
-  return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((w) => w.toLowerCase());
+export function words(name: string): readonly string[] {
+  let w = wordsOf.get(name);
+  if (w === undefined) {
+    // Asked of the same names (`req`, `token`, `user`) by many rules in every file: kept, within a bound.
+    if (wordsOf.size >= WORDS_KEPT) wordsOf.clear();
+    w = (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((x) => x.toLowerCase());
+    wordsOf.set(name, w);
+  }
+  return w;
 }
+
+const WORDS_KEPT = 4096;
+const wordsOf = new Map<string, readonly string[]>();
 
 /** The name an expression is known by: identifier, last property, string key, or a called function's name. */
 export function nameOf(expr: ts.Node): string | undefined {
