@@ -12,6 +12,7 @@ import { skipWrappers } from '../modules';
 import { lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule, TextEdit, Visitors } from '../types';
 import { maySpellWithEscapes } from '../lib/gates';
+import { memoWords } from '../lib/words';
 
 /*
  * Shared helpers of the auth-flow rules (login, session, webhook, admin, logout).
@@ -23,18 +24,12 @@ export type HandlerFn = ts.FunctionExpression | ts.ArrowFunction | ts.FunctionDe
 
 /** `expectedSig` → ['expected', 'sig']; `x-hub-signature-256` → ['x', 'hub', 'signature', '256']; `API_KEY` → ['api', 'key']. */
 export function words(name: string): readonly string[] {
-  let w = wordsOf.get(name);
-  if (w === undefined) {
-    // Asked of the same names (`req`, `token`, `user`) by many rules in every file: kept, within a bound.
-    if (wordsOf.size >= WORDS_KEPT) wordsOf.clear();
-    w = (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((x) => x.toLowerCase());
-    wordsOf.set(name, w);
-  }
-  return w;
+  // Asked of the same names (`req`, `token`, `user`) by six rules in every file.
+  return memoWords(wordsOf, name, splitWords);
 }
 
-const WORDS_KEPT = 4096;
 const wordsOf = new Map<string, readonly string[]>();
+const splitWords = (name: string): string[] => (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((x) => x.toLowerCase());
 
 /** The name an expression is known by: identifier, last property, string key, or a called function's name. */
 export function nameOf(expr: ts.Node): string | undefined {
