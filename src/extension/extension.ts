@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -71,9 +70,8 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar.show();
   };
 
-  /** Analyzes a document's text (or, once it is closed, the file's text on disk) and publishes its diagnostics. */
-  const analyzeDocument = (doc: vscode.TextDocument, text = doc.getText()): void => {
-    if (!LANGUAGES.has(doc.languageId)) return analyzeConfigDocument(doc, text);
+  const analyzeDocument = (doc: vscode.TextDocument): void => {
+    if (!LANGUAGES.has(doc.languageId)) return analyzeConfigDocument(doc);
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     const state = stateFor(folder);
     const rel = state?.relative(doc.uri.fsPath) ?? path.basename(doc.uri.path);
@@ -81,19 +79,19 @@ export function activate(context: vscode.ExtensionContext): void {
       diagnostics.delete(doc.uri);
       return;
     }
-    const result = loadCore().analyzeInFolder(state, rel, text);
+    const result = loadCore().analyzeInFolder(state, rel, doc.getText());
     const findings = state ? state.findingsFor(rel) : result.findings;
     diagnostics.set(doc.uri, result.skipped ? [] : findings.map((f) => toDiagnostic(f, doc.uri)));
     updateStatus();
     schedulePost();
   };
 
-  const analyzeConfigDocument = (doc: vscode.TextDocument, text: string): void => {
+  const analyzeConfigDocument = (doc: vscode.TextDocument): void => {
     if (doc.uri.scheme !== 'file') return;
     const state = stateFor(vscode.workspace.getWorkspaceFolder(doc.uri));
     const rel = state?.relative(doc.uri.fsPath);
     if (!state || !rel || !loadCore().isConfigFile(rel) || state.isExcluded(rel)) return;
-    state.analyzeConfigText(rel, text);
+    state.analyzeConfigText(rel, doc.getText());
     // Every finding on the file, not only those of the rules that read it: no-lockfile sits on
     // package.json, env-not-gitignored on .gitignore; and the baseline applies as in the scan.
     diagnostics.set(doc.uri, state.configFindingsFor(rel).map((f) => toDiagnostic(f, doc.uri)));
@@ -102,21 +100,18 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   /**
-   * After a workspace scan a closed file keeps its findings, as the checklist does: judged again from
-   * the disk, since the closed editor may have held unsaved changes. Extensions open and close
-   * documents without the user too (package.json is one). Without a scan, only open files are shown.
+   * After a workspace scan a closed file keeps its findings, as the checklist does: documents are
+   * also opened and closed without the user (package.json, for one, by VS Code's own extensions).
+   * Without a scan, only open files are shown.
    */
   const documentClosed = (doc: vscode.TextDocument): void => {
     const state = doc.uri.scheme === 'file' ? stateFor(vscode.workspace.getWorkspaceFolder(doc.uri)) : undefined;
-    if (!state?.lastScan || state.relative(doc.uri.fsPath) === undefined) return void diagnostics.delete(doc.uri);
-    let text: string;
-    try {
-      text = fs.readFileSync(doc.uri.fsPath, 'utf8');
-    } catch {
-      // Deleted (onDidDeleteFiles updates the checklist) or unreadable: nothing to show for it.
-      return void diagnostics.delete(doc.uri);
-    }
-    analyzeDocument(doc, text);
+    const rel = state?.relative(doc.uri.fsPath);
+    const findings = state?.lastScan && rel !== undefined && !state.isExcluded(rel) ? state.closedFile(rel) : undefined;
+    if (findings) diagnostics.set(doc.uri, findings.map((f) => toDiagnostic(f, doc.uri)));
+    else diagnostics.delete(doc.uri);
+    updateStatus();
+    schedulePost();
   };
 
   // The checklist view follows saves within a second, from cached per-file results.

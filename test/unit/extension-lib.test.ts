@@ -126,6 +126,35 @@ describe('extension adapter (no VS Code)', () => {
       assert.ok(state.evidence().some((e) => e.kind === 'container-non-root' && e.file === 'Dockerfile'));
     });
 
+    it('a closed file keeps the findings of its text on disk, as the scan judges it', () => {
+      const dir = copyApp('vulnerable-express');
+      const state = new FolderState(dir, DEFAULT_SETTINGS);
+      state.applyScan(analyzeWorkspace(dir, { config: state.config }));
+      const scanned = state.findings().length;
+      const ids = (fs: readonly { ruleId: string }[] | undefined) => (fs ?? []).map((f) => f.ruleId).sort();
+      // An unsaved edit adds helmet; closing without saving brings back what the disk holds.
+      const app = fs.readFileSync(path.join(dir, 'src', 'app.js'), 'utf8');
+      state.analyzeText('src/app.js', app.replace(/(const app = express\(\);)/, "$1\napp.use(require('helmet')());"), analyze(state));
+      assert.ok(!ids(state.findingsFor('src/app.js')).includes('missing-helmet'));
+      assert.ok(ids(state.closedFile('src/app.js')).includes('missing-helmet'));
+      assert.equal(state.findings().length, scanned);
+      // A config file keeps the project rules' findings on it.
+      assert.ok(ids(state.closedFile('package.json')).includes('no-lockfile'));
+      assert.equal(state.closedFile('README.md'), undefined);
+      // Skipped as the scan skips it: a minified bundle opened in the editor leaves nothing behind once closed.
+      const bundle = 'src/vendor.min.js';
+      const minified = `var a=${JSON.stringify('x'.repeat(4000))};var s=require("stripe")("sk_live_51HfakeKEYdoNOTuse4PreflightTst");`.repeat(3);
+      fs.writeFileSync(path.join(dir, bundle), minified);
+      state.analyzeText(bundle, minified, analyze(state));
+      assert.ok(state.findings().some((f) => f.file === bundle), 'the open bundle is analyzed like any open file');
+      assert.equal(state.closedFile(bundle), undefined);
+      assert.ok(!state.findings().some((f) => f.file === bundle));
+      // Deleted meanwhile: nothing to show.
+      fs.rmSync(path.join(dir, 'src', 'routes', 'files.js'));
+      assert.equal(state.closedFile('src/routes/files.js'), undefined);
+      assert.ok(!state.findings().some((f) => f.file === 'src/routes/files.js'));
+    });
+
     it('the Markdown export equals the CLI markdown for the same folder', () => {
       const dir = copyApp('vulnerable-express');
       const state = new FolderState(dir, DEFAULT_SETTINGS);

@@ -9,7 +9,8 @@ import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
 import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
 import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, signoffPath, type Signoff } from '../../core/signoffs';
 import type { RowId } from '../../core/types';
-import { analyzeConfigFile, configRulesFor, projectContextFor } from '../../core/config-files';
+import { analyzeConfigFile, configRulesFor, isConfigFile, projectContextFor } from '../../core/config-files';
+import { SOURCE_EXTENSIONS } from '../../core/analyze';
 import { buildReport } from '../../cli/report';
 import { formatMarkdown } from '../../cli/format/markdown';
 import { mergeConfig, type Settings } from './settings';
@@ -147,6 +148,30 @@ export class FolderState {
     const r = analyzeFile(this.root, rel, this.config, this.project, { cache: this.cache });
     if (!r.skipped) this.files.set(rel, r);
     return r;
+  }
+
+  /**
+   * A file whose editor was closed, judged again from disk as the scan judges it (the editor may
+   * have held unsaved changes): its findings, or undefined when none are shown for it (not a
+   * source or config file, or skipped like the scan skips it: minified, too large, unreadable).
+   */
+  closedFile(rel: string): Finding[] | undefined {
+    if (isConfigFile(rel)) {
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(this.root, rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+      this.analyzeConfigText(rel, text);
+      return this.configFindingsFor(rel);
+    }
+    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) return undefined;
+    if (this.analyzeFromDisk(rel).skipped) {
+      this.removeFile(rel);
+      return undefined;
+    }
+    return this.findingsFor(rel);
   }
 
   removeFile(rel: string): void {
