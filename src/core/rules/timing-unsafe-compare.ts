@@ -26,8 +26,10 @@ import { isTestFile } from '../lib/test-files';
  * secret, apiKey, hash) and the other must not be a literal, a `typeof` or a
  * length; to keep code that merely juggles tokens quiet, one side must also be
  * request data, a computed digest, an env secret, a parameter named like a
- * secret. Two stored secrets compared with each other (session bookkeeping)
- * and test files are left alone.
+ * secret. Two stored secrets compared with each other (session bookkeeping),
+ * a record looked up by a token in a search callback (`subs.find((s) => s.token
+ * === token)`, as `findOne({ token })` would) and test files are left alone;
+ * signatures, HMACs, secrets and API keys are reported in a lookup too.
  */
 export const rule: SourceRule = {
   id: 'timing-unsafe-compare',
@@ -89,6 +91,8 @@ export const rule: SourceRule = {
           return;
         }
         const name = ls ?? rs;
+        // `subs.find((s) => s.token === token)`: a lookup by a token, as a database query by it would be.
+        if (!isSigningName(name ?? '') && isLookupComparison(node, left, right)) return;
         ctx.report(node, {
           message: `${name} compared with ${node.operatorToken.getText()}: the time taken leaks how many leading characters match; compare with crypto.timingSafeEqual after checking lengths.`,
           fixes: fixFor(ctx, node),
@@ -198,6 +202,32 @@ function strongShape(expr: ts.Node, secret: string | undefined): boolean {
     if (b?.kind === 'parameter' && b.path.length === 0 && !isCallback(b.declaration.parent)) return true;
   }
   return false;
+}
+
+/** Array search methods (and lodash's of the same names): their callback is handed each element in turn. */
+const SEARCH_METHODS: ReadonlySet<string> = new Set(['find', 'findIndex', 'findLast', 'findLastIndex', 'filter', 'some', 'every', 'reject', 'remove']);
+
+/**
+ * One side is a field of the element a search callback is handed: `subs.find((s) => s.token === token)`,
+ * `sessions.filter((x) => x.token !== revoked)`, `_.find(clients, (c) => c.token === t)`. That looks a
+ * record up by the value, the way `findOne({ token })` does, and stored push and session tokens are
+ * looked up that way; a secret a client proves it holds is checked by a signing name (isSigningName).
+ */
+function isLookupComparison(node: ts.BinaryExpression, left: ts.Node, right: ts.Node): boolean {
+  let fn: ts.Node | undefined = node.parent;
+  while (fn && !isArrowFunction(fn) && !isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn) && !ts.isMethodDeclaration(fn)) fn = fn.parent;
+  if (!fn || !(isArrowFunction(fn) || isFunctionExpression(fn)) || !isCallback(fn)) return false;
+  const name = calleeName(fn.parent as ts.CallExpression);
+  const element = fn.parameters[0]?.name;
+  if (!name || !SEARCH_METHODS.has(name) || !element || !isIdentifier(element)) return false;
+  const field = (e: ts.Node): boolean => isPropertyAccessExpression(e) && isIdentifier(e.expression) && e.expression.text === element.text;
+  return field(left) || field(right);
+}
+
+/** Names of what proves a request genuine, never a lookup key: signatures, HMACs, secrets, API keys. */
+function isSigningName(name: string): boolean {
+  const w = words(name);
+  return w.some((x) => x === 'signature' || x === 'sig' || x === 'hmac' || x === 'signed' || x === 'secret') || /api_?key/i.test(name);
 }
 
 /** `sessions.some((token) => …)`: a callback's parameter is an element being iterated, not a secret handed to a check. */
