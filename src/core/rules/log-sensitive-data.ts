@@ -5,6 +5,7 @@ import {
   isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isStringLiteralLike,
   isTemplateExpression, isVariableDeclaration, SyntaxKind, ts,
 } from '../ts';
+import { isCliFile } from '../lib/test-files';
 import { dottedName, getPropertyValue, propertyName, routeCall, stringValue } from '../ast';
 import { requiredModule, skipWrappers } from '../modules';
 import { lookup } from '../scopes';
@@ -18,8 +19,10 @@ import { specifierTest } from '../lib/gates';
  * Passwords, tokens, secrets, cookies, authorization headers and card data
  * handed to console or a logger: `logger.info({ email, password })`,
  * `console.log('token', token)`, `log.debug(req.headers)`. Keys covered by a
- * pino `redact` list in the same file are skipped. Also emits the `logging`
- * fact where a logger library is imported and `security-logging` evidence
+ * pino `redact` list in the same file are skipped, and so are command-line
+ * entry points (bin/, cli/, commands/, scripts/: their output is the
+ * operator's); a name logged twice in one call is one report. Also emits the
+ * `logging` fact where a logger library is imported and `security-logging` evidence
  * where auth failures, denials or admin actions are logged.
  */
 
@@ -154,6 +157,8 @@ const SECURITY_MESSAGE = /login|log[- ]?in|sign.?in|\bauth|denied|forbidden|unau
 
 interface Candidate {
   node: ts.Node;
+  /** The log call it is an argument of (one report per call and name). */
+  call: ts.CallExpression;
   /** The key it is logged under (object property), when the logger could redact it. */
   key?: string;
   /** The sensitive name, for the message. */
@@ -233,18 +238,19 @@ export const rule: SourceRule = {
     };
 
     /** Sensitive expressions inside one log argument. */
+    let currentCall: ts.CallExpression | undefined;
     const scan = (expr: ts.Node, key: string | undefined, isConsole: boolean, depth: number): void => {
       if (depth > 4) return;
       expr = skipWrappers(expr);
       if (isObjectLiteralExpression(expr)) {
         for (const p of expr.properties) {
           if (isShorthandPropertyAssignment(p)) {
-            if (isSensitiveName(p.name.text) && !isConstLiteral(p.name)) candidates.push({ node: p, key: p.name.text, name: p.name.text, console: isConsole });
+            if (isSensitiveName(p.name.text) && !isConstLiteral(p.name)) candidates.push({ node: p, call: currentCall!, key: p.name.text, name: p.name.text, console: isConsole });
           } else if (isPropertyAssignment(p)) {
             const k = propertyName(p.name);
             const v = skipWrappers(p.initializer);
             if (k && isSensitiveName(k) && isValueRead(v) && !isConstLiteral(v)) {
-              candidates.push({ node: p, key: k, name: k, console: isConsole });
+              candidates.push({ node: p, call: currentCall!, key: k, name: k, console: isConsole });
             } else {
               scan(v, k, isConsole, depth + 1);
             }
@@ -275,7 +281,7 @@ export const rule: SourceRule = {
         if (isEnumMember(expr)) return;
         const name = nameOfTarget(expr);
         if (isSensitiveName(name)) {
-          if (!isConstLiteral(expr)) candidates.push({ node: expr, key, name: name!, console: isConsole });
+          if (!isConstLiteral(expr)) candidates.push({ node: expr, call: currentCall!, key, name: name!, console: isConsole });
           return;
         }
         // Whole request parts: `req.headers`, or a variable holding `req.body`.
@@ -283,9 +289,9 @@ export const rule: SourceRule = {
         const whole = ctx.flow.wholeSource(expr);
         if (whole) {
           if (whole.part === 'headers' || whole.part === 'cookies' || whole.part === 'signedCookies') {
-            candidates.push({ node: expr, key: whole.part === 'headers' ? 'authorization' : 'cookie', name: `req.${whole.part}`, console: isConsole });
+            candidates.push({ node: expr, call: currentCall!, key: whole.part === 'headers' ? 'authorization' : 'cookie', name: `req.${whole.part}`, console: isConsole });
           } else if (whole.part === 'body' && inCredentialHandler(expr)) {
-            candidates.push({ node: expr, key, name: 'the request body of a credentials route', console: isConsole });
+            candidates.push({ node: expr, call: currentCall!, key, name: 'the request body of a credentials route', console: isConsole });
           }
         }
       }
@@ -343,15 +349,25 @@ export const rule: SourceRule = {
             ctx.evidence('security-logging', node, `security event logged: "${message.slice(0, 60)}"`);
           }
         }
+        currentCall = node;
         for (const arg of node.arguments) scan(arg, undefined, isConsole, 0);
       },
       onEnd() {
+        // A command's output (bin/, cli/, commands/, scripts/) is for the operator who ran it:
+        // printing the invite link or the generated password is what it is for.
+        if (isCliFile(ctx.file)) return;
         const seen = new Set<ts.Node>();
+        // `Invite token: ${invite.token} … ?token=${invite.token}`: one report per call and name.
+        const reported = new Map<ts.CallExpression, Set<string>>();
         for (const c of candidates) {
           if (seen.has(c.node)) continue;
           seen.add(c.node);
+          const names = reported.get(c.call) ?? new Set<string>();
+          if (names.has(c.name)) continue;
           if (!c.console && c.key !== undefined && (redactAll || redacted.has(c.key.toLowerCase()))) continue;
           if (inDevOnlyBranch(c.node)) continue;
+          names.add(c.name);
+          reported.set(c.call, names);
           ctx.report(c.node, {
             message: `Sensitive value (${c.name}) logged: log an identifier instead, or redact the field in the logger configuration.`,
           });
