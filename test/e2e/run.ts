@@ -65,6 +65,14 @@ async function openFile(page: Page, rel: string): Promise<void> {
   await page.locator('.editor-group-container .monaco-editor.focused').first().waitFor();
 }
 
+/** Shows the Problems panel and returns it. */
+async function openProblems(page: Page) {
+  await page.keyboard.press('Control+Shift+M');
+  const panel = page.locator('.markers-panel');
+  await panel.waitFor({ timeout: 30_000 });
+  return panel;
+}
+
 async function goTo(page: Page, line: number, column: number): Promise<void> {
   await page.keyboard.press('Control+G');
   await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
@@ -144,9 +152,7 @@ async function main(): Promise<void> {
         name: 'the Problems panel lists Preflight diagnostics for src/app.js',
         run: async (p) => {
           await openFile(p, 'src/app.js');
-          await p.keyboard.press('Control+Shift+M');
-          const panel = p.locator('.markers-panel');
-          await panel.waitFor({ timeout: 30_000 });
+          const panel = await openProblems(p);
           await poll('the missing-helmet diagnostic', async () => (await panel.innerText()).includes('Express app without helmet()'), 60_000);
           const text = await panel.innerText();
           for (const expected of ['missing-helmet', 'Preflight']) {
@@ -180,9 +186,7 @@ async function main(): Promise<void> {
           // (no-lockfile is a project rule's) stay. package.json also gets opened in the background
           // (the status bar once counted 80 problems to the CLI's 81 before any check opened it).
           await openFile(p, 'package.json');
-          await p.keyboard.press('Control+Shift+M');
-          const panel = p.locator('.markers-panel');
-          await panel.waitFor({ timeout: 30_000 });
+          const panel = await openProblems(p);
           const filter = p.locator('.markers-panel-action-filter input, .viewpane-filter input').first();
           await filter.fill('lockfile');
           await poll('the no-lockfile diagnostic on package.json', async () => (await panel.innerText()).includes('No lockfile committed'));
