@@ -32,10 +32,10 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeSource, parse, SOURCE_EXTENSIONS } from '../src/core/analyze';
+import { analyzeSource, parse } from '../src/core/analyze';
 import { DEFAULT_CONFIG, type PreflightConfig } from '../src/core/config';
 import { RULES, SOURCE_RULES } from '../src/core/registry';
-import { analyzeWorkspace, listFiles, projectInfo } from '../src/core/workspace';
+import { analyzeWorkspace, isAnalyzedSource, listFiles, projectInfo } from '../src/core/workspace';
 import { generateCorpus } from './corpus';
 import { instrument, sourceFiles, type SourceText } from './instrument';
 
@@ -116,7 +116,7 @@ function arg(name: string, fallback: number): number {
 function parseAll(root: string, parents = true): number {
   let nodes = 0;
   for (const rel of listFiles(root, []).files) {
-    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) continue;
+    if (!isAnalyzedSource(rel)) continue;
     const text = fs.readFileSync(path.join(root, rel), 'utf8');
     const sf = parse(rel, text, parents);
     nodes += sf.statements.length;

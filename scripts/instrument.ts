@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SOURCE_EXTENSIONS } from '../src/core/analyze';
 import type { SourceRule, Visitors } from '../src/core/types';
-import { listFiles } from '../src/core/workspace';
+import { isAnalyzedSource, listFiles } from '../src/core/workspace';
 
 /* Shared by the benchmark (scripts/bench.ts) and scripts/rule-cost.ts. */
 
@@ -44,7 +43,7 @@ export interface SourceText {
 /** The files analyzeWorkspace would analyze, read into memory. */
 export function sourceFiles(root: string): SourceText[] {
   return listFiles(root, [])
-    .files.filter((rel) => SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts'))
+    .files.filter(isAnalyzedSource)
     .map((rel) => {
       const text = fs.readFileSync(path.join(root, rel), 'utf8');
       return { rel, text, lines: text.split('\n').length };

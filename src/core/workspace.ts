@@ -50,6 +50,11 @@ export class Cancelled extends Error {
 /** Average line length above which a one-or-few-line file is taken for minified output. */
 const MINIFIED_LINE_LENGTH = 1000;
 
+/** A file the scan analyzes as source: a JS/TS extension, declaration files aside. */
+export function isAnalyzedSource(rel: string): boolean {
+  return SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) && !rel.endsWith('.d.ts');
+}
+
 export function analyzeWorkspace(root: string, options: WorkspaceOptions = {}): WorkspaceResult {
   const absRoot = path.resolve(root);
   const stat = statOrUndefined(absRoot);
@@ -70,7 +75,7 @@ export function analyzeWorkspace(root: string, options: WorkspaceOptions = {}): 
   };
 
   for (const rel of walk.files) {
-    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) continue;
+    if (!isAnalyzedSource(rel)) continue;
     if (options.isCancelled?.()) throw new Cancelled();
     const fr = analyzeFile(absRoot, rel, config, project, options);
     if (fr.skipped) {

@@ -6,11 +6,10 @@ import { ResultCache } from '../../core/cache';
 import { computeChecklist, summarize, type ChecklistRow, type ChecklistSummary } from '../../core/checklist';
 import { ConfigError, loadConfig, type PreflightConfig } from '../../core/config';
 import type { Evidence, Fact, Finding, ProjectInfo } from '../../core/types';
-import { analyzeFile, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
+import { analyzeFile, isAnalyzedSource, isExcludedPath, projectInfo, type WorkspaceResult } from '../../core/workspace';
 import { addSignoff, currentUser, readSignoffs, revokeSignoff, SignoffError, signoffPath, type Signoff } from '../../core/signoffs';
 import type { RowId } from '../../core/types';
 import { analyzeConfigFile, configRulesFor, isConfigFile, projectContextFor } from '../../core/config-files';
-import { SOURCE_EXTENSIONS } from '../../core/analyze';
 import { buildReport } from '../../cli/report';
 import { formatMarkdown } from '../../cli/format/markdown';
 import { mergeConfig, type Settings } from './settings';
@@ -166,7 +165,7 @@ export class FolderState {
       this.analyzeConfigText(rel, text);
       return this.configFindingsFor(rel);
     }
-    if (!SOURCE_EXTENSIONS.has(path.extname(rel).toLowerCase()) || rel.endsWith('.d.ts')) return undefined;
+    if (!isAnalyzedSource(rel)) return undefined;
     if (this.analyzeFromDisk(rel).skipped) {
       this.removeFile(rel);
       return undefined;
