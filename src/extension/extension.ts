@@ -148,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('preflight')) return;
       for (const folder of vscode.workspace.workspaceFolders ?? []) states.get(folder.uri.toString())?.reload(settingsFor(folder));
-      vscode.workspace.textDocuments.forEach((doc) => analyzeDocument(doc));
+      vscode.workspace.textDocuments.forEach(analyzeDocument);
     }),
     vscode.workspace.onDidChangeWorkspaceFolders((e) => {
       for (const f of e.removed) states.delete(f.uri.toString());
@@ -165,7 +165,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!state || !folder) return;
     state.reload(settingsFor(folder));
     if (state.configError) void vscode.window.showWarningMessage(`Preflight: ${state.configError}`);
-    vscode.workspace.textDocuments.forEach((doc) => analyzeDocument(doc));
+    vscode.workspace.textDocuments.forEach(analyzeDocument);
   };
   context.subscriptions.push(configWatcher, configWatcher.onDidChange(reloadFolderOf), configWatcher.onDidCreate(reloadFolderOf), configWatcher.onDidDelete(reloadFolderOf));
 

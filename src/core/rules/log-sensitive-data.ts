@@ -239,6 +239,9 @@ export const rule: SourceRule = {
 
     /** Sensitive expressions inside one log argument. */
     let currentCall: ts.CallExpression | undefined;
+    // A command's output (bin/, cli/, commands/, scripts/) is for the operator who ran it: printing
+    // the invite link or the generated password is what it is for. Facts and evidence still count.
+    const cli = isCliFile(ctx.file);
     const scan = (expr: ts.Node, key: string | undefined, isConsole: boolean, depth: number): void => {
       if (depth > 4) return;
       expr = skipWrappers(expr);
@@ -349,25 +352,22 @@ export const rule: SourceRule = {
             ctx.evidence('security-logging', node, `security event logged: "${message.slice(0, 60)}"`);
           }
         }
+        if (cli) return;
         currentCall = node;
         for (const arg of node.arguments) scan(arg, undefined, isConsole, 0);
       },
       onEnd() {
-        // A command's output (bin/, cli/, commands/, scripts/) is for the operator who ran it:
-        // printing the invite link or the generated password is what it is for.
-        if (isCliFile(ctx.file)) return;
         const seen = new Set<ts.Node>();
         // `Invite token: ${invite.token} … ?token=${invite.token}`: one report per call and name.
-        const reported = new Map<ts.CallExpression, Set<string>>();
+        const reported = new Set<string>();
         for (const c of candidates) {
           if (seen.has(c.node)) continue;
           seen.add(c.node);
-          const names = reported.get(c.call) ?? new Set<string>();
-          if (names.has(c.name)) continue;
+          const once = `${c.call.pos} ${c.name}`;
+          if (reported.has(once)) continue;
           if (!c.console && c.key !== undefined && (redactAll || redacted.has(c.key.toLowerCase()))) continue;
           if (inDevOnlyBranch(c.node)) continue;
-          names.add(c.name);
-          reported.set(c.call, names);
+          reported.add(once);
           ctx.report(c.node, {
             message: `Sensitive value (${c.name}) logged: log an identifier instead, or redact the field in the logger configuration.`,
           });

@@ -9,7 +9,7 @@ import { calleeName, calleeObject, stringValue, EQUALITY_OPERATORS } from '../as
 import { ensureImport } from '../fix';
 import { isRequestObject } from '../flow';
 import { normalizeModule, requiredModule, skipWrappers } from '../modules';
-import { lookup } from '../scopes';
+import { enclosingFunction, lookup } from '../scopes';
 import type { Fix, RuleContext, SourceRule } from '../types';
 import { words } from './login-user-enumeration';
 import { maySpellWithEscapes } from '../lib/gates';
@@ -214,8 +214,7 @@ const SEARCH_METHODS: ReadonlySet<string> = new Set(['find', 'findIndex', 'findL
  * looked up that way; a secret a client proves it holds is checked by a signing name (isSigningName).
  */
 function isLookupComparison(node: ts.BinaryExpression, left: ts.Node, right: ts.Node): boolean {
-  let fn: ts.Node | undefined = node.parent;
-  while (fn && !isArrowFunction(fn) && !isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn) && !ts.isMethodDeclaration(fn)) fn = fn.parent;
+  const fn = enclosingFunction(node);
   if (!fn || !(isArrowFunction(fn) || isFunctionExpression(fn)) || !isCallback(fn)) return false;
   const name = calleeName(fn.parent as ts.CallExpression);
   const element = fn.parameters[0]?.name;
@@ -224,10 +223,12 @@ function isLookupComparison(node: ts.BinaryExpression, left: ts.Node, right: ts.
   return field(left) || field(right);
 }
 
+/** SECRET_WORDS that also name lookup keys: records are looked up by stored tokens and content hashes. */
+const LOOKUP_KEY_WORDS: ReadonlySet<string> = new Set(['token', 'hash', 'digest']);
+
 /** Names of what proves a request genuine, never a lookup key: signatures, HMACs, secrets, API keys. */
 function isSigningName(name: string): boolean {
-  const w = words(name);
-  return w.some((x) => x === 'signature' || x === 'sig' || x === 'hmac' || x === 'signed' || x === 'secret') || /api_?key/i.test(name);
+  return words(name).some((x) => SECRET_WORDS.has(x) && !LOOKUP_KEY_WORDS.has(x)) || /api_?key/i.test(name);
 }
 
 /** `sessions.some((token) => …)`: a callback's parameter is an element being iterated, not a secret handed to a check. */
